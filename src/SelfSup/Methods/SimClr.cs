@@ -1,0 +1,2 @@
+namespace SelfSup.Methods;
+public static class SimClr { public static MethodInfo Info => throw new NotImplementedException(); }
