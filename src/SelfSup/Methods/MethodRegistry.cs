@@ -4,7 +4,8 @@ using SelfSup.Encoders;
 namespace SelfSup.Methods;
 
 /// <summary>What a method needs to build itself and its views for one run.</summary>
-public sealed record MethodContext(Encoder Encoder, int ImageSize, int Channels, IReadOnlyDictionary<string, string> Overrides);
+/// <param name="Stats">Per-channel statistics of the training images, used by view recipes to normalise.</param>
+public sealed record MethodContext(Encoder Encoder, int ImageSize, int Channels, ChannelStats Stats, IReadOnlyDictionary<string, string> Overrides);
 
 /// <summary>One registered method: its short name (used by CLI, configs and reports), family, paper and builders.</summary>
 public sealed record MethodInfo(

@@ -1,0 +1,80 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SelfSup.Data;
+
+/// <summary>One mini-batch: uint8 images [B, C, H, W] on the CPU, their labels (when the dataset has them) and row indices.</summary>
+public sealed class Batch(Tensor images, Tensor? labels, long[] indices) : IDisposable
+{
+    public Tensor Images { get; } = images;
+    public Tensor? Labels { get; } = labels;
+    public long[] Indices { get; } = indices;
+
+    public void Dispose()
+    {
+        Images.Dispose();
+        Labels?.Dispose();
+    }
+}
+
+/// <summary>
+/// Yields shuffled uint8 batches from a packed dataset. The order of epoch e depends only on (seed, e), so a
+/// resumed run sees exactly the batches the uninterrupted run would have seen.
+/// </summary>
+public sealed class DataLoader
+{
+    readonly ImageDataset data;
+
+    public DataLoader(ImageDataset data, int batchSize, int seed, bool shuffle = true, bool dropLast = true)
+    {
+        if (batchSize <= 0)
+            throw new ArgumentException($"batch_size must be positive, got {batchSize}");
+        if (dropLast && batchSize > data.Count)
+            throw new ArgumentException($"batch_size {batchSize} is larger than dataset '{data.Name}' ({data.Count} images); use a batch size of at most {data.Count}");
+        this.data = data;
+        BatchSize = batchSize;
+        Seed = seed;
+        Shuffle = shuffle;
+        DropLast = dropLast;
+    }
+
+    public int BatchSize { get; }
+    public int Seed { get; }
+    public bool Shuffle { get; }
+    public bool DropLast { get; }
+    public ImageDataset Dataset => data;
+
+    public int BatchesPerEpoch => DropLast ? data.Count / BatchSize : (data.Count + BatchSize - 1) / BatchSize;
+
+    /// <summary>The row order of one epoch (a deterministic function of seed and epoch).</summary>
+    public long[] Order(int epoch)
+    {
+        var order = new long[data.Count];
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        if (!Shuffle) return order;
+        var rng = new Random(HashCode.Combine(Seed, epoch, 0x5e1f5));
+        rng.Shuffle(order);
+        return order;
+    }
+
+    /// <summary>The batches of <paramref name="epoch"/>, starting at batch <paramref name="startBatch"/> (for resume).</summary>
+    public IEnumerable<Batch> Epoch(int epoch, int startBatch = 0)
+    {
+        var order = Order(epoch);
+        for (var b = startBatch; b < BatchesPerEpoch; b++)
+        {
+            var start = b * BatchSize;
+            var count = Math.Min(BatchSize, order.Length - start);
+            var idx = order.AsSpan(start, count).ToArray();
+            yield return Take(idx);
+        }
+    }
+
+    Batch Take(long[] idx)
+    {
+        using var index = tensor(idx, ScalarType.Int64);
+        var images = data.Images.index_select(0, index);
+        var labels = data.Labels is null ? null : tensor(idx.Select(i => data.Labels[i]).ToArray(), ScalarType.Int64);
+        return new Batch(images, labels, idx);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SelfSup.Training;
+
+/// <summary>
+/// The resolved configuration of a pretraining run: written as config.yaml in the run folder and inside every
+/// checkpoint, so a checkpoint alone rebuilds its encoder and method.
+/// </summary>
+public sealed record RunConfig
+{
+    public string Method { get; init; } = "simclr";
+    /// <summary>Built-in dataset name (mnist, fashion-mnist, cifar10, pneumoniamnist) or a path.</summary>
+    public string Data { get; init; } = "cifar10";
+    /// <summary>Use only the first N shuffled training images (null: all).</summary>
+    public int? DataLimit { get; init; }
+    public string Encoder { get; init; } = "resnet18";
+    /// <summary>Encoder base width (0: the encoder's default).</summary>
+    public int Width { get; init; }
+    /// <summary>"cifar" or "imagenet"; null picks cifar for images ≤ 64 px.</summary>
+    public string? Stem { get; init; }
+    public int ImageSize { get; init; }
+    public int Channels { get; init; }
+    public int Epochs { get; init; } = 1;
+    public int BatchSize { get; init; } = 256;
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Lars;
+    /// <summary>Peak learning rate after warm-up (absolute, not scaled by batch size).</summary>
+    public double LearningRate { get; init; } = 0.3;
+    public double WeightDecay { get; init; } = 1e-6;
+    public double Momentum { get; init; } = 0.9;
+    public double WarmupEpochs { get; init; }
+    public long Seed { get; init; }
+    public string Device { get; init; } = "cpu";
+    /// <summary>libtorch intra-op threads (0: core count).</summary>
+    public int Threads { get; init; }
+    /// <summary>Write a checkpoint every N steps (0: only at the end).</summary>
+    public int CheckpointEvery { get; init; } = 500;
+    /// <summary>Stop after this many optimizer steps in total (the schedule still spans all epochs).</summary>
+    public long? MaxSteps { get; init; }
+    /// <summary>Method-specific options (e.g. temperature), bound to the method's typed options record.</summary>
+    public Dictionary<string, string> MethodOptions { get; init; } = new();
+    public float[] NormalizeMean { get; init; } = [];
+    public float[] NormalizeStd { get; init; } = [];
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static RunConfig FromJson(string json, string source) =>
+        JsonSerializer.Deserialize<RunConfig>(json, Json) ?? throw new InvalidDataException($"{source}: empty run configuration");
+
+    /// <summary>YAML for config.yaml (flat keys, snake_case, as the JSON form).</summary>
+    public string ToYaml()
+    {
+        using var doc = JsonDocument.Parse(ToJson());
+        var yaml = new YamlDotNet.Serialization.SerializerBuilder().Build();
+        return yaml.Serialize(ToPlain(doc.RootElement));
+    }
+
+    static object? ToPlain(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Object => e.EnumerateObject().ToDictionary(p => p.Name, p => ToPlain(p.Value)),
+        JsonValueKind.Array => e.EnumerateArray().Select(ToPlain).ToList(),
+        JsonValueKind.String => e.GetString(),
+        JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.GetDouble(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => null,
+    };
+}

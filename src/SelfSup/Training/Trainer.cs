@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using SelfSup.Augment;
+using SelfSup.Data;
+using SelfSup.Methods;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SelfSup.Training;
+
+/// <summary>Progress of a run, reported after every step.</summary>
+public sealed record TrainProgress(long Step, long TotalSteps, int Epoch, double Loss, double LearningRate, double ImagesPerSecond);
+
+/// <summary>What a finished (or stopped) run did.</summary>
+public sealed record TrainSummary(long StepsDone, long TotalSteps, double FinalLoss, double Seconds, double ImagesPerSecond, string? LastCheckpoint);
+
+/// <summary>A non-finite loss: the run stops instead of training on garbage.</summary>
+public sealed class NonFiniteLossException(string message) : Exception(message);
+
+/// <summary>
+/// The one training loop: loader → views (on the device) → method step → optimizer with a precomputed
+/// warm-up + cosine schedule, a DisposeScope per step, JSONL metrics, atomic checkpoints and exact resume.
+/// </summary>
+public sealed class Trainer
+{
+    readonly SslMethod method;
+    readonly IViewRecipe views;
+    readonly DataLoader loader;
+    readonly RunConfig config;
+    readonly string runDir;
+    readonly Device device;
+
+    public Trainer(SslMethod method, IViewRecipe views, DataLoader loader, RunConfig config, string runDir)
+    {
+        this.method = method;
+        this.views = views;
+        this.loader = loader;
+        this.config = config;
+        this.runDir = runDir;
+        device = TorchRuntime.ParseDevice(config.Device);
+    }
+
+    public string CheckpointDir => Path.Combine(runDir, "checkpoints");
+    public string LastCheckpointPath => Path.Combine(CheckpointDir, "last.ckpt");
+    public string MetricsPath => Path.Combine(runDir, "metrics.jsonl");
+
+    /// <summary>Trains until all epochs (or <see cref="RunConfig.MaxSteps"/>) are done; resumes from last.ckpt when asked.</summary>
+    public TrainSummary Fit(bool resume = false, IProgress<TrainProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var stepsPerEpoch = loader.BatchesPerEpoch;
+        long total = (long)config.Epochs * stepsPerEpoch;
+        var lrs = Schedules.WarmupCosine(config.LearningRate, total, (long)Math.Round(config.WarmupEpochs * stepsPerEpoch));
+        var stopAt = Math.Min(total, config.MaxSteps ?? total);
+
+        method.to(device);
+        method.train();
+        using var optimizer = new TrainingOptimizer(method.parameters(), config.Optimizer, config.LearningRate, config.WeightDecay, config.Momentum);
+        using var generator = new Generator((ulong)config.Seed, new Device(DeviceType.CPU));
+
+        long step = 0;
+        if (resume)
+        {
+            if (!File.Exists(LastCheckpointPath))
+                throw new FileNotFoundException($"{LastCheckpointPath}: nothing to resume from (no checkpoint in {runDir})");
+            var state = Checkpoint.Load(LastCheckpointPath, method, optimizer);
+            if (state.TotalSteps != total)
+                throw new InvalidDataException($"{LastCheckpointPath}: checkpoint was made for {state.TotalSteps} total steps but this run has {total}; epochs, batch size and data must match to resume");
+            step = state.Step;
+            Checkpoint.RestoreGenerator(generator, state.AugmentRng);
+            if (state.TorchRng.Length > 0)
+            {
+                using var rng = tensor(state.TorchRng, ScalarType.Byte);
+                torch.random.set_rng_state(rng);
+            }
+            TruncateMetricsAfter(step);
+        }
+
+        using var metrics = new MetricsLog(MetricsPath);
+        var clock = Stopwatch.StartNew();
+        long imagesSeen = 0;
+        double lastLoss = double.NaN, epochLossSum = 0;
+        int epochSteps = 0;
+        string? lastCheckpoint = resume ? LastCheckpointPath : null;
+
+        while (step < stopAt)
+        {
+            int epoch = (int)(step / stepsPerEpoch);
+            int startBatch = (int)(step % stepsPerEpoch);
+            foreach (var batch in loader.Epoch(epoch, startBatch))
+            {
+                using var b = batch;
+                if (step >= stopAt || cancel.IsCancellationRequested) break;
+                var stepClock = Stopwatch.StartNew();
+                double loss;
+                var scalars = new Dictionary<string, object>();
+                using (var scope = NewDisposeScope())
+                {
+                    var images = b.Images.to(device);
+                    var v = views.Apply(images, generator);
+                    optimizer.SetLearningRate(lrs[step]);
+                    var result = method.TrainingStep(v);
+                    loss = result.Loss.item<float>();
+                    if (!double.IsFinite(loss))
+                        throw new NonFiniteLossException($"loss is {loss} at step {step + 1} (epoch {epoch + 1}); stopping. Last good checkpoint: {lastCheckpoint ?? "none"}");
+                    optimizer.ZeroGrad();
+                    result.Loss.backward();
+                    optimizer.Step();
+                    method.AfterOptimizerStep(step, total);
+                    foreach (var (k, t) in result.Scalars) scalars[k] = t.item<float>();
+                }
+                step++;
+                imagesSeen += b.Indices.Length;
+                lastLoss = loss;
+                epochLossSum += loss;
+                epochSteps++;
+                var ips = b.Indices.Length / Math.Max(stepClock.Elapsed.TotalSeconds, 1e-9);
+                var record = new Dictionary<string, object>
+                {
+                    ["step"] = step, ["epoch"] = epoch + 1, ["loss"] = loss, ["lr"] = lrs[step - 1], ["images_per_s"] = Math.Round(ips, 1),
+                };
+                foreach (var (k, val) in scalars) record[k] = val;
+                metrics.Write(record);
+                progress?.Report(new TrainProgress(step, total, epoch + 1, loss, lrs[step - 1], ips));
+
+                if (config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0 && step < stopAt)
+                    lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
+            }
+            if (step % stepsPerEpoch == 0 && epochSteps > 0)
+            {
+                metrics.Write(new Dictionary<string, object>
+                {
+                    ["step"] = step, ["epoch"] = (int)(step / stepsPerEpoch), ["epoch_loss"] = epochLossSum / epochSteps,
+                    ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
+                });
+                epochLossSum = 0;
+                epochSteps = 0;
+            }
+            if (cancel.IsCancellationRequested) break;
+        }
+
+        lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
+        var seconds = clock.Elapsed.TotalSeconds;
+        return new TrainSummary(step, total, lastLoss, seconds, imagesSeen / Math.Max(seconds, 1e-9), lastCheckpoint);
+    }
+
+    string SaveCheckpoint(long step, long total, TrainingOptimizer optimizer, Generator generator)
+    {
+        using var rng = torch.random.get_rng_state();
+        var state = new CheckpointState
+        {
+            Step = step,
+            TotalSteps = total,
+            Config = config,
+            AugmentRng = Checkpoint.GeneratorState(generator),
+            TorchRng = rng.data<byte>().ToArray(),
+        };
+        Checkpoint.Save(LastCheckpointPath, method, optimizer, state);
+        return LastCheckpointPath;
+    }
+
+    void TruncateMetricsAfter(long step)
+    {
+        if (!File.Exists(MetricsPath)) return;
+        var kept = File.ReadLines(MetricsPath).Where(line =>
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(line);
+            return !doc.RootElement.TryGetProperty("step", out var s) || s.GetInt64() <= step;
+        }).ToList();
+        var tmp = MetricsPath + ".tmp";
+        File.WriteAllLines(tmp, kept);
+        File.Move(tmp, MetricsPath, overwrite: true);
+    }
+}
