@@ -51,6 +51,8 @@ public sealed class Trainer
         var lrs = Schedules.WarmupCosine(config.LearningRate, total, (long)Math.Round(config.WarmupEpochs * stepsPerEpoch));
         var stopAt = Math.Min(total, config.MaxSteps ?? total);
 
+        Directory.CreateDirectory(runDir);
+        WriteConfig();
         method.to(device);
         method.train();
         using var optimizer = new TrainingOptimizer(method.parameters(), config.Optimizer, config.LearningRate, config.WeightDecay, config.Momentum);
@@ -140,6 +142,15 @@ public sealed class Trainer
         lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
         var seconds = clock.Elapsed.TotalSeconds;
         return new TrainSummary(step, total, lastLoss, seconds, imagesSeen / Math.Max(seconds, 1e-9), lastCheckpoint);
+    }
+
+    /// <summary>The resolved configuration as config.yaml, written atomically so a reader never sees half a file.</summary>
+    void WriteConfig()
+    {
+        var path = Path.Combine(runDir, "config.yaml");
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, config.ToYaml());
+        File.Move(tmp, path, overwrite: true);
     }
 
     string SaveCheckpoint(long step, long total, TrainingOptimizer optimizer, Generator generator)

@@ -1,0 +1,64 @@
+using SelfSup.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SelfSup.Tests.Training;
+
+public class TrainingOptimizerTests
+{
+    [Fact]
+    public void NormsAndBiases_AreExcludedFromWeightDecay()
+    {
+        using var model = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3), nn.Linear(3, 2));
+        using var opt = new TrainingOptimizer(model.parameters(), OptimizerKind.Sgd, 0.1, 0.5);
+        Assert.Equal((2, 4), opt.GroupSizes); // two weight matrices; two biases + BN weight and bias
+    }
+
+    [Fact]
+    public void Sgd_DecaysWeights_ButNotBiases()
+    {
+        using var lin = nn.Linear(2, 1);
+        using (no_grad())
+        {
+            lin.weight!.copy_(tensor(new float[,] { { 1, 2 } }));
+            lin.bias!.copy_(tensor(new float[] { 3 }));
+        }
+        using var opt = new TrainingOptimizer(lin.parameters(), OptimizerKind.Sgd, learningRate: 0.1, weightDecay: 0.5, momentum: 0);
+        opt.ZeroGrad();
+        using var x = zeros(1, 2);
+        lin.forward(x).sum().backward(); // dL/dw = 0, dL/db = 1
+        opt.Step();
+        Assert.Equal(new[] { 0.95f, 1.9f }, lin.weight!.data<float>().ToArray()); // w − lr·λw
+        Assert.Equal(2.9f, lin.bias!.item<float>(), 6);                          // b − lr·1, no decay
+    }
+
+    [Fact]
+    public void Lars_ScalesTheUpdateByTheTrustRatio()
+    {
+        using var lin = nn.Linear(2, 1, hasBias: false);
+        using (no_grad()) lin.weight!.copy_(tensor(new float[,] { { 3, 4 } })); // ‖w‖ = 5
+        using var opt = new TrainingOptimizer(lin.parameters(), OptimizerKind.Lars, learningRate: 1.0, weightDecay: 0, momentum: 0, larsEta: 0.01);
+        opt.ZeroGrad();
+        using var x = tensor(new float[,] { { 6, 8 } });
+        lin.forward(x).sum().backward(); // g = [6, 8], ‖g‖ = 10, trust = 0.01·5/10 = 0.005
+        opt.Step();
+        var w = lin.weight!.data<float>().ToArray();
+        Assert.Equal(3 - 0.03f, w[0], 5);
+        Assert.Equal(4 - 0.04f, w[1], 5);
+    }
+
+    [Fact]
+    public void SetLearningRate_ChangesEveryGroup()
+    {
+        using var lin = nn.Linear(2, 1);
+        using var opt = new TrainingOptimizer(lin.parameters(), OptimizerKind.AdamW, 1e-3, 0.05);
+        opt.SetLearningRate(0.0);
+        using (no_grad()) { }
+        var before = lin.weight!.data<float>().ToArray();
+        opt.ZeroGrad();
+        using var x = ones(1, 2);
+        lin.forward(x).sum().backward();
+        opt.Step();
+        Assert.Equal(before, lin.weight!.data<float>().ToArray());
+    }
+}
