@@ -1,1 +1,3 @@
-Console.WriteLine("stub");
+using SelfSup.Cli;
+
+return Cli.Run(args);

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using System.Diagnostics;
+using SelfSup.Runs;
+using SelfSup.Training;
+
+namespace SelfSup.Cli;
+
+/// <summary>
+/// `selfsup demo`: SimCLR on CIFAR-10 sized for a 2-core CPU in about ten minutes, then k-NN and a linear probe
+/// on the test split against a fair random-init encoder and raw pixels. Every pretraining flag can be overridden.
+/// </summary>
+public static class DemoCommand
+{
+    /// <summary>The demo's run, chosen from throughput measured on a 2-core CPU (see docs/methods.md).</summary>
+    public static readonly RunConfig Defaults = new()
+    {
+        Method = "simclr",
+        Data = "cifar10",
+        Encoder = "resnet18",
+        Width = 16,
+        Epochs = 2,
+        BatchSize = 256,
+        Optimizer = OptimizerKind.Lars,
+        LearningRate = 1.2,
+        WeightDecay = 1e-6,
+        WarmupEpochs = 0.2,
+        CheckpointEvery = 100,
+        Seed = 0,
+    };
+
+    public static Command Create()
+    {
+        var cmd = new Command("demo", "Pretrain SimCLR on CIFAR-10 and evaluate it against a random-init encoder and raw pixels");
+        var run = new RunOptions(cmd, Defaults);
+        var output = new Option<string>("--out") { Description = "run folder", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
+        var trainLimit = new Option<int?>("--eval-train-limit") { Description = "training images used as k-NN bank and probe training set (default: all)" };
+        cmd.Options.Add(output);
+        cmd.Options.Add(trainLimit);
+        cmd.SetAction(r => Cli.Guard(() =>
+        {
+            var config = run.Read(r);
+            var outDir = r.GetValue(output)!;
+            var clock = Stopwatch.StartNew();
+            var summary = PretrainCommand.Pretrain(config, outDir, resume: false);
+            var pretrainSeconds = clock.Elapsed.TotalSeconds;
+            Console.WriteLine($"pretrained {summary.StepsDone} steps in {pretrainSeconds:F0} s ({summary.ImagesPerSecond:F0} img/s); evaluating on the test split");
+            var results = CheckpointEvaluation.Run(summary.LastCheckpoint!, new EvalSettings
+            {
+                TrainLimit = r.GetValue(trainLimit),
+                Device = config.Device,
+                Seed = config.Seed,
+                Log = DataLog.Options().Log,
+            }) with { PretrainSeconds = Math.Round(pretrainSeconds, 1) };
+            var file = Path.Combine(outDir, "results.json");
+            results.Save(file);
+            ResultsTable.Print(results);
+            Console.WriteLine($"wrote {file} (total {clock.Elapsed.TotalSeconds:F0} s)");
+            return 0;
+        }));
+        return cmd;
+    }
+}

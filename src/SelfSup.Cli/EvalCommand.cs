@@ -1,0 +1,51 @@
+using System.CommandLine;
+using SelfSup.Runs;
+
+namespace SelfSup.Cli;
+
+/// <summary>`selfsup eval`: k-NN and linear probe of a checkpoint's frozen encoder against random init and raw pixels.</summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("eval", "Evaluate a pretrained encoder on frozen features (k-NN, linear probe)");
+        var checkpoint = new Option<string>("--checkpoint") { Description = "a checkpoint file (runs/x/checkpoints/last.ckpt) or a run folder", Required = true };
+        var data = new Option<string?>("--data") { Description = "labeled dataset with train/test splits (default: the pretraining data)" };
+        var trainLimit = new Option<int?>("--train-limit") { Description = "use a seeded subset of this many training images for the k-NN bank and probe" };
+        var output = new Option<string?>("--out") { Description = "folder for results.json (default: the checkpoint's run folder)" };
+        var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu" };
+        var k = new Option<int>("--k") { Description = "k-NN neighbours", DefaultValueFactory = _ => 20 };
+        var temperature = new Option<double>("--knn-temperature") { Description = "k-NN vote temperature", DefaultValueFactory = _ => 0.07 };
+        foreach (var o in new Option[] { checkpoint, data, trainLimit, output, device, k, temperature }) cmd.Options.Add(o);
+        cmd.SetAction(r => Cli.Guard(() =>
+        {
+            var path = ResolveCheckpoint(r.GetValue(checkpoint)!);
+            var results = CheckpointEvaluation.Run(path, new EvalSettings
+            {
+                Data = r.GetValue(data),
+                TrainLimit = r.GetValue(trainLimit),
+                Device = r.GetValue(device)!,
+                K = r.GetValue(k),
+                Temperature = r.GetValue(temperature),
+                Log = DataLog.Options().Log,
+            });
+            var outDir = r.GetValue(output) ?? RunFolderOf(path);
+            var file = Path.Combine(outDir, "results.json");
+            results.Save(file);
+            ResultsTable.Print(results);
+            Console.WriteLine($"wrote {file}");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary>A run folder stands for its last checkpoint.</summary>
+    public static string ResolveCheckpoint(string path) =>
+        Directory.Exists(path) ? Path.Combine(path, "checkpoints", "last.ckpt") : path;
+
+    public static string RunFolderOf(string checkpointPath)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(checkpointPath))!;
+        return Path.GetFileName(dir) == "checkpoints" ? Path.GetDirectoryName(dir)! : dir;
+    }
+}

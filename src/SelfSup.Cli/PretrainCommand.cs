@@ -1,0 +1,41 @@
+using System.CommandLine;
+using SelfSup.Runs;
+using SelfSup.Training;
+
+namespace SelfSup.Cli;
+
+/// <summary>`selfsup pretrain`: trains an encoder with a self-supervised method; `--resume` continues a stopped run.</summary>
+public static class PretrainCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("pretrain", "Pretrain an encoder on unlabeled images");
+        var run = new RunOptions(cmd, new RunConfig { BatchSize = 256, Epochs = 1, Optimizer = OptimizerKind.Lars, LearningRate = 0.3, WeightDecay = 1e-6, WarmupEpochs = 0 });
+        var output = new Option<string>("--out") { Description = "run folder (config.yaml, metrics.jsonl, checkpoints/)", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "continue from <out>/checkpoints/last.ckpt with its saved configuration" };
+        cmd.Options.Add(output);
+        cmd.Options.Add(resume);
+        cmd.SetAction(r => Cli.Guard(() =>
+        {
+            var outDir = r.GetValue(output)!;
+            var config = run.Read(r);
+            if (r.GetValue(resume))
+            {
+                var ckpt = Path.Combine(outDir, "checkpoints", "last.ckpt");
+                if (!File.Exists(ckpt)) throw new FileNotFoundException($"{ckpt}: nothing to resume (no checkpoint in {outDir})");
+                config = Checkpoint.ReadState(ckpt).Config with { MaxSteps = config.MaxSteps };
+            }
+            var summary = Pretrain(config, outDir, r.GetValue(resume));
+            Console.WriteLine($"trained {summary.StepsDone}/{summary.TotalSteps} steps in {summary.Seconds:F0} s ({summary.ImagesPerSecond:F0} img/s), final loss {summary.FinalLoss:F4}; checkpoint {summary.LastCheckpoint}");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    public static TrainSummary Pretrain(RunConfig config, string outDir, bool resume)
+    {
+        using var run = Pretraining.Create(config, outDir, DataLog.Options());
+        Cli.Info($"{run.Config.Method} on {run.Data.Name}: {run.Data.Count} images {run.Config.Channels}×{run.Config.ImageSize}×{run.Config.ImageSize}, encoder {run.Config.Encoder} ({run.Method.Encoder.EmbeddingDim}-d), {run.Loader.BatchesPerEpoch} steps/epoch × {run.Config.Epochs} epochs, device {run.Config.Device}");
+        return TrainingProgress.Run(p => run.Trainer.Fit(resume, p), run.Config.Method);
+    }
+}

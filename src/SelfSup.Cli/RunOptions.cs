@@ -1,0 +1,89 @@
+using System.CommandLine;
+using SelfSup.Training;
+
+namespace SelfSup.Cli;
+
+/// <summary>The pretraining flags shared by `pretrain` and `demo`; each command supplies its own defaults.</summary>
+public sealed class RunOptions
+{
+    readonly Option<string> method, data, encoder, optimizer, device;
+    readonly Option<string?> stem;
+    readonly Option<int> width, imageSize, channels, epochs, batchSize, threads, checkpointEvery;
+    readonly Option<int?> dataLimit;
+    readonly Option<long?> maxSteps;
+    readonly Option<double> lr, weightDecay, momentum, warmupEpochs;
+    readonly Option<long> seed;
+    readonly Option<string[]> set;
+
+    public RunOptions(Command cmd, RunConfig defaults)
+    {
+        method = Add(cmd, new Option<string>("--method") { Description = "method name (see `selfsup methods`)", DefaultValueFactory = _ => defaults.Method });
+        data = Add(cmd, new Option<string>("--data") { Description = "built-in dataset (mnist, fashion-mnist, cifar10, pneumoniamnist) or a path (image folder, .npz, IDX, CIFAR batches)", DefaultValueFactory = _ => defaults.Data });
+        dataLimit = Add(cmd, new Option<int?>("--data-limit") { Description = "pretrain on a seeded subset of this many training images", DefaultValueFactory = _ => defaults.DataLimit });
+        encoder = Add(cmd, new Option<string>("--encoder") { Description = "resnet18, resnet34, resnet50, convnet", DefaultValueFactory = _ => defaults.Encoder });
+        width = Add(cmd, new Option<int>("--width") { Description = "encoder base width (ResNet: channels of the first stage; 0: default)", DefaultValueFactory = _ => defaults.Width });
+        stem = Add(cmd, new Option<string?>("--stem") { Description = "cifar or imagenet (default: cifar for images ≤ 64 px)", DefaultValueFactory = _ => defaults.Stem });
+        imageSize = Add(cmd, new Option<int>("--image-size") { Description = "resize images to this size (0: the data's own)", DefaultValueFactory = _ => defaults.ImageSize });
+        channels = Add(cmd, new Option<int>("--channels") { Description = "1 (grayscale) or 3 (RGB); 0: the data's own", DefaultValueFactory = _ => defaults.Channels });
+        epochs = Add(cmd, new Option<int>("--epochs") { DefaultValueFactory = _ => defaults.Epochs });
+        batchSize = Add(cmd, new Option<int>("--batch-size") { DefaultValueFactory = _ => defaults.BatchSize });
+        optimizer = Add(cmd, new Option<string>("--optimizer") { Description = "sgd, lars or adamw", DefaultValueFactory = _ => defaults.Optimizer.ToString().ToLowerInvariant() });
+        lr = Add(cmd, new Option<double>("--lr") { Description = "peak learning rate after warm-up", DefaultValueFactory = _ => defaults.LearningRate });
+        weightDecay = Add(cmd, new Option<double>("--weight-decay") { DefaultValueFactory = _ => defaults.WeightDecay });
+        momentum = Add(cmd, new Option<double>("--momentum") { DefaultValueFactory = _ => defaults.Momentum });
+        warmupEpochs = Add(cmd, new Option<double>("--warmup-epochs") { DefaultValueFactory = _ => defaults.WarmupEpochs });
+        seed = Add(cmd, new Option<long>("--seed") { DefaultValueFactory = _ => defaults.Seed });
+        device = Add(cmd, new Option<string>("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => defaults.Device });
+        threads = Add(cmd, new Option<int>("--threads") { Description = "libtorch threads (0: core count)", DefaultValueFactory = _ => defaults.Threads });
+        checkpointEvery = Add(cmd, new Option<int>("--checkpoint-every") { Description = "write a checkpoint every N steps (0: only at the end)", DefaultValueFactory = _ => defaults.CheckpointEvery });
+        maxSteps = Add(cmd, new Option<long?>("--max-steps") { Description = "stop after this many steps (the schedule still spans all epochs)", DefaultValueFactory = _ => defaults.MaxSteps });
+        set = Add(cmd, new Option<string[]>("--set") { Description = "method option key=value, e.g. --set temperature=0.2 (repeatable)", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = false });
+    }
+
+    static Option<T> Add<T>(Command cmd, Option<T> option)
+    {
+        cmd.Options.Add(option);
+        return option;
+    }
+
+    public RunConfig Read(ParseResult r)
+    {
+        var overrides = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var kv in r.GetValue(set) ?? [])
+        {
+            var eq = kv.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"--set: expected key=value, got '{kv}'");
+            overrides[kv[..eq].Trim()] = kv[(eq + 1)..].Trim();
+        }
+        var opt = r.GetValue(optimizer)!;
+        if (!Enum.TryParse<OptimizerKind>(opt, ignoreCase: true, out var kind))
+            throw new ArgumentException($"--optimizer: unknown optimizer '{opt}'; expected sgd, lars or adamw");
+        return new RunConfig
+        {
+            Method = r.GetValue(method)!,
+            Data = r.GetValue(data)!,
+            DataLimit = r.GetValue(dataLimit),
+            Encoder = r.GetValue(encoder)!,
+            Width = r.GetValue(width),
+            Stem = r.GetValue(stem),
+            ImageSize = r.GetValue(imageSize),
+            Channels = r.GetValue(channels),
+            Epochs = Positive(r.GetValue(epochs), "--epochs"),
+            BatchSize = Positive(r.GetValue(batchSize), "--batch-size"),
+            Optimizer = kind,
+            LearningRate = r.GetValue(lr),
+            WeightDecay = r.GetValue(weightDecay),
+            Momentum = r.GetValue(momentum),
+            WarmupEpochs = r.GetValue(warmupEpochs),
+            Seed = r.GetValue(seed),
+            Device = r.GetValue(device)!,
+            Threads = r.GetValue(threads),
+            CheckpointEvery = r.GetValue(checkpointEvery),
+            MaxSteps = r.GetValue(maxSteps),
+            MethodOptions = overrides,
+        };
+    }
+
+    static int Positive(int value, string name) =>
+        value > 0 ? value : throw new ArgumentException($"{name}: expected a positive number, got {value}");
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using SelfSup.Data;
+using SelfSup.Evaluation;
+
+namespace SelfSup.Runs;
+
+/// <summary>How a checkpoint is evaluated on frozen features.</summary>
+public sealed record EvalSettings
+{
+    /// <summary>Dataset name or path (default: the one the checkpoint was pretrained on).</summary>
+    public string? Data { get; init; }
+    /// <summary>Use a seeded subset of this many training images as the k-NN bank and probe training set (null: all).</summary>
+    public int? TrainLimit { get; init; }
+    public string Device { get; init; } = "cpu";
+    public int K { get; init; } = 20;
+    public double Temperature { get; init; } = 0.07;
+    public long Seed { get; init; }
+    public IProgress<string>? Log { get; init; }
+}
+
+/// <summary>
+/// Evaluates a checkpoint's encoder on the train/test split of a labeled dataset: k-NN and a linear probe on
+/// frozen features, beside a random-init encoder of the same architecture (BatchNorm statistics re-estimated on the
+/// training images) and raw pixels.
+/// </summary>
+public static class CheckpointEvaluation
+{
+    public static EvaluationResults Run(string checkpointPath, EvalSettings settings)
+    {
+        var clock = Stopwatch.StartNew();
+        using var trained = TrainedEncoder.Load(checkpointPath);
+        var config = trained.Config;
+        var dataName = settings.Data ?? config.Data;
+        var options = new DatasetOptions { ImageSize = config.ImageSize, Channels = config.Channels, Log = settings.Log };
+        using var train = Pretraining.LimitTo(Datasets.Load(dataName, "train", options), settings.TrainLimit, (int)settings.Seed);
+        using var test = Datasets.Load(dataName, "test", options);
+        if (!train.HasLabels || !test.HasLabels)
+            throw new ArgumentException($"{dataName}: evaluation needs labels on the train and test splits");
+        using var randomInit = trained.RandomInitTwin();
+        var report = FrozenEvaluation.Run(trained.Encoder, randomInit, train, test, trained.Stats, new FrozenEvalOptions
+        {
+            Device = TorchRuntime.ParseDevice(settings.Device),
+            K = settings.K,
+            Temperature = settings.Temperature,
+            Log = settings.Log,
+        });
+        var state = trained.State;
+        return new EvaluationResults
+        {
+            Method = config.Method,
+            Dataset = dataName,
+            Encoder = config.Encoder,
+            Width = config.Width,
+            Epochs = Math.Round((double)state.Step / Math.Max(1, state.TotalSteps) * config.Epochs, 3),
+            Steps = state.Step,
+            PretrainImages = config.DataLimit ?? 0,
+            EvalTrainImages = train.Count,
+            EvalTestImages = test.Count,
+            KnnTop1 = report.Knn.Top1,
+            LinearTop1 = report.Linear.Top1,
+            RandomInit = new ProbeScores(report.RandomInit.Knn.Top1, report.RandomInit.Linear.Top1),
+            RawPixels = new ProbeScores(report.RawPixels.Knn.Top1, report.RawPixels.Linear.Top1),
+            KnnK = settings.K,
+            KnnTemperature = settings.Temperature,
+            Seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
+            Checkpoint = Path.GetFullPath(checkpointPath),
+        };
+    }
+}

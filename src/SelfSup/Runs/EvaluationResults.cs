@@ -1,0 +1,51 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SelfSup.Runs;
+
+/// <summary>Top-1 accuracies (percent) of one feature source under k-NN and a linear probe.</summary>
+public sealed record ProbeScores(
+    [property: JsonPropertyName("knn_top1")] double KnnTop1,
+    [property: JsonPropertyName("linear_top1")] double LinearTop1);
+
+/// <summary>What results.json holds: the pretrained encoder against a fair random-init twin and raw pixels.</summary>
+public sealed record EvaluationResults
+{
+    [JsonPropertyName("method")] public required string Method { get; init; }
+    [JsonPropertyName("dataset")] public required string Dataset { get; init; }
+    [JsonPropertyName("encoder")] public required string Encoder { get; init; }
+    [JsonPropertyName("width")] public int Width { get; init; }
+    [JsonPropertyName("epochs")] public double Epochs { get; init; }
+    [JsonPropertyName("steps")] public long Steps { get; init; }
+    [JsonPropertyName("pretrain_images")] public int PretrainImages { get; init; }
+    [JsonPropertyName("eval_train_images")] public int EvalTrainImages { get; init; }
+    [JsonPropertyName("eval_test_images")] public int EvalTestImages { get; init; }
+    [JsonPropertyName("knn_top1")] public double KnnTop1 { get; init; }
+    [JsonPropertyName("linear_top1")] public double LinearTop1 { get; init; }
+    [JsonPropertyName("random_init")] public required ProbeScores RandomInit { get; init; }
+    [JsonPropertyName("raw_pixels")] public required ProbeScores RawPixels { get; init; }
+    [JsonPropertyName("knn_k")] public int KnnK { get; init; }
+    [JsonPropertyName("knn_temperature")] public double KnnTemperature { get; init; }
+    /// <summary>Wall time of the evaluation.</summary>
+    [JsonPropertyName("seconds")] public double Seconds { get; init; }
+    /// <summary>Wall time of pretraining when known (the demo measures both).</summary>
+    [JsonPropertyName("pretrain_seconds")] public double? PretrainSeconds { get; init; }
+    [JsonPropertyName("checkpoint")] public string? Checkpoint { get; init; }
+
+    static readonly JsonSerializerOptions Options = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Options);
+
+    /// <summary>Writes results.json atomically.</summary>
+    public void Save(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, ToJson());
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    public static EvaluationResults Load(string path) =>
+        JsonSerializer.Deserialize<EvaluationResults>(File.ReadAllText(path), Options)
+        ?? throw new InvalidDataException($"{path}: empty results file");
+}

@@ -1,0 +1,111 @@
+using SelfSup.Augment;
+using SelfSup.Data;
+using SelfSup.Encoders;
+using SelfSup.Methods;
+using SelfSup.Training;
+using static TorchSharp.torch;
+
+namespace SelfSup.Runs;
+
+/// <summary>
+/// Everything a pretraining run is made of, built from one <see cref="RunConfig"/>: the training images, the
+/// encoder, the method with its views, and the Trainer. The CLI, the demo and the tests build runs this way, so
+/// a checkpoint's config alone rebuilds the same encoder.
+/// </summary>
+public sealed class Pretraining : IDisposable
+{
+    Pretraining(RunConfig config, ImageDataset data, SslMethod method, IViewRecipe views, DataLoader loader, string runDir)
+    {
+        Config = config;
+        Data = data;
+        Method = method;
+        Views = views;
+        Loader = loader;
+        RunDir = runDir;
+        Trainer = new Trainer(method, views, loader, config, runDir);
+    }
+
+    /// <summary>The resolved configuration (image size, channels and normalisation filled in from the data).</summary>
+    public RunConfig Config { get; }
+    public ImageDataset Data { get; }
+    public SslMethod Method { get; }
+    public IViewRecipe Views { get; }
+    public DataLoader Loader { get; }
+    public string RunDir { get; }
+    public Trainer Trainer { get; }
+
+    /// <summary>Loads the data and builds the run. Validates everything before anything is written to <paramref name="runDir"/>.</summary>
+    public static Pretraining Create(RunConfig config, string runDir, DatasetOptions? dataOptions = null)
+    {
+        TorchRuntime.Initialize(config.Threads > 0 ? config.Threads : null);
+        var info = MethodRegistry.Get(config.Method);
+        if (!EncoderRegistry.Names.Contains(config.Encoder, StringComparer.OrdinalIgnoreCase))
+            throw new ArgumentException($"unknown encoder '{config.Encoder}'; expected one of: {string.Join(", ", EncoderRegistry.Names)}");
+        var data = LoadTrainingImages(config, dataOptions);
+        try
+        {
+            var stats = config.NormalizeMean.Length > 0 ? new ChannelStats(config.NormalizeMean, config.NormalizeStd) : ChannelStats.Measure(data);
+            var resolved = config with
+            {
+                ImageSize = data.Height,
+                Channels = data.Channels,
+                NormalizeMean = stats.Mean,
+                NormalizeStd = stats.Std,
+            };
+            var loader = new DataLoader(data, resolved.BatchSize, (int)resolved.Seed);
+            var (method, views) = BuildMethod(resolved, info);
+            return new Pretraining(resolved, data, method, views, loader, runDir);
+        }
+        catch
+        {
+            data.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The training split, resized/converted as the config asks and limited to a seeded subset when asked.</summary>
+    public static ImageDataset LoadTrainingImages(RunConfig config, DatasetOptions? dataOptions = null)
+    {
+        var options = (dataOptions ?? new DatasetOptions()) with
+        {
+            ImageSize = config.ImageSize > 0 ? config.ImageSize : dataOptions?.ImageSize,
+            Channels = config.Channels > 0 ? config.Channels : dataOptions?.Channels,
+        };
+        var data = Datasets.Load(config.Data, "train", options);
+        return LimitTo(data, config.DataLimit, (int)config.Seed);
+    }
+
+    /// <summary>A seeded subset of <paramref name="limit"/> rows (the dataset itself when no limit applies).</summary>
+    public static ImageDataset LimitTo(ImageDataset data, int? limit, int seed)
+    {
+        if (limit is not { } n || n >= data.Count) return data;
+        if (n <= 0) throw new ArgumentException($"data_limit must be positive, got {n}");
+        var order = Enumerable.Range(0, data.Count).Select(i => (long)i).ToArray();
+        new Random(seed).Shuffle(order);
+        var subset = data.Subset(order[..n]);
+        data.Dispose();
+        return subset;
+    }
+
+    /// <summary>The encoder a config describes, freshly initialised from the config's seed.</summary>
+    public static Encoder BuildEncoder(RunConfig config)
+    {
+        manual_seed(config.Seed);
+        return EncoderRegistry.Create(config.Encoder, new EncoderOptions(config.Channels, config.ImageSize, config.Width, config.Stem));
+    }
+
+    /// <summary>Method and views for a resolved config (image size, channels and normalisation known).</summary>
+    public static (SslMethod Method, IViewRecipe Views) BuildMethod(RunConfig config, MethodInfo? info = null)
+    {
+        info ??= MethodRegistry.Get(config.Method);
+        var encoder = BuildEncoder(config);
+        var ctx = new MethodContext(encoder, config.ImageSize, config.Channels, new ChannelStats(config.NormalizeMean, config.NormalizeStd), config.MethodOptions);
+        return (info.Create(ctx), info.CreateViews(ctx));
+    }
+
+    public void Dispose()
+    {
+        Method.Dispose();
+        Data.Dispose();
+    }
+}
