@@ -118,6 +118,7 @@ public sealed class Trainer
                 var record = new Dictionary<string, object>
                 {
                     ["step"] = step, ["epoch"] = epoch + 1, ["loss"] = loss, ["lr"] = lrs[step - 1], ["images_per_s"] = Math.Round(ips, 1),
+                    ["rss_mib"] = Math.Round(Environment.WorkingSet / 1048576.0, 1),
                 };
                 foreach (var (k, val) in scalars) record[k] = val;
                 metrics.Write(record);
