@@ -19,7 +19,4 @@ internal static class TensorBytes
         source.AsSpan(offset, (int)count).CopyTo(t.bytes);
         return t;
     }
-
-    /// <summary>The images of a dataset as an [N, C, H, W] uint8 tensor made contiguous, not detached.</summary>
-    public static Tensor Contiguous(Tensor images) => images.is_contiguous() ? images.alias() : images.contiguous();
 }
