@@ -12,10 +12,10 @@ internal static class TensorBytes
     /// <summary>A new uint8 tensor of <paramref name="shape"/> filled from <paramref name="source"/>, starting at <paramref name="offset"/>.</summary>
     public static Tensor ToByteTensor(byte[] source, int offset, long[] shape)
     {
-        var t = empty(shape, ScalarType.Byte).DetachFromDisposeScope();
         var count = shape.Aggregate(1L, (a, b) => a * b);
         if (offset + count > source.Length)
             throw new ArgumentException($"buffer holds {source.Length - offset} bytes after offset {offset}, shape [{string.Join(", ", shape)}] needs {count}");
+        var t = empty(shape, ScalarType.Byte).DetachFromDisposeScope();
         source.AsSpan(offset, (int)count).CopyTo(t.bytes);
         return t;
     }
