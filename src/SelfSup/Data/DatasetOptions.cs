@@ -1,0 +1,17 @@
+namespace SelfSup.Data;
+
+/// <summary>How <see cref="Datasets.Load"/> prepares a dataset.</summary>
+public sealed record DatasetOptions
+{
+    /// <summary>Square side in pixels; null keeps the dataset's own size (image folders: the first image's shorter side).</summary>
+    public int? ImageSize { get; init; }
+
+    /// <summary>1 (luminance) or 3 (RGB); null keeps the dataset's own channels (image folders: 3).</summary>
+    public int? Channels { get; init; }
+
+    /// <summary>Where packed datasets and downloads live; null uses <see cref="PackedCache.DefaultDirectory"/>.</summary>
+    public string? CacheDir { get; init; }
+
+    /// <summary>Receives one line per preparation step (source found, decoding, cache written).</summary>
+    public IProgress<string>? Log { get; init; }
+}

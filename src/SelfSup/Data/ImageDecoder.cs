@@ -1,0 +1,77 @@
+using SkiaSharp;
+
+namespace SelfSup.Data;
+
+/// <summary>
+/// Decodes one PNG/JPEG with SkiaSharp and writes it, as a centre-cropped square of the target size, into a
+/// planar [C, S, S] slice of a byte buffer. Shorter side to S then centre crop, the usual evaluation resize;
+/// downscaling uses trilinear mipmaps (no aliasing at large ratios) and upscaling Mitchell cubic.
+/// Transparent pixels end up composited on black.
+/// </summary>
+internal static class ImageDecoder
+{
+    static readonly SKSamplingOptions Down = new(SKFilterMode.Linear, SKMipmapMode.Linear);
+    static readonly SKSamplingOptions Up = new(SKCubicResampler.Mitchell);
+
+    /// <summary>Width and height from the file header, without decoding the pixels.</summary>
+    public static (int Width, int Height) Size(byte[] encoded, string origin)
+    {
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data) ?? throw Unreadable(origin);
+        return (codec.Info.Width, codec.Info.Height);
+    }
+
+    /// <summary>Decodes <paramref name="encoded"/> into <paramref name="dest"/> (length channels·size·size, planar).</summary>
+    public static void DecodeInto(byte[] encoded, string origin, int size, int channels, Span<byte> dest)
+    {
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data) ?? throw Unreadable(origin);
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        if (info.Width <= 0 || info.Height <= 0) throw Unreadable(origin);
+        using var decoded = new SKBitmap(info);
+        var result = codec.GetPixels(info, decoded.GetPixels());
+        if (result != SKCodecResult.Success)
+            throw new InvalidDataException($"{origin}: image could not be decoded ({result})");
+
+        if (info.Width == size && info.Height == size)
+        {
+            WritePlanar(decoded.GetPixelSpan(), size, channels, dest);
+            return;
+        }
+        var side = Math.Min(info.Width, info.Height);
+        var src = SKRect.Create((info.Width - side) / 2, (info.Height - side) / 2, side, side);
+        using var target = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using (var canvas = new SKCanvas(target))
+        using (var image = SKImage.FromBitmap(decoded))
+        {
+            canvas.Clear(SKColors.Black);
+            canvas.DrawImage(image, src, SKRect.Create(0, 0, size, size), side > size ? Down : Up, null);
+        }
+        WritePlanar(target.GetPixelSpan(), size, channels, dest);
+    }
+
+    /// <summary>RGBA interleaved → planar RGB, or → luminance (ITU-R BT.601 weights, as PIL's "L").</summary>
+    static void WritePlanar(ReadOnlySpan<byte> rgba, int size, int channels, Span<byte> dest)
+    {
+        var plane = size * size;
+        if (channels == 3)
+        {
+            for (var p = 0; p < plane; p++)
+            {
+                dest[p] = rgba[4 * p];
+                dest[plane + p] = rgba[4 * p + 1];
+                dest[2 * plane + p] = rgba[4 * p + 2];
+            }
+        }
+        else
+        {
+            for (var p = 0; p < plane; p++)
+                dest[p] = Luma(rgba[4 * p], rgba[4 * p + 1], rgba[4 * p + 2]);
+        }
+    }
+
+    internal static byte Luma(int r, int g, int b) => (byte)((r * 299 + g * 587 + b * 114 + 500) / 1000);
+
+    static InvalidDataException Unreadable(string origin) =>
+        new($"{origin}: not a readable PNG/JPEG image (corrupt or unsupported format)");
+}
