@@ -56,7 +56,7 @@ public static class ColorSpace
         var s = hsv.narrow(1, 1, 1);
         var v = hsv.narrow(1, 2, 1);
         var n = tensor(new float[] { 5, 3, 1 }, device: hsv.device).to(hsv.dtype).view(1, 3, 1, 1);
-        var k = (h * 6).add_(n).remainder_(6); // [B, 3, H, W]
+        var k = (h * 6).add(n).remainder_(6); // [B, 3, H, W]
         var ramp = minimum(k, k.neg().add(4)).clamp_(0, 1);
         return (v - v * s * ramp).MoveToOuterDisposeScope();
     }

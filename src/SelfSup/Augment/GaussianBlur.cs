@@ -39,7 +39,7 @@ public sealed class GaussianBlur : IBatchTransform
         var r = kernelSize / 2;
         var t = arange(-r, r + 1, dtype: sigma.dtype, device: sigma.device).unsqueeze(0); // [1, K]
         var s = sigma.unsqueeze(1); // [n, 1]
-        var k = (t * t).div_(s * s * -2).exp_(); // [n, K]
+        var k = (t * t).div(s * s * -2).exp_(); // [n, K]
         return k.div_(k.sum(1, keepdim: true)).MoveToOuterDisposeScope();
     }
 
