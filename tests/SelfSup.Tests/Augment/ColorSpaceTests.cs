@@ -91,4 +91,15 @@ public class ColorSpaceTests
         var expected = cat([Pixels([0, 1, 1]), Pixels([0, 0, 1])], 0); // cyan, blue
         Assert.True(TestImages.MaxAbsDiff(y, expected) < 1e-5f);
     }
+
+    [Fact]
+    public void ShiftHue_MatchesTheHsvRoundTripWithShiftedHue()
+    {
+        using var scope = NewDisposeScope();
+        var x = TestImages.Uniform(3, [6, 3, 8, 8]);
+        var shift = TestImages.Uniform(4, [6, 1, 1, 1], -0.5, 0.5);
+        var hsv = ColorSpace.RgbToHsv(x);
+        var viaHsv = ColorSpace.HsvToRgb(cat([hsv.narrow(1, 0, 1).add(shift).remainder(1.0), hsv.narrow(1, 1, 2)], 1));
+        Assert.True(TestImages.MaxAbsDiff(ColorSpace.ShiftHue(x, shift), viaHsv) < 1e-5f);
+    }
 }
