@@ -63,25 +63,26 @@ public static class ColorSpace
     /// <summary>
     /// Rotates hue by a per-sample fraction of a turn, <paramref name="shift"/> [B, 1, 1, 1]; equal to
     /// RGB → HSV, h += shift, HSV → RGB, fused into fewer passes (v·s is the chroma max − min, so saturation is
-    /// never formed, and the hue sector is picked by the index of the largest channel).
+    /// never formed). The sector is chosen with comparisons: argmax over a 3-long channel axis is far slower on CPU.
     /// </summary>
     public static Tensor ShiftHue(Tensor rgb, Tensor shift)
     {
         CheckRgb(rgb);
         using var scope = NewDisposeScope();
-        var top = rgb.argmax(1, keepdim: true); // [B, 1, H, W]: first largest channel, so ties prefer R then G
-        var v = rgb.gather(1, top);
+        var r = rgb.narrow(1, 0, 1);
+        var g = rgb.narrow(1, 1, 1);
+        var b = rgb.narrow(1, 2, 1);
+        var v = rgb.amax([1L], keepdim: true); // [B, 1, H, W]
         var chroma = v - rgb.amin([1L], keepdim: true);
-        // Per channel c: (next − after-next)/chroma + 2c, i.e. (g − b)/Δ, 2 + (b − r)/Δ, 4 + (r − g)/Δ.
-        var sector = (rgb.roll(-1, 1) - rgb.roll(-2, 1)).div_(chroma.clamp_min(1e-12)).add_(SectorOffsets(rgb)); // [B, 3, H, W]
-        var h6 = sector.gather(1, top).add_(shift * 6); // [B, 1, H, W], hue in sixths of a turn
+        var inv = chroma.clamp_min(1e-12).reciprocal_();
+        // Hue in sixths of a turn: (g − b)/Δ, 2 + (b − r)/Δ or 4 + (r − g)/Δ for a red, green or blue maximum.
+        var h6 = where(r.eq(v), (g - b).mul_(inv),
+            where(g.eq(v), (b - r).mul_(inv).add_(2), (r - g).mul_(inv).add_(4)));
+        h6.add_(shift * 6);
         var k = h6.add(RgbOffsets(rgb)).remainder_(6); // [B, 3, H, W]
         var ramp = minimum(k, k.neg().add_(4)).clamp_(0, 1);
         return v.sub(ramp.mul_(chroma)).MoveToOuterDisposeScope();
     }
-
-    static Tensor SectorOffsets(Tensor like) =>
-        tensor(new float[] { 0, 2, 4 }, device: like.device).to(like.dtype).view(1, 3, 1, 1);
 
     /// <summary>n = 5, 3, 1 for R, G, B in the closed-form HSV → RGB.</summary>
     static Tensor RgbOffsets(Tensor like) =>

@@ -22,9 +22,10 @@ public sealed class ViewPipeline
     /// SimCLR's view (Chen et al. 2020, appendix A and B.9): random resized crop (scale 0.08–1) to
     /// <paramref name="imageSize"/>, flip 0.5, colour jitter of strength <paramref name="jitterStrength"/>
     /// (0.8s, 0.8s, 0.8s, 0.2s) with p 0.8, grayscale p 0.2, then blur with probability
-    /// <paramref name="blurP"/> (default: none below 64 px, where the paper drops it on CIFAR; 0.5 otherwise)
-    /// and solarize with probability <paramref name="solarizeP"/> (BYOL's asymmetric views set both).
-    /// For 1-channel images: crop, flip, brightness/contrast jitter, blur and solarize only.
+    /// <paramref name="blurP"/> (default: 0.5 for colour images of 64 px and more; none below, where the paper
+    /// drops it on CIFAR, nor on 1-channel images) and solarize with probability <paramref name="solarizeP"/>
+    /// (BYOL's asymmetric views set both). 1-channel images get crop, flip and brightness/contrast jitter
+    /// (plus blur or solarize only when asked for).
     /// </summary>
     public static ViewPipeline SimClr(int imageSize, int channels, ChannelStats stats,
         double jitterStrength = 0.5, double? blurP = null, double solarizeP = 0)
@@ -42,7 +43,7 @@ public sealed class ViewPipeline
         {
             t.Add(new ColorJitter(jitter.Brightness, jitter.Contrast, 0, 0, jitter.P));
         }
-        var blur = blurP ?? (imageSize >= 64 ? 0.5 : 0);
+        var blur = blurP ?? (imageSize >= 64 && channels == 3 ? 0.5 : 0);
         if (blur > 0) t.Add(new GaussianBlur(GaussianBlur.KernelSizeFor(imageSize), p: blur));
         if (solarizeP > 0) t.Add(new Solarize(0.5, solarizeP));
         return new ViewPipeline(t, stats);

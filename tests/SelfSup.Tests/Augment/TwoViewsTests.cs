@@ -56,7 +56,7 @@ public class TwoViewsTests(ITestOutputHelper output)
         Assert.Contains("uint8", e.Message);
     }
 
-    /// <summary>Time per call on a CIFAR-sized batch; the bound is loose because tests share the machine.</summary>
+    /// <summary>Time per call on a CIFAR-sized batch; the bound (a training step) is loose because tests share the machine.</summary>
     [Fact]
     public void CifarBatchOf256_TakesFarLessThanATrainingStep()
     {
@@ -70,15 +70,17 @@ public class TwoViewsTests(ITestOutputHelper output)
             using var warm = NewDisposeScope();
             recipe.Apply(images, g);
         }
-        const int Calls = 10;
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < Calls; i++)
+        var times = new List<double>();
+        for (int i = 0; i < 11; i++)
         {
+            var clock = Stopwatch.StartNew();
             using var step = NewDisposeScope();
             recipe.Apply(images, g);
+            times.Add(clock.Elapsed.TotalMilliseconds);
         }
-        var ms = clock.Elapsed.TotalMilliseconds / Calls;
-        output.WriteLine($"TwoViews.ForImages(32, 3).Apply on uint8 [256, 3, 32, 32]: {ms:F1} ms per call");
-        Assert.True(ms < 500, $"{ms:F1} ms per call");
+        times.Sort();
+        var ms = times[times.Count / 2];
+        output.WriteLine($"TwoViews.ForImages(32, 3).Apply on uint8 [256, 3, 32, 32]: median {ms:F1} ms per call (min {times[0]:F1})");
+        Assert.True(ms < 1000, $"{ms:F1} ms per call");
     }
 }

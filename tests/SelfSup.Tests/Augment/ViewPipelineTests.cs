@@ -56,6 +56,7 @@ public class ViewPipelineTests
     {
         var blur = Assert.IsType<GaussianBlur>(ViewPipeline.SimClr(96, 3, Rgb).Transforms[^1]);
         Assert.Equal((9, 0.5), (blur.KernelSize, blur.P));
+        Assert.DoesNotContain(ViewPipeline.SimClr(96, 1, new ChannelStats([0.5f], [0.25f])).Transforms, t => t is GaussianBlur);
     }
 
     [Fact]
