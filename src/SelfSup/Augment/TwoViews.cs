@@ -3,14 +3,38 @@ using static TorchSharp.torch;
 
 namespace SelfSup.Augment;
 
-/// <summary>Placeholder two-view recipe (flip only); replaced by the full SimCLR pipeline.</summary>
-public sealed class TwoViews(ChannelStats stats) : IViewRecipe
+/// <summary>
+/// Two independently augmented views of each image, the input of SimCLR, BYOL, MoCo, SimSiam, Barlow Twins and
+/// VICReg. The views may come from one pipeline (two independent draws) or two different ones (BYOL's asymmetric
+/// blur and solarize).
+/// </summary>
+public sealed class TwoViews : IViewRecipe
 {
-    public static TwoViews ForImages(int imageSize, int channels, ChannelStats stats) => new(stats);
+    public ViewPipeline First { get; }
+    public ViewPipeline Second { get; }
 
+    public TwoViews(ViewPipeline first, ViewPipeline second)
+    {
+        First = first;
+        Second = second;
+    }
+
+    /// <summary>SimCLR's defaults for <paramref name="imageSize"/>-pixel images (see <see cref="ViewPipeline.SimClr"/>).</summary>
+    public static TwoViews ForImages(int imageSize, int channels, ChannelStats stats)
+    {
+        var p = ViewPipeline.SimClr(imageSize, channels, stats);
+        return new TwoViews(p, p);
+    }
+
+    /// <summary>uint8 [B, C, H, W] → two normalised float32 views on the batch's device.</summary>
     public Tensor[] Apply(Tensor images, Generator generator)
     {
-        using var x = ChannelStats.ToUnitFloat(images, images.device);
-        return [stats.Normalize(x), stats.Normalize(x.flip(3))];
+        if (images.dim() != 4 || images.dtype != ScalarType.Byte)
+            throw new ArgumentException($"TwoViews: images must be uint8 [B, C, H, W], found {images.dtype} with {images.dim()} dimensions");
+        using var scope = NewDisposeScope();
+        var x = ChannelStats.ToUnitFloat(images, images.device); // [B, C, H, W] in [0, 1]
+        var a = First.Apply(x, generator);
+        var b = Second.Apply(x, generator);
+        return [a.MoveToOuterDisposeScope(), b.MoveToOuterDisposeScope()];
     }
 }
