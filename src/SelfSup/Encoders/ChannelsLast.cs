@@ -1,0 +1,72 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SelfSup.Encoders;
+
+/// <summary>
+/// Channels-last (NHWC) layout for convolutions. TorchSharp has no <c>memory_format</c> argument, but libtorch
+/// decides the layout from strides alone: a tensor stored contiguously as NHWC and viewed as NCHW is channels-last,
+/// and oneDNN convolutions on CPU run faster on it (see DESIGN.md, performance notes). Shapes never change; only
+/// the order of elements in memory does, so every result is the same as in the default layout.
+/// </summary>
+public static class ChannelsLast
+{
+    /// <summary>
+    /// The same 4-D tensor [B, C, H, W] stored as NHWC. A tensor that already is channels-last is returned as is
+    /// (a new handle to the same storage); tensors of other ranks are returned unchanged.
+    /// </summary>
+    public static Tensor Of(Tensor x)
+    {
+        if (x.dim() != 4) return x.alias();
+        return x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2); // [B, C, H, W] over NHWC storage
+    }
+
+    /// <summary>True when a 4-D tensor's strides are those of NHWC storage (dimensions of size 1 are ignored).</summary>
+    public static bool Is(Tensor x)
+    {
+        if (x.dim() != 4) return false;
+        var size = x.shape;
+        var stride = x.stride();
+        // Walk C, W, H, B (NHWC's innermost to outermost) and check each stride is the product of the sizes inside it.
+        long expected = 1;
+        foreach (var d in new[] { 1, 3, 2, 0 })
+        {
+            if (size[d] != 1 && stride[d] != expected) return false;
+            expected *= size[d];
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Re-stores every 4-D parameter of <paramref name="module"/> (conv weights) as channels-last, in place: each
+    /// <see cref="Parameter"/> keeps its identity (same object, still a leaf that requires grad), so optimizers built
+    /// before or after the call update the same tensors, and in-place updates keep the layout (gradients follow the
+    /// parameter's layout too). Not needed for speed: the encoders convert only their input, and libtorch then runs
+    /// every convolution channels-last anyway, at the same measured throughput. Caution: TorchSharp's
+    /// <c>Module.save</c>/<c>load</c> (and so checkpoints) reject non-contiguous tensors, which includes
+    /// channels-last weights and the momentum buffers cloned from their gradients; call <see cref="Revert"/> first.
+    /// </summary>
+    /// <returns>The number of parameters converted.</returns>
+    public static int Apply(nn.Module module) => Restore(module, toChannelsLast: true);
+
+    /// <summary>Undoes <see cref="Apply"/>: every 4-D parameter back to standard contiguous (NCHW) storage, in place.</summary>
+    /// <returns>The number of parameters converted.</returns>
+    public static int Revert(nn.Module module) => Restore(module, toChannelsLast: false);
+
+    static int Restore(nn.Module module, bool toChannelsLast)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        int converted = 0;
+        using var noGrad = no_grad();
+        foreach (var p in module.parameters())
+        {
+            if (p.dim() != 4 || (toChannelsLast ? Is(p) : p.is_contiguous())) continue;
+            using var source = p.detach();
+            using var restored = toChannelsLast ? Of(source) : source.contiguous();
+            p.set_(restored); // the Parameter object stays; only its storage and strides change
+            converted++;
+        }
+        return converted;
+    }
+}
