@@ -18,22 +18,32 @@ public static class ChannelsLast
     /// </summary>
     public static Tensor Of(Tensor x)
     {
-        if (x.dim() != 4) return x.alias();
-        return x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2); // [B, C, H, W] over NHWC storage
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.dim() != 4 || Is(x)) return x.alias();
+        long c = x.shape[1], h = x.shape[2], w = x.shape[3];
+        using var nhwc = x.permute(0, 2, 3, 1).contiguous(); // [B, H, W, C], dense
+        // Permuting back would give ambiguous strides where a dimension has size 1 (C = 1 for grayscale input,
+        // 1×1 conv kernels), which libtorch reads as NCHW; spelling the NHWC strides out removes the ambiguity.
+        return nhwc.as_strided(x.shape, [h * w * c, 1, w * c, c], nhwc.storage_offset()); // [B, C, H, W]
     }
 
-    /// <summary>True when a 4-D tensor's strides are those of NHWC storage (dimensions of size 1 are ignored).</summary>
+    /// <summary>
+    /// True when libtorch treats the 4-D tensor as channels-last: walking C, W, H, B (NHWC's innermost to
+    /// outermost), each stride is at least the extent of the dimensions inside it. Where every stride fits both
+    /// layouts (e.g. [B, 1, 1, 1]) the answer is false, as in libtorch, which then prefers NCHW.
+    /// </summary>
     public static bool Is(Tensor x)
     {
+        ArgumentNullException.ThrowIfNull(x);
         if (x.dim() != 4) return false;
         var size = x.shape;
         var stride = x.stride();
-        // Walk C, W, H, B (NHWC's innermost to outermost) and check each stride is the product of the sizes inside it.
-        long expected = 1;
+        long inner = 0; // extent, in elements, of the dimensions visited so far
         foreach (var d in new[] { 1, 3, 2, 0 })
         {
-            if (size[d] != 1 && stride[d] != expected) return false;
-            expected *= size[d];
+            if (size[d] == 0 || stride[d] < inner) return false;
+            if (d == 0 && inner == stride[1]) return false; // C, H and W add no extent: ambiguous, NCHW wins
+            inner = stride[d] * Math.Max(size[d], 1);
         }
         return true;
     }
