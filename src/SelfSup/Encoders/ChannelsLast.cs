@@ -8,7 +8,10 @@ namespace SelfSup.Encoders;
 /// Channels-last (NHWC) layout for convolutions. TorchSharp has no <c>memory_format</c> argument, but libtorch
 /// decides the layout from strides alone: a tensor stored contiguously as NHWC and viewed as NCHW is channels-last,
 /// and oneDNN convolutions on CPU run faster on it (see DESIGN.md, performance notes). Shapes never change; only
-/// the order of elements in memory does, so every result is the same as in the default layout.
+/// the order of elements in memory does, so results match the default layout up to float rounding.
+/// A convolution whose input is channels-last returns channels-last output, so converting an encoder's input is
+/// enough to run the whole network in this layout: a ResNet-18 (width 16) SimCLR step on 2 threads went from
+/// ≈200 to ≈320 images/s. Converting the weights as well (<see cref="Apply"/>) gave no further gain.
 /// </summary>
 public static class ChannelsLast
 {

@@ -97,8 +97,10 @@ public sealed class ResNet : Encoder
     /// <summary>ResNet-50 (Bottleneck ×4, [3, 4, 6, 3]).</summary>
     public static ResNet ResNet50(ResNetOptions options) => new(ResNetDepth.ResNet50, options);
 
+    /// <summary>Which of the paper's depths this is (sets block type and blocks per stage).</summary>
     public ResNetDepth Depth { get; }
 
+    /// <summary>The stem in use, which decides the feature map's resolution (input / 8 or input / 32).</summary>
     public ResNetStem Stem { get; }
 
     public override int EmbeddingDim => embeddingDim;
