@@ -1,0 +1,60 @@
+namespace SelfSup.Encoders;
+
+/// <summary>What every registered encoder is built from (a run's config supplies these).</summary>
+/// <param name="InChannels">Channels of the input images.</param>
+/// <param name="ImageSize">Side of the (square) model input in pixels.</param>
+/// <param name="Width">Base width; 0 picks the encoder's default (64 for ResNets, 32 for the ConvNet).</param>
+/// <param name="Stem">ResNet stem, "cifar" or "imagenet"; null picks "cifar" for images ≤ 64 px, else "imagenet".</param>
+public sealed record EncoderOptions(int InChannels, int ImageSize, int Width = 0, string? Stem = null);
+
+/// <summary>
+/// Encoders by the short names used in configs, the CLI and reports. Tests iterate <see cref="Names"/>, so a new
+/// encoder is covered by being registered here.
+/// </summary>
+public static class EncoderRegistry
+{
+    static readonly (string Name, Func<EncoderOptions, Encoder> Create)[] Entries =
+    [
+        ("resnet18", o => new ResNet(ResNetDepth.ResNet18, ResNetFrom(o))),
+        ("resnet34", o => new ResNet(ResNetDepth.ResNet34, ResNetFrom(o))),
+        ("resnet50", o => new ResNet(ResNetDepth.ResNet50, ResNetFrom(o))),
+        ("convnet", ConvNetFrom),
+    ];
+
+    public static IReadOnlyList<string> Names { get; } = Entries.Select(e => e.Name).ToArray();
+
+    /// <summary>Builds the encoder <paramref name="name"/> (case-insensitive) with fresh initial weights.</summary>
+    public static Encoder Create(string name, EncoderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(options);
+        var key = name.Trim().ToLowerInvariant();
+        foreach (var (entry, create) in Entries)
+            if (entry == key)
+            {
+                Validate(options, key);
+                return create(options);
+            }
+        throw new ArgumentException($"encoder: unknown name '{name}'; known encoders: {string.Join(", ", Names)}");
+    }
+
+    static void Validate(EncoderOptions o, string name)
+    {
+        if (o.InChannels < 1) throw new ArgumentException($"EncoderOptions.InChannels: expected ≥ 1 for {name}, got {o.InChannels}");
+        if (o.ImageSize < 1) throw new ArgumentException($"EncoderOptions.ImageSize: expected ≥ 1 for {name}, got {o.ImageSize}");
+        if (o.Width < 0) throw new ArgumentException($"EncoderOptions.Width: expected 0 (default) or a positive width for {name}, got {o.Width}");
+    }
+
+    static ResNetOptions ResNetFrom(EncoderOptions o)
+    {
+        var stem = o.Stem is null ? ResNetStems.ForImageSize(o.ImageSize) : ResNetStems.Parse(o.Stem, "EncoderOptions.Stem");
+        return new ResNetOptions(InChannels: o.InChannels, Width: o.Width == 0 ? 64 : o.Width, Stem: stem);
+    }
+
+    static ConvNet ConvNetFrom(EncoderOptions o)
+    {
+        if (o.Stem is not null)
+            throw new ArgumentException($"EncoderOptions.Stem: convnet has no stem choice (stems: resnet*); leave it unset, got '{o.Stem}'");
+        return new ConvNet(new ConvNetOptions(InChannels: o.InChannels, Width: o.Width == 0 ? 32 : o.Width));
+    }
+}
