@@ -28,6 +28,23 @@ public class BatchNormReestimationTests
     }
 
     [Fact]
+    public void EvalModeOutput_UsesTheReestimatedStatistics()
+    {
+        using var data = EvalData.RandomImages(32);
+        var stats = ChannelStats.Measure(data);
+        using var encoder = new TinyConvEncoder();
+        BatchNormReestimation.Run(encoder, data, stats, CPU, batchSize: 16);
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var conv = encoder.Conv.forward(stats.ToModelInput(data.Images.narrow(0, 0, 4), CPU)); // [4, 4, 8, 8]
+        var bn = encoder.Bn;
+        var expected = conv.sub(bn.running_mean!.view(1, 4, 1, 1)).div(bn.running_var!.add(bn.eps).sqrt().view(1, 4, 1, 1))
+            .mul(bn.weight!.view(1, 4, 1, 1)).add(bn.bias!.view(1, 4, 1, 1));
+        Assert.True(bn.forward(conv).sub(expected).abs().max().item<float>() < 1e-5);
+    }
+
+    [Fact]
     public void Parameters_AreUnchanged_MomentumRestored_AndEncoderLeftInEvalMode()
     {
         using var data = EvalData.RandomImages(40);
