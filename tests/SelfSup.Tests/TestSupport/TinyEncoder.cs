@@ -30,11 +30,11 @@ public sealed class TinyEncoder : Encoder
 public static class SyntheticData
 {
     /// <summary>N random uint8 images [N, C, S, S] with labels i mod classes, from a fixed seed.</summary>
-    public static Data.ImageDataset Random(int n, int channels = 1, int size = 8, int classes = 2, int seed = 0)
+    public static SelfSup.Data.ImageDataset Random(int n, int channels = 1, int size = 8, int classes = 2, int seed = 0)
     {
         using var g = new Generator((ulong)seed);
         var images = randint(0, 256, [n, channels, size, size], generator: g).to(ScalarType.Byte);
         var labels = Enumerable.Range(0, n).Select(i => (long)(i % classes)).ToArray();
-        return new Data.ImageDataset("synthetic", images, labels);
+        return new SelfSup.Data.ImageDataset("synthetic", images, labels);
     }
 }
