@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 dotnet build -c Release src/SelfSup.Cli -v q -nologo >/dev/null
-dotnet src/SelfSup.Cli/bin/Release/net10.0/selfsup.dll pretrain --method simclr --data fashion-mnist --encoder convnet \
+dotnet src/SelfSup.Cli/bin/Release/net10.0/SelfSup.Cli.dll pretrain --method simclr --data fashion-mnist --encoder convnet \
   --batch-size 128 --epochs 1 --max-steps 300 --checkpoint-every 0 --optimizer sgd --lr 0.1 --out "$out" "$@" >/dev/null
 mkdir -p bench/results
 python3 - "$out/metrics.jsonl" <<'PY' | tee bench/results/memory.json

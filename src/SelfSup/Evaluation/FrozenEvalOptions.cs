@@ -19,6 +19,12 @@ public sealed record FrozenEvalOptions
     /// <summary>Optional cap on training images (a seeded random subset) for quicker evaluations.</summary>
     public int? MaxTrainImages { get; init; }
 
+    /// <summary>
+    /// Cap on the training images of the raw-pixel baseline (null: all). Pixels are C·H·W-dimensional (3072 on
+    /// CIFAR), so the full bank costs minutes on a CPU; a seeded 10,000-image subset keeps the floor cheap.
+    /// </summary>
+    public int? RawPixelTrainImages { get; init; } = 10_000;
+
     /// <summary>Images used to re-estimate the random-init encoder's BatchNorm statistics.</summary>
     public int BatchNormImages { get; init; } = 10_000;
 

@@ -46,8 +46,20 @@ public static class FrozenEvaluation
             var randomScores = Score("random init", () => Features.Extract(randomInit, trainSet, stats, options.Device, options.BatchSize),
                 () => Features.Extract(randomInit, test, stats, options.Device, options.BatchSize), trainSet, test, numClasses, options);
 
-            var rawScores = Score("raw pixels", () => Features.RawPixels(trainSet, stats), () => Features.RawPixels(test, stats),
-                trainSet, test, numClasses, options);
+            FeatureScores rawScores;
+            if (options.RawPixelTrainImages is int rawCap && rawCap < trainSet.Count)
+            {
+                if (rawCap <= 0) throw new ArgumentException($"frozen evaluation: RawPixelTrainImages must be positive, got {rawCap}");
+                using var rows = BatchNormReestimation.SubsetRows(trainSet.Count, rawCap, options.Seed + 1);
+                using var rawTrain = trainSet.Subset(rows.data<long>().ToArray(), $"{trainSet.Name} (subset of {rawCap})");
+                rawScores = Score($"raw pixels ({rawCap} train images)", () => Features.RawPixels(rawTrain, stats), () => Features.RawPixels(test, stats),
+                    rawTrain, test, numClasses, options);
+            }
+            else
+            {
+                rawScores = Score("raw pixels", () => Features.RawPixels(trainSet, stats), () => Features.RawPixels(test, stats),
+                    trainSet, test, numClasses, options);
+            }
 
             return new FrozenEvalReport(trainedScores, randomScores, rawScores, clock.Elapsed.TotalSeconds);
         }

@@ -15,6 +15,8 @@ public sealed record EvalSettings
     public int K { get; init; } = 20;
     public double Temperature { get; init; } = 0.07;
     public long Seed { get; init; }
+    /// <summary>Cap on training images for the raw-pixel baseline (null: all).</summary>
+    public int? RawPixelTrainImages { get; init; } = 10_000;
     public IProgress<string>? Log { get; init; }
 }
 
@@ -42,6 +44,8 @@ public static class CheckpointEvaluation
             Device = TorchRuntime.ParseDevice(settings.Device),
             K = settings.K,
             Temperature = settings.Temperature,
+            RawPixelTrainImages = settings.RawPixelTrainImages,
+            Seed = (int)settings.Seed,
             Log = settings.Log,
         });
         var state = trained.State;
@@ -60,6 +64,7 @@ public static class CheckpointEvaluation
             LinearTop1 = report.Linear.Top1,
             RandomInit = new ProbeScores(report.RandomInit.Knn.Top1, report.RandomInit.Linear.Top1),
             RawPixels = new ProbeScores(report.RawPixels.Knn.Top1, report.RawPixels.Linear.Top1),
+            RawPixelsTrainImages = Math.Min(train.Count, settings.RawPixelTrainImages ?? int.MaxValue),
             KnnK = settings.K,
             KnnTemperature = settings.Temperature,
             Seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),

@@ -24,6 +24,8 @@ public sealed record EvaluationResults
     [JsonPropertyName("linear_top1")] public double LinearTop1 { get; init; }
     [JsonPropertyName("random_init")] public required ProbeScores RandomInit { get; init; }
     [JsonPropertyName("raw_pixels")] public required ProbeScores RawPixels { get; init; }
+    /// <summary>Training images behind the raw-pixel scores (a seeded subset; pixels are costly to compare).</summary>
+    [JsonPropertyName("raw_pixels_train_images")] public int RawPixelsTrainImages { get; init; }
     [JsonPropertyName("knn_k")] public int KnnK { get; init; }
     [JsonPropertyName("knn_temperature")] public double KnnTemperature { get; init; }
     /// <summary>Wall time of the evaluation.</summary>

@@ -60,3 +60,38 @@ public class SimClrTests
         Assert.Contains("simclr", Assert.Throws<ArgumentException>(() => MethodRegistry.Get("nope")).Message);
     }
 }
+
+/// <summary>SimCLR on real images: a short run on Fashion-MNIST must beat the same encoder at random init.</summary>
+public class SimClrRealDataTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [Fact]
+    public void ShortRunOnFashionMnist_BeatsRandomInit_InKnnAccuracy()
+    {
+        var runDir = Directory.CreateTempSubdirectory("selfsup-simclr-fmnist-").FullName;
+        try
+        {
+            var config = new SelfSup.Training.RunConfig
+            {
+                Method = "simclr", Data = "fashion-mnist", DataLimit = 4096, Encoder = "convnet", Width = 16,
+                Epochs = 4, BatchSize = 256, Optimizer = SelfSup.Training.OptimizerKind.Lars, LearningRate = 1.0,
+                WeightDecay = 1e-6, WarmupEpochs = 0.5, CheckpointEvery = 0, Seed = 1,
+                MethodOptions = new() { ["projection_hidden_dim"] = "256", ["temperature"] = "0.2" },
+            };
+            using var run = SelfSup.Runs.Pretraining.Create(config, runDir);
+            var summary = run.Trainer.Fit();
+            using var randomInit = SelfSup.Runs.Pretraining.BuildEncoder(run.Config);
+            using var train = SelfSup.Runs.Pretraining.LimitTo(SelfSup.Data.Datasets.Load("fashion-mnist", "train"), 5000, 2);
+            using var test = SelfSup.Runs.Pretraining.LimitTo(SelfSup.Data.Datasets.Load("fashion-mnist", "test"), 2000, 3);
+            var stats = new ChannelStats(run.Config.NormalizeMean, run.Config.NormalizeStd);
+            var report = SelfSup.Evaluation.FrozenEvaluation.Run(run.Method.Encoder, randomInit, train, test, stats,
+                new SelfSup.Evaluation.FrozenEvalOptions { Device = CPU });
+            output.WriteLine($"{summary.StepsDone} steps in {summary.Seconds:F0} s; k-NN {report.Knn.Top1:F1} vs random init {report.RandomInit.Knn.Top1:F1}; linear {report.Linear.Top1:F1} vs {report.RandomInit.Linear.Top1:F1}");
+            Assert.True(report.Knn.Top1 > report.RandomInit.Knn.Top1 + 2,
+                $"SimCLR k-NN {report.Knn.Top1:F1} % does not beat the random-init encoder's {report.RandomInit.Knn.Top1:F1} %");
+        }
+        finally
+        {
+            Directory.Delete(runDir, recursive: true);
+        }
+    }
+}
