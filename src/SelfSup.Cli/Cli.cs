@@ -14,6 +14,7 @@ public static class Cli
             EvalCommand.Create(),
             DemoCommand.Create(),
             MethodsCommand.Create(),
+            BenchCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -20,9 +20,9 @@ public sealed class TwoViews : IViewRecipe
     }
 
     /// <summary>SimCLR's defaults for <paramref name="imageSize"/>-pixel images (see <see cref="ViewPipeline.SimClr"/>).</summary>
-    public static TwoViews ForImages(int imageSize, int channels, ChannelStats stats)
+    public static TwoViews ForImages(int imageSize, int channels, ChannelStats stats, double cropMinScale = 0.08)
     {
-        var p = ViewPipeline.SimClr(imageSize, channels, stats);
+        var p = ViewPipeline.SimClr(imageSize, channels, stats, cropMinScale: cropMinScale);
         return new TwoViews(p, p);
     }
 

@@ -28,12 +28,12 @@ public sealed class ViewPipeline
     /// (plus blur or solarize only when asked for).
     /// </summary>
     public static ViewPipeline SimClr(int imageSize, int channels, ChannelStats stats,
-        double jitterStrength = 0.5, double? blurP = null, double solarizeP = 0)
+        double jitterStrength = 0.5, double? blurP = null, double solarizeP = 0, double cropMinScale = 0.08)
     {
         if (channels != 1 && channels != 3)
             throw new ArgumentOutOfRangeException(nameof(channels), channels, "ViewPipeline.SimClr: channels must be 1 or 3");
         var jitter = ColorJitter.SimClr(jitterStrength);
-        var t = new List<IBatchTransform> { new RandomResizedCrop(imageSize), new RandomHorizontalFlip(0.5) };
+        var t = new List<IBatchTransform> { new RandomResizedCrop(imageSize, (cropMinScale, 1.0)), new RandomHorizontalFlip(0.5) };
         if (channels == 3)
         {
             t.Add(jitter);

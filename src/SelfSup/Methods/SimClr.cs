@@ -17,6 +17,8 @@ public sealed record SimClrOptions
     public int ProjectionHiddenDim { get; init; } = 2048;
     /// <summary>Output width of the projection MLP, where the loss is computed (paper: 128).</summary>
     public int ProjectionDim { get; init; } = 128;
+    /// <summary>Smallest crop area (fraction of the image) of the random resized crop; the paper uses 0.08.</summary>
+    public double CropMinScale { get; init; } = 0.08;
 }
 
 /// <summary>
@@ -44,7 +46,8 @@ public sealed class SimClr : SslMethod
         Paper: "Chen et al. 2020, A Simple Framework for Contrastive Learning of Visual Representations (arXiv:2002.05709)",
         Summary: "two augmented views, MLP projection, NT-Xent over 2N views with in-batch negatives",
         Create: ctx => new SimClr(ctx.Encoder, OptionBinder.Bind(new SimClrOptions(), ctx.Overrides, "simclr")),
-        CreateViews: ctx => TwoViews.ForImages(ctx.ImageSize, ctx.Channels, ctx.Stats));
+        CreateViews: ctx => TwoViews.ForImages(ctx.ImageSize, ctx.Channels, ctx.Stats,
+            OptionBinder.Bind(new SimClrOptions(), ctx.Overrides, "simclr").CropMinScale));
 
     public override StepResult TrainingStep(Tensor[] views)
     {

@@ -57,7 +57,7 @@ public static class CheckpointEvaluation
             Width = config.Width,
             Epochs = Math.Round((double)state.Step / Math.Max(1, state.TotalSteps) * config.Epochs, 3),
             Steps = state.Step,
-            PretrainImages = config.DataLimit ?? 0,
+            PretrainImages = config.TrainImages,
             EvalTrainImages = train.Count,
             EvalTestImages = test.Count,
             KnnTop1 = report.Knn.Top1,

@@ -47,6 +47,7 @@ public sealed class Pretraining : IDisposable
             var stats = config.NormalizeMean.Length > 0 ? new ChannelStats(config.NormalizeMean, config.NormalizeStd) : ChannelStats.Measure(data);
             var resolved = config with
             {
+                TrainImages = data.Count,
                 ImageSize = data.Height,
                 Channels = data.Channels,
                 NormalizeMean = stats.Mean,

@@ -14,6 +14,8 @@ public sealed record RunConfig
     public string Data { get; init; } = "cifar10";
     /// <summary>Use only the first N shuffled training images (null: all).</summary>
     public int? DataLimit { get; init; }
+    /// <summary>Number of training images the run used (filled in when the run is built; informational).</summary>
+    public int TrainImages { get; init; }
     public string Encoder { get; init; } = "resnet18";
     /// <summary>Encoder base width (0: the encoder's default).</summary>
     public int Width { get; init; }

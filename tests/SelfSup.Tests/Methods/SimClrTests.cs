@@ -72,10 +72,12 @@ public class SimClrRealDataTests(Xunit.Abstractions.ITestOutputHelper output)
         {
             var config = new SelfSup.Training.RunConfig
             {
-                Method = "simclr", Data = "fashion-mnist", DataLimit = 4096, Encoder = "convnet", Width = 16,
-                Epochs = 4, BatchSize = 256, Optimizer = SelfSup.Training.OptimizerKind.Lars, LearningRate = 1.0,
+                // One epoch of the 60,000 training images (234 steps, ≈ 40 s on 2 cores). Crops keep ≥ 20 % of a
+                // 28-px image: the paper's 8 % leaves too little of a small grayscale digit or garment to match.
+                Method = "simclr", Data = "fashion-mnist", Encoder = "convnet", Width = 16,
+                Epochs = 1, BatchSize = 256, Optimizer = SelfSup.Training.OptimizerKind.Lars, LearningRate = 1.0,
                 WeightDecay = 1e-6, WarmupEpochs = 0.5, CheckpointEvery = 0, Seed = 1,
-                MethodOptions = new() { ["projection_hidden_dim"] = "256", ["temperature"] = "0.2" },
+                MethodOptions = new() { ["projection_hidden_dim"] = "256", ["temperature"] = "0.2", ["crop_min_scale"] = "0.2" },
             };
             using var run = SelfSup.Runs.Pretraining.Create(config, runDir);
             var summary = run.Trainer.Fit();
