@@ -43,7 +43,7 @@ public static class LabelEfficiencyPlot
             plot.XLabel("labelled images per class (log scale)");
             plot.YLabel("test top-1 (%)");
             plot.Title(string.Create(CultureInfo.InvariantCulture,
-                $"{results.Method ?? "pretrained"} · {results.Encoder} · {results.Dataset} ({results.Seeds.Count} seeds, mean ± std)"));
+                $"{results.Method ?? "pretrained"} · {results.Encoder} · {results.Dataset} ({results.Seeds.Count} seed{(results.Seeds.Count == 1 ? "" : "s")}, mean ± std)"));
             plot.ShowLegend(ScottPlot.Alignment.LowerRight);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             var tmp = path + ".tmp.png";
