@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Globalization;
+using SelfSup.Augment;
+using SelfSup.Data;
+using SelfSup.Encoders;
+using static TorchSharp.torch;
+
+namespace SelfSup.Evaluation;
+
+/// <summary>
+/// How much a pretrained encoder saves in labels: for each labels-per-class count and seed, one class-balanced
+/// subset of the training split (<see cref="LabeledSplit.PerClass"/>) trains (a) the same architecture from random
+/// init, (b) a linear probe on the frozen pretrained features and (c) a fine-tuned copy of the pretrained encoder;
+/// each is scored on the whole test split.
+/// </summary>
+public static class LabelEfficiency
+{
+    /// <summary>
+    /// Runs the three arms. <paramref name="buildFresh"/>(seed) makes a randomly initialised encoder of the
+    /// pretrained one's architecture: the scratch arm's starting point and the fine-tuning arm's container for a copy
+    /// of the pretrained weights (the pretrained encoder is never modified).
+    /// </summary>
+    public static LabelEfficiencyResults Run(Encoder pretrained, Func<int, Encoder> buildFresh, ImageDataset train, ImageDataset test,
+        ChannelStats stats, LabelEfficiencyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(pretrained);
+        ArgumentNullException.ThrowIfNull(buildFresh);
+        var device = options.Device ?? pretrained.parameters().FirstOrDefault()?.device ?? CPU;
+        var numClasses = Math.Max(train.NumClasses, test.NumClasses);
+        var fineTune = options.FineTune with { Device = device, Log = null };
+        var scratch = (options.Scratch ?? ScratchRecipe(options.FineTune)) with { Device = device, Log = null };
+        fineTune.Validate();
+        scratch.Validate();
+        Validate(train, test, options);
+
+        using var testFeatures = Features.Extract(pretrained, test, stats, device); // [N_test, D]
+        var arms = new LabelEfficiencyArms(
+            Scratch: (subset, seed) =>
+            {
+                using var model = FineTuner.Fit(() => buildFresh(seed), null, subset, stats, scratch with { Seed = seed });
+                return (model.Accuracy(test, stats), model.BestEpoch);
+            },
+            LinearProbe: (subset, seed) =>
+            {
+                using var features = Features.Extract(pretrained, subset, stats, device); // [N, D]
+                return LinearProbe.Evaluate(features, subset.Labels!, testFeatures, test.Labels!, numClasses, options.Probe with { Seed = seed }).Top1;
+            },
+            FineTune: (subset, seed) =>
+            {
+                using var model = FineTuner.Fit(() => buildFresh(seed), pretrained, subset, stats, fineTune with { Seed = seed });
+                return (model.Accuracy(test, stats), model.BestEpoch);
+            });
+        var points = RunArms(train, options, arms);
+        return new LabelEfficiencyResults
+        {
+            Dataset = train.Name,
+            Encoder = pretrained.GetName(),
+            Seeds = options.Seeds,
+            TestImages = test.Count,
+            FineTune = FineTuneOptionsSummary.Of(fineTune),
+            Scratch = FineTuneOptionsSummary.Of(scratch),
+            Points = points,
+        };
+    }
+
+    /// <summary>
+    /// The from-scratch recipe derived from the fine-tuning one: nothing pretrained to protect, so every layer trains
+    /// at the head's rate (no backbone factor, no layer decay, nothing frozen), for twice the epochs and steps.
+    /// </summary>
+    public static FineTuneOptions ScratchRecipe(FineTuneOptions fineTune) => fineTune with
+    {
+        BackboneLrFactor = 1,
+        LayerDecay = null,
+        FrozenStages = 0,
+        Epochs = 2 * fineTune.Epochs,
+        MinSteps = 2 * fineTune.MinSteps,
+    };
+
+    /// <summary>Parses "1,5,10,all" (null stands for all).</summary>
+    public static IReadOnlyList<int?> ParseLabelsPerClass(string text)
+    {
+        var values = new List<int?>();
+        foreach (var raw in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (raw.Equals("all", StringComparison.OrdinalIgnoreCase)) values.Add(null);
+            else if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0) values.Add(n);
+            else throw new ArgumentException($"--labels-per-class: expected positive integers or 'all' separated by commas, got '{raw}' in '{text}'");
+        }
+        if (values.Count == 0) throw new ArgumentException($"--labels-per-class: no values in '{text}'");
+        return values.Distinct().ToArray();
+    }
+
+    /// <summary>Checks labels and class sizes before any training starts, naming the class that is too small.</summary>
+    public static void Validate(ImageDataset train, ImageDataset test, LabelEfficiencyOptions options)
+    {
+        if (train.Labels is null) throw new ArgumentException($"label efficiency: dataset '{train.Name}' has no labels");
+        if (test.Labels is null) throw new ArgumentException($"label efficiency: test dataset '{test.Name}' has no labels");
+        if (options.Seeds.Count == 0) throw new ArgumentException("label efficiency: at least one seed is needed");
+        if (options.LabelsPerClass.Count == 0) throw new ArgumentException("label efficiency: no labels-per-class values");
+        var counts = train.Labels.GroupBy(l => l).ToDictionary(g => g.Key, g => g.Count());
+        if (options.LabelsPerClass.Max() is not { } most) return;
+        foreach (var (cls, count) in counts.OrderBy(kv => kv.Key))
+            if (count < most)
+            {
+                var name = cls < train.ClassNames.Count ? train.ClassNames[(int)cls] : cls.ToString(CultureInfo.InvariantCulture);
+                throw new ArgumentException(
+                    $"--labels-per-class {most}: class '{name}' of '{train.Name}' has only {count} training images " +
+                    $"(class sizes: {string.Join(", ", counts.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}"))})");
+            }
+    }
+
+    /// <summary>Every (labels per class, seed) subset through the three arms, in order; the subset is made once and shared.</summary>
+    internal static List<LabelEfficiencyPoint> RunArms(ImageDataset train, LabelEfficiencyOptions options, LabelEfficiencyArms arms)
+    {
+        var points = new List<LabelEfficiencyPoint>();
+        var numClasses = train.Labels!.Distinct().Count();
+        foreach (var perClass in options.LabelsPerClass)
+        {
+            var clock = Stopwatch.StartNew();
+            var (scratch, probe, fine) = (new List<double>(), new List<double>(), new List<double>());
+            var (scratchEpochs, fineEpochs) = (new List<int>(), new List<int>());
+            var labeledImages = 0;
+            var label = perClass?.ToString(CultureInfo.InvariantCulture) ?? "all";
+            foreach (var seed in options.Seeds)
+            {
+                using var subset = Subset(train, perClass, seed);
+                labeledImages = subset.Count;
+                var (s, se) = arms.Scratch(subset, seed);
+                var p = arms.LinearProbe(subset, seed);
+                var (f, fe) = arms.FineTune(subset, seed);
+                scratch.Add(s);
+                probe.Add(p);
+                fine.Add(f);
+                scratchEpochs.Add(se);
+                fineEpochs.Add(fe);
+                options.Log?.Report(string.Create(CultureInfo.InvariantCulture,
+                    $"{label} labels/class, seed {seed}: scratch {s:F2}, linear probe {p:F2}, fine-tune {f:F2} ({clock.Elapsed.TotalSeconds:F0} s)"));
+            }
+            points.Add(new LabelEfficiencyPoint
+            {
+                LabelsPerClass = label,
+                PerClass = perClass ?? (double)train.Count / numClasses,
+                LabeledImages = labeledImages,
+                Scratch = ArmScore.Of(scratch),
+                LinearProbe = ArmScore.Of(probe),
+                FineTune = ArmScore.Of(fine),
+                ScratchBestEpochs = scratchEpochs,
+                FineTuneBestEpochs = fineEpochs,
+                Seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
+            });
+        }
+        return points;
+    }
+
+    /// <summary>The labelled subset of one (labels per class, seed): class-balanced via <see cref="LabeledSplit.PerClass"/>, or a copy of everything.</summary>
+    static ImageDataset Subset(ImageDataset train, int? perClass, int seed)
+    {
+        if (perClass is not { } k) return train.Subset(Enumerable.Range(0, train.Count).Select(i => (long)i).ToArray(), train.Name);
+        var (labeled, unlabeled) = LabeledSplit.PerClass(train, k, seed);
+        unlabeled.Dispose();
+        return labeled;
+    }
+}
+
+/// <summary>The three ways a labelled subset is turned into a test accuracy (%); scratch and fine-tuning also report the epoch kept.</summary>
+internal sealed record LabelEfficiencyArms(
+    Func<ImageDataset, int, (double Top1, int BestEpoch)> Scratch,
+    Func<ImageDataset, int, double> LinearProbe,
+    Func<ImageDataset, int, (double Top1, int BestEpoch)> FineTune);
