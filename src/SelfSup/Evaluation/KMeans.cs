@@ -162,9 +162,10 @@ public static class KMeans
         var sums = zeros([k, x.shape[1]], x.dtype, x.device).index_add_(0, assign, x, 1); // [k, D]
         var counts = zeros([k], x.dtype, x.device).index_add_(0, assign, ones([x.shape[0]], x.dtype, x.device), 1); // [k]
         var updated = sums.div_(counts.clamp_min(1).unsqueeze(1));
-        var empty = counts.eq(0).nonzero().cpu().data<long>().ToArray();
-        if (empty.Length > 0)
+        var isEmpty = counts.eq(0); // [k]
+        if (isEmpty.any().item<bool>())
         {
+            var empty = isEmpty.nonzero().view(-1).cpu().data<long>().ToArray();
             var (distance, _) = Nearest(x, centroids);
             foreach (var c in empty)
             {
