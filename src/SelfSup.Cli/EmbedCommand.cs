@@ -21,6 +21,9 @@ public static class EmbedCommand
         foreach (var o in new Option[] { checkpoint, data, split, output, device, batchSize }) cmd.Options.Add(o);
         cmd.SetAction(r => Cli.Guard(() =>
         {
+            var file = r.GetValue(output)!;
+            if (!file.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"--out {file}: expected a file name ending in .npy");
             TorchRuntime.Initialize();
             var path = EvalCommand.ResolveCheckpoint(r.GetValue(checkpoint)!);
             using var trained = TrainedEncoder.Load(path);
@@ -30,9 +33,6 @@ public static class EmbedCommand
             using var images = Datasets.Load(dataName, r.GetValue(split)!, options);
             var source = MetricsFeatureSource.FromEncoder("encoder", trained.Encoder, trained.Stats, TorchRuntime.ParseDevice(r.GetValue(device)!));
             using var features = source.Extract(images.Images, r.GetValue(batchSize)); // [N, D]
-            var file = r.GetValue(output)!;
-            if (!file.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
-                throw new ArgumentException($"--out {file}: expected a file name ending in .npy");
             var stem = file[..^4];
             NpyWriter.WriteTensor(file, features);
             var ids = Enumerable.Range(0, images.Count).Select(i => (long)i).ToArray();

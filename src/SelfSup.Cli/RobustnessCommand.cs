@@ -22,8 +22,8 @@ public static class RobustnessCommand
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var clock = Stopwatch.StartNew();
-            using var run = common.Open(r);
             var kinds = r.GetValue(corruptions) is { } list ? list.Split(',').Select(Corruptions.Parse).ToArray() : Corruptions.All;
+            using var run = common.Open(r);
             var options = new RobustnessOptions { Device = run.Device, Corruptions = kinds, Seed = run.Seed, Log = new Progress(Cli.Info) };
             var results = new Dictionary<string, RobustnessScores>();
             foreach (var source in run.Sources) results[source.Name] = Robustness.Evaluate(source, run.Train, run.Test, options);
