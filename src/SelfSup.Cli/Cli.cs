@@ -12,6 +12,7 @@ public static class Cli
         {
             PretrainCommand.Create(),
             EvalCommand.Create(),
+            EmbedCommand.Create(),
             DemoCommand.Create(),
             MethodsCommand.Create(),
             BenchCommand.Create(),

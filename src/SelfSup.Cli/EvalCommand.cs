@@ -18,6 +18,7 @@ public static class EvalCommand
         var temperature = new Option<double>("--knn-temperature") { Description = "k-NN vote temperature", DefaultValueFactory = _ => 0.07 };
         foreach (var o in new Option[] { checkpoint, data, trainLimit, output, device, k, temperature }) cmd.Options.Add(o);
         cmd.Subcommands.Add(LabelEfficiencyCommand.Create());
+        foreach (var sub in new[] { ClusterCommand.Create(), RetrievalCommand.Create(), RobustnessCommand.Create() }) cmd.Subcommands.Add(sub);
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var path = ResolveCheckpoint(r.GetValue(checkpoint)!);
