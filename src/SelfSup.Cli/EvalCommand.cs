@@ -17,6 +17,7 @@ public static class EvalCommand
         var k = new Option<int>("--k") { Description = "k-NN neighbours", DefaultValueFactory = _ => 20 };
         var temperature = new Option<double>("--knn-temperature") { Description = "k-NN vote temperature", DefaultValueFactory = _ => 0.07 };
         foreach (var o in new Option[] { checkpoint, data, trainLimit, output, device, k, temperature }) cmd.Options.Add(o);
+        cmd.Subcommands.Add(ProjectCommand.Create());
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var path = ResolveCheckpoint(r.GetValue(checkpoint)!);
