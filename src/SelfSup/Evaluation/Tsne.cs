@@ -89,10 +89,19 @@ public static class Tsne
     internal static (Tensor Q, Tensor Kernel) StudentQ(Tensor y)
     {
         using var scope = NewDisposeScope();
-        var kernel = SquaredDistances(y).add(1).reciprocal(); // [N, N]
-        kernel.diagonal().zero_();
+        var kernel = Kernel(y);
         var q = kernel / kernel.sum();
         return (q.MoveToOuterDisposeScope(), kernel.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>(1 + ‖y_i − y_j‖²)⁻¹ with a zero diagonal, [N, N], built in place in one N×N buffer (this runs every iteration).</summary>
+    static Tensor Kernel(Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        var sq = (y * y).sum(1); // [N]
+        var kernel = y.matmul(y.t()).mul_(-2).add_(sq.unsqueeze(1)).add_(sq.unsqueeze(0)).clamp_min_(0).add_(1).reciprocal_(); // [N, N]
+        kernel.diagonal().zero_();
+        return kernel.MoveToOuterDisposeScope();
     }
 
     /// <summary>KL(P‖Q) over the off-diagonal pairs.</summary>
@@ -111,8 +120,9 @@ public static class Tsne
     internal static Tensor Gradient(Tensor p, Tensor y)
     {
         using var scope = NewDisposeScope();
-        var (q, kernel) = StudentQ(y);
-        var w = (p - q) * kernel; // [N, N]
+        var kernel = Kernel(y); // [N, N]
+        var inverseSum = kernel.sum().reciprocal_().neg_();
+        var w = kernel.mul(inverseSum).add_(p).mul_(kernel); // (P − Q) ∘ kernel, [N, N]
         return (4 * (w.sum(1, keepdim: true) * y - w.matmul(y))).MoveToOuterDisposeScope(); // [N, 2]
     }
 

@@ -43,8 +43,9 @@ public static class RunReport
         var shown = new HashSet<string>(StringComparer.Ordinal) { "config.yaml", "metrics.jsonl", CurvesFile, FileName };
         foreach (var (title, patterns, source) in Sections)
         {
-            var files = patterns.SelectMany(p => Directory.GetFiles(runDir, p)).Select(Path.GetFileName).OfType<string>()
-                .Distinct().Order(StringComparer.Ordinal).ToList();
+            // Pattern order first (numbers before pictures), names in order within a pattern.
+            var files = patterns.SelectMany(p => Directory.GetFiles(runDir, p).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal))
+                .Distinct().ToList();
             md.AppendLine(CultureInfo.InvariantCulture, $"## {title}").AppendLine();
             if (files.Count == 0)
             {
