@@ -16,6 +16,7 @@ public static class Cli
             DemoCommand.Create(),
             MethodsCommand.Create(),
             BenchCommand.Create(),
+            ReportCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -19,6 +19,7 @@ public static class EvalCommand
         foreach (var o in new Option[] { checkpoint, data, trainLimit, output, device, k, temperature }) cmd.Options.Add(o);
         cmd.Subcommands.Add(LabelEfficiencyCommand.Create());
         foreach (var sub in new[] { ClusterCommand.Create(), RetrievalCommand.Create(), RobustnessCommand.Create() }) cmd.Subcommands.Add(sub);
+        cmd.Subcommands.Add(ProjectCommand.Create());
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var path = ResolveCheckpoint(r.GetValue(checkpoint)!);
