@@ -14,9 +14,9 @@ namespace SelfSup.Training;
 public sealed record EmbeddingHealth(double Std, double RankMe, double Alignment, double Uniformity, bool Collapsed);
 
 /// <summary>
-/// Watches an encoder for collapse during pretraining. It embeds the two views of the current batch with the
-/// encoder in eval mode under no_grad — running BatchNorm statistics are read, not updated, no random numbers are
-/// drawn and nothing reaches the autograd graph — so monitoring never changes the training trajectory.
+/// Watches an encoder for collapse during pretraining. It embeds the two views of the current batch under no_grad
+/// with batch-statistics BatchNorm (as the loss sees them), restores the running statistics afterwards, draws no
+/// random numbers and adds nothing to the autograd graph, so monitoring never changes the training trajectory.
 /// </summary>
 public sealed class CollapseMonitor
 {
@@ -54,17 +54,38 @@ public sealed class CollapseMonitor
         return new EmbeddingHealth(std, rank, alignment, uniformity, std < StdThreshold);
     }
 
-    /// <summary>Embeds two views [B, C, H, W] with <paramref name="encoder"/> in eval mode, then <see cref="Measure(Tensor, Tensor)"/>; train/eval modes are restored.</summary>
+    /// <summary>
+    /// Embeds two views [B, C, H, W] with <paramref name="encoder"/> as the loss sees them — BatchNorm layers that
+    /// are training normalise with the statistics of the batch — then <see cref="Measure(Tensor, Tensor)"/>.
+    /// Every other layer runs in eval mode, so dropout-like layers draw no random numbers; the running BatchNorm
+    /// statistics the forward pass updates are put back bit for bit, and train/eval modes are restored.
+    /// </summary>
+    /// <remarks>
+    /// Eval mode throughout would read the running statistics instead; right after large updates (early steps, high
+    /// learning rates) those lag the weights and make a healthy encoder look collapsed.
+    /// </remarks>
     public EmbeddingHealth Measure(Encoder encoder, Tensor view0, Tensor view1)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        var batchNorms = encoder.modules().Where(m => m.training && HasRunningStats(m)).ToList();
+        var buffers = encoder.named_buffers().Select(b => (b.buffer, saved: b.buffer.clone())).ToList();
         using (new TrainingModeSnapshot(encoder))
         {
             encoder.eval();
-            var a = encoder.forward(view0); // [B, D]
-            var b = encoder.forward(view1); // [B, D]
-            return Measure(a, b);
+            foreach (var m in batchNorms) m.train(true);
+            try
+            {
+                var a = encoder.forward(view0); // [B, D]
+                var b = encoder.forward(view1); // [B, D]
+                return Measure(a, b);
+            }
+            finally
+            {
+                foreach (var (buffer, saved) in buffers) buffer.copy_(saved);
+            }
         }
     }
+
+    static bool HasRunningStats(nn.Module m) => m.named_buffers(recurse: false).Any(b => b.name == "running_mean");
 }

@@ -68,4 +68,19 @@ public sealed class CollapseMonitorTests
         Assert.All(encoder.parameters(), p => Assert.Null(p.grad));
         Assert.True(random.get_rng_state().equal(rngBefore).all().item<bool>());
     }
+
+    [Fact]
+    public void Measure_NormalisesWithBatchStatistics_NotStaleRunningOnes()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(4);
+        var encoder = new TinyEncoder(channels: 1);
+        encoder.train();
+        // A running mean far above the data's: eval mode would push every activation below 0, and the ReLU to 0.
+        foreach (var (name, buffer) in encoder.named_buffers())
+            if (name.EndsWith("running_mean", StringComparison.Ordinal)) buffer.fill_(1e4f);
+        var health = new CollapseMonitor(encoder.EmbeddingDim).Measure(encoder, randn(32, 1, 8, 8), randn(32, 1, 8, 8));
+        Assert.False(health.Collapsed, $"std {health.Std}");
+        Assert.True(health.RankMe > 2, $"RankMe {health.RankMe}");
+    }
 }
