@@ -36,6 +36,18 @@ public static class PretrainCommand
     {
         using var run = Pretraining.Create(config, outDir, DataLog.Options());
         Cli.Info($"{run.Config.Method} on {run.Data.Name}: {run.Data.Count} images {run.Config.Channels}×{run.Config.ImageSize}×{run.Config.ImageSize}, encoder {run.Config.Encoder} ({run.Method.Encoder.EmbeddingDim}-d), {run.Loader.BatchesPerEpoch} steps/epoch × {run.Config.Epochs} epochs, device {run.Config.Device}");
-        return TrainingProgress.Run(p => run.Trainer.Fit(resume, p), run.Config.Method);
+        run.Trainer.ProbeDataOptions = DataLog.Options();
+        return TrainingProgress.Run(p => run.Trainer.Fit(resume, new MonitorLines(p)), run.Config.Method);
+    }
+
+    /// <summary>Prints online-probe scores and warnings as their own lines, and passes step progress on.</summary>
+    sealed class MonitorLines(IProgress<TrainProgress> inner) : IProgress<TrainProgress>
+    {
+        public void Report(TrainProgress p)
+        {
+            if (p.Warning is { } w) Console.Error.WriteLine($"warning: {w}");
+            if (p.Probe is { } probe) Cli.Info($"online k-NN probe after step {p.Step}: top-1 {probe.KnnTop1:F2} %, top-5 {probe.KnnTop5:F2} % ({probe.Seconds:F1} s)");
+            if (p.Step > 0) inner.Report(p);
+        }
     }
 }

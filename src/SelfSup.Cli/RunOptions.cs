@@ -8,7 +8,9 @@ public sealed class RunOptions
 {
     readonly Option<string> method, data, encoder, optimizer, device;
     readonly Option<string?> stem;
-    readonly Option<int> width, imageSize, channels, epochs, batchSize, threads, checkpointEvery;
+    readonly Option<int> width, imageSize, channels, epochs, batchSize, threads, checkpointEvery, monitorEvery, probeEvery, probeBank, probeTest;
+    readonly Option<double?> collapseThreshold;
+    readonly Option<string?> probeData;
     readonly Option<int?> dataLimit;
     readonly Option<long?> maxSteps;
     readonly Option<double> lr, weightDecay, momentum, warmupEpochs;
@@ -37,6 +39,12 @@ public sealed class RunOptions
         threads = Add(cmd, new Option<int>("--threads") { Description = "libtorch threads (0: core count)", DefaultValueFactory = _ => defaults.Threads });
         checkpointEvery = Add(cmd, new Option<int>("--checkpoint-every") { Description = "write a checkpoint every N steps (0: only at the end)", DefaultValueFactory = _ => defaults.CheckpointEvery });
         maxSteps = Add(cmd, new Option<long?>("--max-steps") { Description = "stop after this many steps (the schedule still spans all epochs)", DefaultValueFactory = _ => defaults.MaxSteps });
+        monitorEvery = Add(cmd, new Option<int>("--monitor-every") { Description = "log embedding std, RankMe, alignment and uniformity every N steps (0: never)", DefaultValueFactory = _ => defaults.MonitorEvery });
+        collapseThreshold = Add(cmd, new Option<double?>("--collapse-std-threshold") { Description = "warn of collapse below this std of L2-normalised embeddings (default 0.1/√D)", DefaultValueFactory = _ => defaults.CollapseStdThreshold });
+        probeEvery = Add(cmd, new Option<int>("--online-probe-every") { Description = "k-NN probe on held-out labelled data every N epochs (0: never)", DefaultValueFactory = _ => defaults.OnlineProbeEvery });
+        probeData = Add(cmd, new Option<string?>("--online-probe-data") { Description = "labelled dataset of the online probe: train split as bank, test split as queries (default: --data)", DefaultValueFactory = _ => defaults.OnlineProbeData });
+        probeBank = Add(cmd, new Option<int>("--online-probe-bank") { Description = "at most this many bank images for the online probe", DefaultValueFactory = _ => defaults.OnlineProbeBank });
+        probeTest = Add(cmd, new Option<int>("--online-probe-test") { Description = "at most this many test images for the online probe", DefaultValueFactory = _ => defaults.OnlineProbeTest });
         set = Add(cmd, new Option<string[]>("--set") { Description = "method option key=value, e.g. --set temperature=0.2 (repeatable)", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = false });
     }
 
@@ -80,9 +88,18 @@ public sealed class RunOptions
             Threads = r.GetValue(threads),
             CheckpointEvery = r.GetValue(checkpointEvery),
             MaxSteps = r.GetValue(maxSteps),
+            MonitorEvery = NonNegative(r.GetValue(monitorEvery), "--monitor-every"),
+            CollapseStdThreshold = r.GetValue(collapseThreshold) is { } t && !(t >= 0) ? throw new ArgumentException($"--collapse-std-threshold: expected a number ≥ 0, got {t}") : r.GetValue(collapseThreshold),
+            OnlineProbeEvery = NonNegative(r.GetValue(probeEvery), "--online-probe-every"),
+            OnlineProbeData = r.GetValue(probeData),
+            OnlineProbeBank = Positive(r.GetValue(probeBank), "--online-probe-bank"),
+            OnlineProbeTest = Positive(r.GetValue(probeTest), "--online-probe-test"),
             MethodOptions = overrides,
         };
     }
+
+    static int NonNegative(int value, string name) =>
+        value >= 0 ? value : throw new ArgumentException($"{name}: expected a number ≥ 0, got {value}");
 
     static int Positive(int value, string name) =>
         value > 0 ? value : throw new ArgumentException($"{name}: expected a positive number, got {value}");

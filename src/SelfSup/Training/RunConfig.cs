@@ -39,6 +39,18 @@ public sealed record RunConfig
     public int CheckpointEvery { get; init; } = 500;
     /// <summary>Stop after this many optimizer steps in total (the schedule still spans all epochs).</summary>
     public long? MaxSteps { get; init; }
+    /// <summary>Measure the encoder's embeddings (std, RankMe, alignment, uniformity) every N steps (0: never).</summary>
+    public int MonitorEvery { get; init; } = 50;
+    /// <summary>Warn of collapse when the std of L2-normalised embeddings falls below this (null: 0.1/√D).</summary>
+    public double? CollapseStdThreshold { get; init; }
+    /// <summary>Run the k-NN online probe every N epochs and after the last one (0: never).</summary>
+    public int OnlineProbeEvery { get; init; }
+    /// <summary>Labelled dataset of the online probe (train split as bank, test split as queries); null: <see cref="Data"/>.</summary>
+    public string? OnlineProbeData { get; init; }
+    /// <summary>At most this many training images in the online probe's k-NN bank (seeded subset).</summary>
+    public int OnlineProbeBank { get; init; } = 5000;
+    /// <summary>At most this many test images the online probe classifies (seeded subset).</summary>
+    public int OnlineProbeTest { get; init; } = 2000;
     /// <summary>Method-specific options (e.g. temperature), bound to the method's typed options record.</summary>
     public Dictionary<string, string> MethodOptions { get; init; } = new();
     public float[] NormalizeMean { get; init; } = [];

@@ -8,10 +8,22 @@ using static TorchSharp.torch;
 namespace SelfSup.Training;
 
 /// <summary>Progress of a run, reported after every step.</summary>
-public sealed record TrainProgress(long Step, long TotalSteps, int Epoch, double Loss, double LearningRate, double ImagesPerSecond);
+public sealed record TrainProgress(long Step, long TotalSteps, int Epoch, double Loss, double LearningRate, double ImagesPerSecond)
+{
+    /// <summary>The embedding monitors, on the steps they were measured (<see cref="RunConfig.MonitorEvery"/>).</summary>
+    public EmbeddingHealth? Health { get; init; }
+    /// <summary>The online k-NN probe, on the steps that end a probed epoch.</summary>
+    public OnlineProbeResult? Probe { get; init; }
+    /// <summary>A warning to show the user, set once per run when it first applies (e.g. collapse).</summary>
+    public string? Warning { get; init; }
+}
 
 /// <summary>What a finished (or stopped) run did.</summary>
-public sealed record TrainSummary(long StepsDone, long TotalSteps, double FinalLoss, double Seconds, double ImagesPerSecond, string? LastCheckpoint);
+public sealed record TrainSummary(long StepsDone, long TotalSteps, double FinalLoss, double Seconds, double ImagesPerSecond, string? LastCheckpoint)
+{
+    /// <summary>Warnings raised during the run (each at most once), e.g. collapse.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>A non-finite loss: the run stops instead of training on garbage.</summary>
 public sealed class NonFiniteLossException(string message) : Exception(message);
@@ -19,6 +31,10 @@ public sealed class NonFiniteLossException(string message) : Exception(message);
 /// <summary>
 /// The one training loop: loader → views (on the device) → method step → optimizer with a precomputed
 /// warm-up + cosine schedule, a DisposeScope per step, JSONL metrics, atomic checkpoints and exact resume.
+/// Every <see cref="RunConfig.MonitorEvery"/> steps it measures the encoder's embeddings of the current views
+/// (<see cref="CollapseMonitor"/>) and every <see cref="RunConfig.OnlineProbeEvery"/> epochs it runs a k-NN
+/// <see cref="Training.OnlineProbe"/>; neither draws random numbers nor touches gradients, so both leave the
+/// training trajectory unchanged.
 /// </summary>
 public sealed class Trainer
 {
@@ -43,6 +59,15 @@ public sealed class Trainer
     public string LastCheckpointPath => Path.Combine(CheckpointDir, "last.ckpt");
     public string MetricsPath => Path.Combine(runDir, "metrics.jsonl");
 
+    /// <summary>
+    /// The online probe to run when <see cref="RunConfig.OnlineProbeEvery"/> &gt; 0 (the caller keeps ownership);
+    /// null: built from the config at the start of <see cref="Fit"/> and disposed at its end.
+    /// </summary>
+    public OnlineProbe? OnlineProbe { get; set; }
+
+    /// <summary>How the online probe's data is prepared when the Trainer loads it (e.g. a log of preparation steps).</summary>
+    public DatasetOptions? ProbeDataOptions { get; set; }
+
     /// <summary>Trains until all epochs (or <see cref="RunConfig.MaxSteps"/>) are done; resumes from last.ckpt when asked.</summary>
     public TrainSummary Fit(bool resume = false, IProgress<TrainProgress>? progress = null, CancellationToken cancel = default)
     {
@@ -50,6 +75,8 @@ public sealed class Trainer
         long total = (long)config.Epochs * stepsPerEpoch;
         var lrs = Schedules.WarmupCosine(config.LearningRate, total, (long)Math.Round(config.WarmupEpochs * stepsPerEpoch));
         var stopAt = Math.Min(total, config.MaxSteps ?? total);
+        if (config.MonitorEvery < 0) throw new ArgumentException($"monitor_every must be ≥ 0, got {config.MonitorEvery}");
+        if (config.OnlineProbeEvery < 0) throw new ArgumentException($"online_probe_every must be ≥ 0, got {config.OnlineProbeEvery}");
 
         Directory.CreateDirectory(runDir);
         WriteConfig();
@@ -57,6 +84,14 @@ public sealed class Trainer
         method.train();
         using var optimizer = new TrainingOptimizer(method.parameters(), config.Optimizer, config.LearningRate, config.WeightDecay, config.Momentum);
         using var generator = new Generator((ulong)config.Seed, new Device(DeviceType.CPU));
+
+        var monitor = config.MonitorEvery > 0 ? new CollapseMonitor(method.Encoder.EmbeddingDim, config.CollapseStdThreshold) : null;
+        using var ownedProbe = config.OnlineProbeEvery > 0 && OnlineProbe is null
+            ? OnlineProbe.FromConfig(config, config.NormalizeMean.Length > 0 ? new ChannelStats(config.NormalizeMean, config.NormalizeStd) : null, ProbeDataOptions)
+            : null;
+        var probe = config.OnlineProbeEvery > 0 ? OnlineProbe ?? ownedProbe : null;
+        var warnings = new List<string>();
+        bool collapseWarned = false;
 
         long step = 0;
         if (resume)
@@ -82,6 +117,13 @@ public sealed class Trainer
         double lastLoss = double.NaN, epochLossSum = 0;
         int epochSteps = 0;
         string? lastCheckpoint = resume ? LastCheckpointPath : null;
+        if (probe is not null && step == 0)
+        {
+            // The untrained encoder's score: the baseline the probe curve starts from.
+            var before = probe.Evaluate(method.Encoder, device);
+            metrics.Write(new Dictionary<string, object> { ["step"] = 0L, ["epoch"] = 0 }.Concat(ProbeFields(before)).ToDictionary());
+            progress?.Report(new TrainProgress(0, total, 0, double.NaN, lrs.Length > 0 ? lrs[0] : 0, 0) { Probe = before });
+        }
 
         while (step < stopAt)
         {
@@ -92,7 +134,8 @@ public sealed class Trainer
                 using var b = batch;
                 if (step >= stopAt || cancel.IsCancellationRequested) break;
                 var stepClock = Stopwatch.StartNew();
-                double loss;
+                double loss, stepSeconds;
+                EmbeddingHealth? health = null;
                 var scalars = new Dictionary<string, object>();
                 using (var scope = NewDisposeScope())
                 {
@@ -108,21 +151,50 @@ public sealed class Trainer
                     optimizer.Step();
                     method.AfterOptimizerStep(step, total);
                     foreach (var (k, t) in result.Scalars) scalars[k] = t.item<float>();
+                    stepSeconds = stepClock.Elapsed.TotalSeconds;
+                    var monitored = step + 1;
+                    if (monitor is not null && v.Length >= 2 && v[0].shape[0] == v[1].shape[0] && (monitored == 1 || monitored % config.MonitorEvery == 0))
+                        health = monitor.Measure(method.Encoder, v[0], v[1]);
                 }
                 step++;
                 imagesSeen += b.Indices.Length;
                 lastLoss = loss;
                 epochLossSum += loss;
                 epochSteps++;
-                var ips = b.Indices.Length / Math.Max(stepClock.Elapsed.TotalSeconds, 1e-9);
+                var ips = b.Indices.Length / Math.Max(stepSeconds, 1e-9);
                 var record = new Dictionary<string, object>
                 {
                     ["step"] = step, ["epoch"] = epoch + 1, ["loss"] = loss, ["lr"] = lrs[step - 1], ["images_per_s"] = Math.Round(ips, 1),
                     ["rss_mib"] = Math.Round(Environment.WorkingSet / 1048576.0, 1),
                 };
                 foreach (var (k, val) in scalars) record[k] = val;
+                string? warning = null;
+                if (health is not null)
+                {
+                    record["monitor_std"] = health.Std;
+                    record["rank_me"] = health.RankMe;
+                    record["alignment"] = health.Alignment;
+                    record["uniformity"] = health.Uniformity;
+                    if (health.Collapsed)
+                    {
+                        record["collapse_warning"] = true;
+                        if (!collapseWarned)
+                        {
+                            collapseWarned = true;
+                            warning = $"collapse: embedding std {health.Std:G3} < {monitor!.StdThreshold:G3} (collapse_std_threshold) at step {step}, RankMe {health.RankMe:F1} of {monitor.Dimension} dimensions; the encoder maps images to nearly one point";
+                            warnings.Add(warning);
+                        }
+                    }
+                }
+                OnlineProbeResult? probed = null;
+                var epochDone = (int)(step / stepsPerEpoch);
+                if (probe is not null && step % stepsPerEpoch == 0 && (epochDone % config.OnlineProbeEvery == 0 || step == total))
+                {
+                    probed = probe.Evaluate(method.Encoder, device);
+                    foreach (var (k, val) in ProbeFields(probed)) record[k] = val;
+                }
                 metrics.Write(record);
-                progress?.Report(new TrainProgress(step, total, epoch + 1, loss, lrs[step - 1], ips));
+                progress?.Report(new TrainProgress(step, total, epoch + 1, loss, lrs[step - 1], ips) { Health = health, Probe = probed, Warning = warning });
 
                 if (config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0 && step < stopAt)
                     lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
@@ -142,8 +214,13 @@ public sealed class Trainer
 
         lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
         var seconds = clock.Elapsed.TotalSeconds;
-        return new TrainSummary(step, total, lastLoss, seconds, imagesSeen / Math.Max(seconds, 1e-9), lastCheckpoint);
+        return new TrainSummary(step, total, lastLoss, seconds, imagesSeen / Math.Max(seconds, 1e-9), lastCheckpoint) { Warnings = warnings };
     }
+
+    static Dictionary<string, object> ProbeFields(OnlineProbeResult r) => new()
+    {
+        ["online_knn_top1"] = r.KnnTop1, ["online_knn_top5"] = r.KnnTop5, ["online_probe_s"] = Math.Round(r.Seconds, 1),
+    };
 
     /// <summary>The resolved configuration as config.yaml, written atomically so a reader never sees half a file.</summary>
     void WriteConfig()

@@ -1,0 +1,91 @@
+using SelfSup.Encoders;
+using SelfSup.Evaluation;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SelfSup.Training;
+
+/// <summary>The monitors of one batch of two-view embeddings (see <see cref="Monitors"/>).</summary>
+/// <param name="Std">Mean per-dimension std of the L2-normalised embeddings of both views.</param>
+/// <param name="RankMe">Effective rank of the embeddings of both views, in [1, min(2B, D)].</param>
+/// <param name="Alignment">E‖f(x) − f(x⁺)‖² between the two views of each image (lower: more invariant).</param>
+/// <param name="Uniformity">log E exp(−2‖f(x) − f(y)‖²), averaged over the two views (lower: more spread).</param>
+/// <param name="Collapsed">Whether <see cref="Std"/> fell below the monitor's threshold.</param>
+public sealed record EmbeddingHealth(double Std, double RankMe, double Alignment, double Uniformity, bool Collapsed);
+
+/// <summary>
+/// Watches an encoder for collapse during pretraining. It embeds the two views of the current batch under no_grad
+/// with batch-statistics BatchNorm (as the loss sees them), restores the running statistics afterwards, draws no
+/// random numbers and adds nothing to the autograd graph, so monitoring never changes the training trajectory.
+/// </summary>
+public sealed class CollapseMonitor
+{
+    /// <param name="dimension">Embedding width D.</param>
+    /// <param name="stdThreshold">Warn below this std of L2-normalised embeddings; null: <see cref="DefaultThreshold"/>(D).</param>
+    public CollapseMonitor(int dimension, double? stdThreshold = null)
+    {
+        if (dimension <= 0) throw new ArgumentException($"collapse monitor: embedding dimension must be positive, got {dimension}");
+        if (stdThreshold is < 0 or double.NaN)
+            throw new ArgumentException($"collapse_std_threshold must be ≥ 0, got {stdThreshold}");
+        Dimension = dimension;
+        StdThreshold = stdThreshold ?? DefaultThreshold(dimension);
+    }
+
+    public int Dimension { get; }
+    public double StdThreshold { get; }
+
+    /// <summary>
+    /// 0.1/√D. Well-spread embeddings give ≈ 1/√D, a constant encoder 0. Post-ReLU (non-negative) pooled features
+    /// sit well below 1/√D even when healthy, so the threshold is an order of magnitude under the ideal value
+    /// rather than a fraction of it.
+    /// </summary>
+    public static double DefaultThreshold(int dimension) => 0.1 / Math.Sqrt(dimension);
+
+    /// <summary>The monitors of tensors already embedded: <paramref name="a"/>, <paramref name="b"/> are [B, D], row i of each from the same image.</summary>
+    public EmbeddingHealth Measure(Tensor a, Tensor b)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var both = cat([a, b], 0); // [2B, D]
+        var std = Monitors.StdOfL2Normalized(both).item<float>();
+        var rank = Monitors.RankMe(both).item<float>();
+        var alignment = Monitors.Alignment(a, b).item<float>();
+        var uniformity = (Monitors.Uniformity(a).item<float>() + Monitors.Uniformity(b).item<float>()) / 2;
+        return new EmbeddingHealth(std, rank, alignment, uniformity, std < StdThreshold);
+    }
+
+    /// <summary>
+    /// Embeds two views [B, C, H, W] with <paramref name="encoder"/> as the loss sees them — BatchNorm layers that
+    /// are training normalise with the statistics of the batch — then <see cref="Measure(Tensor, Tensor)"/>.
+    /// Every other layer runs in eval mode, so dropout-like layers draw no random numbers; the running BatchNorm
+    /// statistics the forward pass updates are put back bit for bit, and train/eval modes are restored.
+    /// </summary>
+    /// <remarks>
+    /// Eval mode throughout would read the running statistics instead; right after large updates (early steps, high
+    /// learning rates) those lag the weights and make a healthy encoder look collapsed.
+    /// </remarks>
+    public EmbeddingHealth Measure(Encoder encoder, Tensor view0, Tensor view1)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var batchNorms = encoder.modules().Where(m => m.training && HasRunningStats(m)).ToList();
+        var buffers = encoder.named_buffers().Select(b => (b.buffer, saved: b.buffer.clone())).ToList();
+        using (new TrainingModeSnapshot(encoder))
+        {
+            encoder.eval();
+            foreach (var m in batchNorms) m.train(true);
+            try
+            {
+                var a = encoder.forward(view0); // [B, D]
+                var b = encoder.forward(view1); // [B, D]
+                return Measure(a, b);
+            }
+            finally
+            {
+                foreach (var (buffer, saved) in buffers) buffer.copy_(saved);
+            }
+        }
+    }
+
+    static bool HasRunningStats(nn.Module m) => m.named_buffers(recurse: false).Any(b => b.name == "running_mean");
+}
