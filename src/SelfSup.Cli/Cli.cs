@@ -15,6 +15,7 @@ public static class Cli
             DemoCommand.Create(),
             MethodsCommand.Create(),
             BenchCommand.Create(),
+            ReconstructCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

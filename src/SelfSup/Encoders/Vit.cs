@@ -47,7 +47,7 @@ public sealed class Vit : Encoder
         TransformerInit.PatchEmbedding(patch_embed);
         using var noGrad = no_grad();
         nn.init.normal_(cls_token, 0, 0.02);
-        if (pos_embed is not null) nn.init.trunc_normal_(pos_embed, 0, 0.02, -0.04, 0.04);
+        if (pos_embed is not null) TransformerInit.TruncatedNormal(pos_embed, 0.02);
     }
 
     public VitOptions Options { get; }

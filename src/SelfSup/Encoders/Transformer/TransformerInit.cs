@@ -20,7 +20,7 @@ public static class TransformerInit
             switch (m)
             {
                 case Linear linear:
-                    nn.init.trunc_normal_(linear.weight, mean: 0, std: 0.02, a: -0.04, b: 0.04);
+                    TruncatedNormal(linear.weight, 0.02);
                     if (linear.bias is not null) nn.init.zeros_(linear.bias);
                     break;
                 case LayerNorm ln:
@@ -29,6 +29,19 @@ public static class TransformerInit
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="t"/> in place with N(0, std²) truncated to ±2·std, by inverse-CDF sampling (as PyTorch's
+    /// trunc_normal_): u ~ U(Φ(−2), Φ(2)), x = √2·std·erfinv(2u − 1).
+    /// </summary>
+    /// (Written here because TorchSharp 0.107's nn.init.trunc_normal_ left weights at zero for these bounds.)
+    public static void TruncatedNormal(Tensor t, double std)
+    {
+        using var noGrad = no_grad();
+        const double lo = 0.022750131948179195; // Φ(−2)
+        const double hi = 1 - lo;               // Φ(2)
+        t.uniform_(2 * lo - 1, 2 * hi - 1).erfinv_().mul_(std * Math.Sqrt(2)).clamp_(-2 * std, 2 * std);
     }
 
     /// <summary>
