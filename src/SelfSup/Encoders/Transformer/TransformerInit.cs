@@ -33,9 +33,9 @@ public static class TransformerInit
 
     /// <summary>
     /// Fills <paramref name="t"/> in place with N(0, std²) truncated to ±2·std, by inverse-CDF sampling (as PyTorch's
-    /// trunc_normal_): u ~ U(Φ(−2), Φ(2)), x = √2·std·erfinv(2u − 1).
+    /// trunc_normal_): u ~ U(Φ(−2), Φ(2)), x = √2·std·erfinv(2u − 1). Written here because TorchSharp 0.107's
+    /// nn.init.trunc_normal_ left the weights at zero for these bounds.
     /// </summary>
-    /// (Written here because TorchSharp 0.107's nn.init.trunc_normal_ left weights at zero for these bounds.)
     public static void TruncatedNormal(Tensor t, double std)
     {
         using var noGrad = no_grad();
