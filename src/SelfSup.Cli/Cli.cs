@@ -17,6 +17,7 @@ public static class Cli
             MethodsCommand.Create(),
             BenchCommand.Create(),
             ReportCommand.Create(),
+            ReconstructCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

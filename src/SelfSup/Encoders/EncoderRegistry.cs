@@ -19,6 +19,9 @@ public static class EncoderRegistry
         ("resnet34", o => new ResNet(ResNetDepth.ResNet34, ResNetFrom(o))),
         ("resnet50", o => new ResNet(ResNetDepth.ResNet50, ResNetFrom(o))),
         ("convnet", ConvNetFrom),
+        ("vit-tiny", o => new Vit(VitNames.Resolve("vit-tiny", null, o))),
+        ("vit-small", o => new Vit(VitNames.Resolve("vit-small", null, o))),
+        ("vit-base", o => new Vit(VitNames.Resolve("vit-base", null, o))),
     ];
 
     public static IReadOnlyList<string> Names { get; } = Entries.Select(e => e.Name).ToArray();
@@ -29,6 +32,12 @@ public static class EncoderRegistry
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(options);
         var key = name.Trim().ToLowerInvariant();
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        if (slash > 0 && VitNames.IsVit(key[..slash]))
+        {
+            Validate(options, key);
+            return new Vit(VitNames.Resolve(key[..slash], key[(slash + 1)..], options));
+        }
         foreach (var (entry, create) in Entries)
             if (entry == key)
             {
@@ -36,6 +45,14 @@ public static class EncoderRegistry
                 return create(options);
             }
         throw new ArgumentException($"encoder: unknown name '{name}'; known encoders: {string.Join(", ", Names)}");
+    }
+
+    /// <summary>Whether <see cref="Create"/> accepts <paramref name="name"/>: a registered name, or a ViT size with overrides (see <see cref="VitNames"/>).</summary>
+    public static bool IsKnown(string name)
+    {
+        var key = name.Trim().ToLowerInvariant();
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        return Names.Contains(key) || (slash > 0 && VitNames.IsVit(key[..slash]));
     }
 
     static void Validate(EncoderOptions o, string name)

@@ -24,6 +24,7 @@ public static class MethodRegistry
     static MethodRegistry()
     {
         Register(SimClr.Info);
+        Register(Mae.Info);
     }
 
     public static void Register(MethodInfo info) => Methods[info.Name] = info;

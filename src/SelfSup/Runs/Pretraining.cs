@@ -39,7 +39,7 @@ public sealed class Pretraining : IDisposable
     {
         TorchRuntime.Initialize(config.Threads > 0 ? config.Threads : null);
         var info = MethodRegistry.Get(config.Method);
-        if (!EncoderRegistry.Names.Contains(config.Encoder, StringComparer.OrdinalIgnoreCase))
+        if (!EncoderRegistry.IsKnown(config.Encoder))
             throw new ArgumentException($"unknown encoder '{config.Encoder}'; expected one of: {string.Join(", ", EncoderRegistry.Names)}");
         var data = LoadTrainingImages(config, dataOptions);
         try

@@ -15,6 +15,9 @@ public class EncoderRegistryTests
         ["resnet34"] = (32, 4),
         ["resnet50"] = (128, 4),
         ["convnet"] = (16, 8),
+        ["vit-tiny"] = (4, 0),
+        ["vit-small"] = (4, 0),
+        ["vit-base"] = (4, 0),
     };
 
     public static TheoryData<string, int> NamesAndChannels()
@@ -28,7 +31,7 @@ public class EncoderRegistryTests
     [Fact]
     public void Names_AreTheDocumentedEncoders()
     {
-        Assert.Equal(["resnet18", "resnet34", "resnet50", "convnet"], EncoderRegistry.Names);
+        Assert.Equal(["resnet18", "resnet34", "resnet50", "convnet", "vit-tiny", "vit-small", "vit-base"], EncoderRegistry.Names);
         Assert.All(EncoderRegistry.Names, n => Assert.True(Expected4.ContainsKey(n), $"{n}: add its expected shape to this test"));
     }
 
@@ -40,7 +43,8 @@ public class EncoderRegistryTests
         using var x = randn(2, channels, 32, 32, generator: new Generator(0));
         var (dim, side) = Expected4[name];
         using var features = encoder.ForwardFeatures(x);
-        Assert.Equal(new long[] { 2, dim, side, side }, features.shape);
+        // ViTs give tokens [B, 1 + T, D] (width 4 = D, patch 4 on 32 px → 64 tokens); CNNs a map [B, D, h, w].
+        Assert.Equal(side == 0 ? new long[] { 2, 65, dim } : new long[] { 2, dim, side, side }, features.shape);
         using var z = encoder.Pool(features);
         Assert.Equal(new long[] { 2, dim }, z.shape);
         Assert.Equal(dim, encoder.EmbeddingDim);

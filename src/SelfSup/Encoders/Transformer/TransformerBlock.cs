@@ -1,0 +1,45 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SelfSup.Encoders.Transformer;
+
+/// <summary>
+/// A pre-norm transformer block (ViT, Dosovitskiy et al. 2021): x + DropPath(Attn(LN(x))), then
+/// x + DropPath(MLP(LN(x))). LayerNorm eps is 1e-6 as in timm's and MAE's ViTs.
+/// </summary>
+public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
+{
+    public const double LayerNormEps = 1e-6;
+
+    readonly LayerNorm norm1;
+    readonly Attention attn;
+    readonly DropPath drop_path;
+    readonly LayerNorm norm2;
+    readonly Mlp mlp;
+
+    public TransformerBlock(int dim, int heads, double mlpRatio = 4.0, double dropPath = 0.0) : base(nameof(TransformerBlock))
+    {
+        norm1 = nn.LayerNorm(dim, eps: LayerNormEps);
+        attn = new Attention(dim, heads);
+        drop_path = new DropPath(dropPath);
+        norm2 = nn.LayerNorm(dim, eps: LayerNormEps);
+        mlp = new Mlp(dim, (int)Math.Round(dim * mlpRatio));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        x = x + drop_path.call(attn.call(norm1.call(x)));
+        x = x + drop_path.call(mlp.call(norm2.call(x)));
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>This block's attention probabilities for input tokens <paramref name="x"/>: [B, H, N, N].</summary>
+    public Tensor AttentionWeights(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return attn.Weights(norm1.call(x)).MoveToOuterDisposeScope();
+    }
+}
