@@ -39,9 +39,12 @@ public static class CheckpointEvaluation
         if (!train.HasLabels || !test.HasLabels)
             throw new ArgumentException($"{dataName}: evaluation needs labels on the train and test splits");
         using var randomInit = trained.RandomInitTwin();
+        var device = TorchRuntime.ParseDevice(settings.Device);
+        trained.Encoder.to(device);
+        randomInit.to(device);
         var report = FrozenEvaluation.Run(trained.Encoder, randomInit, train, test, trained.Stats, new FrozenEvalOptions
         {
-            Device = TorchRuntime.ParseDevice(settings.Device),
+            Device = device,
             K = settings.K,
             Temperature = settings.Temperature,
             RawPixelTrainImages = settings.RawPixelTrainImages,
