@@ -52,7 +52,8 @@ public sealed class DataLoader
         var order = new long[data.Count];
         for (var i = 0; i < order.Length; i++) order[i] = i;
         if (!Shuffle) return order;
-        var rng = new Random(HashCode.Combine(Seed, epoch, 0x5e1f5));
+        // A fixed arithmetic mix (HashCode.Combine is randomised per process, which would break resume across runs).
+        var rng = new Random(unchecked(Seed * 1_000_003 + epoch * 7_919 + 0x5e1f5));
         rng.Shuffle(order);
         return order;
     }

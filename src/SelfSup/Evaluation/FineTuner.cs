@@ -117,7 +117,7 @@ public static class FineTuner
         var views = new ViewPipeline(Transforms(train.Height, o), stats);
         using var generator = new Generator((ulong)o.Seed);
         using var stopping = new FineTuneEarlyStopping(o.Patience, model.Encoder, model.Head);
-        var rng = new Random(HashCode.Combine(o.Seed, 0xF17E));
+        var rng = new Random(unchecked(o.Seed * 1_000_003 + 0xF17E)); // not HashCode.Combine: it is randomised per process
         var trainLabels = train.Labels!;
         long step = 0;
         for (var epoch = 0; epoch < epochs; epoch++)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SelfSup.Data;
 using SelfSup.Evaluation;
+using TorchSharp;
 
 namespace SelfSup.Runs;
 
