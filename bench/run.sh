@@ -37,7 +37,7 @@ args_for() { # case → common arguments
     embed16)   echo "--case embed --width 16 --batch-size 512 --repeats $REPEATS" ;;
     embed64)   echo "--case embed --width 64 --batch-size 512 --repeats $WIDE_REPEATS" ;;
     pipeline)  echo "--case pipeline --batch-size 256 --repeats $REPEATS" ;;
-    overhead)  echo "--case overhead --width 16 --batch-size 256 --steps 6" ;;
+    overhead)  echo "--case overhead --width 16 --batch-size ${OVERHEAD_BATCH:-256} --steps ${OVERHEAD_STEPS:-6}" ;;
   esac
 }
 run_side() { # side case round

@@ -174,7 +174,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--case", required=True, choices=["train", "embed", "pipeline", "peak"])
     p.add_argument("--width", type=int, default=64)
-    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--batch", "--batch-size", dest="batch", type=int, default=256)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--threads", type=int, default=2)
