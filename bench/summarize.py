@@ -18,12 +18,13 @@ def summarise(raw_path, memory_path):
         s["torch"] = r["torch"]
         s["threads"] = r["threads"]
         if r["case"] == "overhead":
+            s["batch"] = r["batch"]
             for k in ("bare_ms", "trainer_ms", "overhead_percent", "overhead_mean_percent", "steps_timed_per_arm"):
                 s.setdefault(k + "_per_round", []).append(r[k])
             continue
         s["times_s"] += r["times_s"]
         s["batch"] = r.get("batch")
-        s["matmul_size"] = r.get("matmul_size")
+        s["matmul_size"] = r.get("matmul_size") or s.get("matmul_size")
         s["gflop_per_step"] = r.get("gflop_per_step", s.get("gflop_per_step"))
     out = {"cases": {}}
     for name, sides in cases.items():
@@ -32,12 +33,14 @@ def summarise(raw_path, memory_path):
             e = {"processes": s["processes"], "peak_rss_mib": s["peak_rss_mib"], "torch": s["torch"], "threads": s["threads"]}
             if name == "overhead":
                 e.update({k: v for k, v in s.items() if k.endswith("_per_round")})
+                e["batch"] = s["batch"]
                 e["overhead_percent_median_of_rounds"] = statistics.median(s["overhead_percent_per_round"])
             else:
                 med = statistics.median(s["times_s"])
                 e.update({"timed_runs": len(s["times_s"]), "median_s": round(med, 4)})
                 if name == "peak":
-                    e["gflops"] = round(2 * s["matmul_size"] ** 3 / med / 1e9, 1)
+                    size = max(x.get("matmul_size") or 0 for x in sides.values())
+                    e["gflops"] = round(2 * size ** 3 / med / 1e9, 1)
                 else:
                     e["images_per_s"] = round(s["batch"] / med, 1)
             entry[side] = e
@@ -91,8 +94,8 @@ def table(summary):
               ", ".join(f"{k}: {v}×" for k, v in summary["pipeline_over_model"].items()))
     if "overhead" in c:
         o = c["overhead"]["selfsup"]
-        print(f"Trainer overhead over a bare loop (ResNet-18 w16, batch 256): per round {o['overhead_percent_per_round']} %, "
-              f"median {o['overhead_percent_median_of_rounds']:.1f} % (bare {o['bare_ms_per_round']} ms, Trainer {o['trainer_ms_per_round']} ms)")
+        print(f"Trainer overhead over a bare loop (ResNet-18 w16, batch {o['batch']}): per round {[round(v, 1) for v in o['overhead_percent_per_round']]} %, "
+              f"median {o['overhead_percent_median_of_rounds']:.1f} % (median step: bare {[round(v) for v in o['bare_ms_per_round']]} ms, Trainer {[round(v) for v in o['trainer_ms_per_round']]} ms)")
     if "memory" in summary:
         print("memory:", json.dumps(summary["memory"]))
 
