@@ -2,97 +2,282 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using SelfSup.Augment;
+using SelfSup.Data;
 using SelfSup.Encoders;
-using SelfSup.Evaluation;
 using SelfSup.Methods;
+using SelfSup.Runs;
 using SelfSup.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SelfSup.Cli;
 
 /// <summary>
-/// `selfsup bench`: throughput of the parts of a training step, measured in one process so the numbers can be read
-/// as ratios on a shared, noisy machine (median of timed repetitions after warm-up).
+/// `selfsup bench --case NAME`: one benchmark per process, printed as one JSON line, so bench/run.sh can alternate
+/// it with the PyTorch reference (bench/pytorch/simclr_bench.py runs the same cases) and read the process's peak
+/// RSS per case. Every time is the median of timed repetitions after warm-up, a DisposeScope per repetition.
 /// </summary>
 public static class BenchCommand
 {
+    static readonly string[] Cases = ["train", "embed", "pipeline", "peak", "overhead"];
+    static readonly ChannelStats Stats = new([0.49f, 0.48f, 0.45f], [0.25f, 0.24f, 0.26f]);
+
     public static Command Create()
     {
-        var cmd = new Command("bench", "Measure augmentation, training-step and feature-extraction throughput");
-        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256 };
+        var cmd = new Command("bench", "Measure one benchmark case and print it as a JSON line (see bench/README.md)");
+        var which = new Option<string>("--case") { Description = string.Join(", ", Cases), DefaultValueFactory = _ => "train" };
+        var batch = new Option<int>("--batch-size") { Description = "images per batch (0: 256, or 512 for embed)", DefaultValueFactory = _ => 0 };
         var width = new Option<int>("--width") { DefaultValueFactory = _ => 16 };
-        var repeats = new Option<int>("--repeats") { DefaultValueFactory = _ => 8 };
-        var output = new Option<string?>("--out") { Description = "write the numbers as JSON to this file" };
-        foreach (var o in new Option[] { batch, width, repeats, output }) cmd.Options.Add(o);
+        var repeats = new Option<int>("--repeats") { DefaultValueFactory = _ => 5 };
+        var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 2 };
+        var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (0: core count)", DefaultValueFactory = _ => 0 };
+        var layout = new Option<string>("--layout") { Description = "channels-last (default) or nchw, for train and embed", DefaultValueFactory = _ => "channels-last" };
+        var images = new Option<int>("--images") { Description = "pipeline: size of the cached uint8 dataset", DefaultValueFactory = _ => 50_000 };
+        var steps = new Option<int>("--steps") { Description = "overhead: steps per arm per round", DefaultValueFactory = _ => 10 };
+        var matmul = new Option<int>("--matmul-size") { DefaultValueFactory = _ => 2048 };
+        var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu" };
+        var output = new Option<string?>("--out") { Description = "also write the JSON to this file" };
+        foreach (var o in new Option[] { which, batch, width, repeats, warmup, threads, layout, images, steps, matmul, device, output }) cmd.Options.Add(o);
         cmd.SetAction(r => Cli.Guard(() =>
         {
-            TorchRuntime.Initialize();
-            int b = r.GetValue(batch), w = r.GetValue(width), n = r.GetValue(repeats);
-            manual_seed(0);
-            using var images = randint(0, 256, [b, 3, 32, 32]).to(ScalarType.Byte);
-            var stats = new ChannelStats([0.49f, 0.48f, 0.45f], [0.25f, 0.24f, 0.26f]);
-            var views = TwoViews.ForImages(32, 3, stats);
-            using var g = new Generator(0);
-
-            var augMs = Median(n, () => views.Apply(images, g));
-            Console.WriteLine($"augmentation  TwoViews(32 px) on uint8 [{b},3,32,32]: {augMs:F1} ms per batch");
-
-            var results = new Dictionary<string, object> { ["batch_size"] = b, ["width"] = w, ["threads"] = get_num_threads(), ["augment_ms_per_batch"] = Math.Round(augMs, 2) };
-            foreach (var channelsLast in new[] { false, true })
+            var t = r.GetValue(threads);
+            TorchRuntime.Initialize(t > 0 ? t : null);
+            var name = r.GetValue(which)!;
+            var channelsLast = r.GetValue(layout) switch
             {
-                manual_seed(0);
-                using var method = new SimClr(ResNet.ResNet18(new ResNetOptions(3, w, ResNetStem.Cifar, UseChannelsLast: channelsLast)), new SimClrOptions());
-                using var opt = new TrainingOptimizer(method.parameters(), OptimizerKind.Sgd, 0.01, 1e-6);
-                var fixedViews = views.Apply(images, g);
-                var stepMs = Median(n, () =>
-                {
-                    var loss = method.TrainingStep(fixedViews).Loss;
-                    opt.ZeroGrad();
-                    loss.backward();
-                    opt.Step();
-                });
-                foreach (var v in fixedViews) v.Dispose();
-                var ips = b / (stepMs / 1000);
-                var key = channelsLast ? "channels_last" : "nchw";
-                results[$"train_images_per_s_{key}"] = Math.Round(ips, 1);
-                Console.WriteLine($"training step  SimCLR ResNet-18 w{w}, {b} images × 2 views, {key}: {stepMs:F0} ms ({ips:F0} img/s)");
-            }
-            results["channels_last_speedup"] = Math.Round((double)results["train_images_per_s_channels_last"] / (double)results["train_images_per_s_nchw"], 2);
-            Console.WriteLine($"channels-last speed-up: {results["channels_last_speedup"]}×");
-
-            manual_seed(0);
-            using var encoder = ResNet.ResNet18(new ResNetOptions(3, w, ResNetStem.Cifar));
-            using var evalImages = randint(0, 256, [4096, 3, 32, 32]).to(ScalarType.Byte);
-            using var data = new Data.ImageDataset("bench", evalImages.alias(), null);
-            var extractMs = Median(Math.Max(2, n / 4), () => Features.Extract(encoder, data, stats, CPU));
-            var eps = 4096 / (extractMs / 1000);
-            results["extract_images_per_s"] = Math.Round(eps, 1);
-            Console.WriteLine($"feature extraction  ResNet-18 w{w}, eval mode: {eps:F0} img/s");
-            results["augment_share_of_step"] = Math.Round(augMs / (b / (double)results["train_images_per_s_channels_last"] * 1000), 3);
-
+                "channels-last" => true,
+                "nchw" => false,
+                var v => throw new ArgumentException($"--layout: expected channels-last or nchw, got '{v}'"),
+            };
+            var s = new Settings(r.GetValue(batch), r.GetValue(width), r.GetValue(repeats), r.GetValue(warmup), channelsLast,
+                r.GetValue(images), r.GetValue(steps), r.GetValue(matmul), TorchRuntime.ParseDevice(r.GetValue(device)!));
+            var result = new Dictionary<string, object>
+            {
+                ["side"] = "selfsup", ["case"] = name, ["width"] = s.Width, ["threads"] = get_num_threads(),
+                ["torch"] = "TorchSharp 0.107.0 / libtorch 2.10",
+            };
+            foreach (var (k, v) in name switch
+            {
+                "train" => Train(s),
+                "embed" => Embed(s),
+                "pipeline" => Pipeline(s),
+                "peak" => Peak(s),
+                "overhead" => Overhead(s),
+                _ => throw new ArgumentException($"--case: expected one of {string.Join(", ", Cases)}, got '{name}'"),
+            }) result[k] = v;
+            result["peak_rss_mib"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1);
+            var json = JsonSerializer.Serialize(result);
+            Console.WriteLine(json);
             if (r.GetValue(output) is { } file)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-                File.WriteAllText(file, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
-                Console.WriteLine($"wrote {file}");
+                File.WriteAllText(file, json + Environment.NewLine);
             }
             return 0;
         }));
         return cmd;
     }
 
-    /// <summary>Median wall time (ms) of <paramref name="n"/> runs after two warm-up runs, a DisposeScope per run.</summary>
-    static double Median(int n, Action body)
+    sealed record Settings(int Batch, int Width, int Repeats, int Warmup, bool ChannelsLast, int Images, int Steps, int MatmulSize, Device Device)
+    {
+        public int BatchOr(int fallback) => Batch > 0 ? Batch : fallback;
+    }
+
+    /// <summary>SimCLR step on pre-made float views: forward, NT-Xent, backward, SGD with momentum; both scalars read.</summary>
+    static Dictionary<string, object> Train(Settings s)
+    {
+        int b = s.BatchOr(256);
+        manual_seed(0);
+        using var method = new SimClr(ResNet.ResNet18(new ResNetOptions(3, s.Width, ResNetStem.Cifar, UseChannelsLast: s.ChannelsLast)), new SimClrOptions());
+        method.to(s.Device);
+        method.train();
+        using var opt = new TrainingOptimizer(method.parameters(), OptimizerKind.Sgd, 0.01, 1e-6);
+        using var g = new Generator(0);
+        using var v1 = randn([b, 3, 32, 32], generator: g).to(s.Device);
+        using var v2 = randn([b, 3, 32, 32], generator: g).to(s.Device);
+        var (ms, times) = Median(s.Repeats, s.Warmup, () =>
+        {
+            var step = method.TrainingStep([v1, v2]);
+            opt.ZeroGrad();
+            step.Loss.backward();
+            opt.Step();
+            _ = step.Loss.item<float>();
+            foreach (var v in step.Scalars.Values) _ = v.item<float>();
+        });
+        var flops = BenchFlops.SimClrStep(s.Width, 32, b);
+        return new()
+        {
+            ["batch"] = b, ["layout"] = s.ChannelsLast ? "channels-last" : "nchw", ["ms"] = ms, ["images_per_s"] = b / (ms / 1000),
+            ["gflop_per_step"] = flops / 1e9, ["gflop_per_s"] = flops / 1e9 / (ms / 1000), ["times_s"] = times,
+        };
+    }
+
+    /// <summary>Encoder forward + global pooling in eval mode without autograd, on pre-made float input.</summary>
+    static Dictionary<string, object> Embed(Settings s)
+    {
+        int b = s.BatchOr(512);
+        manual_seed(0);
+        using var encoder = ResNet.ResNet18(new ResNetOptions(3, s.Width, ResNetStem.Cifar, UseChannelsLast: s.ChannelsLast));
+        encoder.to(s.Device);
+        encoder.eval();
+        using var g = new Generator(0);
+        using var x = randn([b, 3, 32, 32], generator: g).to(s.Device);
+        var (ms, times) = Median(s.Repeats, s.Warmup, () =>
+        {
+            using var noGrad = no_grad();
+            _ = encoder.forward(x).sum().item<float>();
+        });
+        return new() { ["batch"] = b, ["ms"] = ms, ["images_per_s"] = b / (ms / 1000), ["times_s"] = times };
+    }
+
+    /// <summary>The loader's shuffled uint8 batches from a cached [N, 3, 32, 32] tensor, then SimCLR's two views.</summary>
+    static Dictionary<string, object> Pipeline(Settings s)
+    {
+        int b = s.BatchOr(256);
+        using var g = new Generator(0);
+        using var data = new ImageDataset("bench", randint(0, 256, [s.Images, 3, 32, 32], dtype: ScalarType.Byte, generator: g), null);
+        var loader = new DataLoader(data, b, seed: 0);
+        var views = TwoViews.ForImages(32, 3, Stats);
+        using var batches = Batches(loader).GetEnumerator();
+        var (ms, times) = Median(s.Repeats, s.Warmup, () =>
+        {
+            batches.MoveNext();
+            using var batch = batches.Current;
+            var v = views.Apply(batch.Images.to(s.Device), g);
+            _ = v[1].sum().item<float>(); // waits for the device
+        });
+        return new() { ["batch"] = b, ["ms"] = ms, ["images_per_s"] = b / (ms / 1000), ["times_s"] = times };
+    }
+
+    static IEnumerable<Batch> Batches(DataLoader loader)
+    {
+        for (var epoch = 0; ; epoch++)
+            foreach (var b in loader.Epoch(epoch)) yield return b;
+    }
+
+    /// <summary>fp32 matmul [n, n] × [n, n]: 2n³ FLOP, the practical peak the convolutions can be set against.</summary>
+    static Dictionary<string, object> Peak(Settings s)
+    {
+        int n = s.MatmulSize;
+        using var g = new Generator(0);
+        using var a = randn([n, n], generator: g).to(s.Device);
+        using var c = randn([n, n], generator: g).to(s.Device);
+        var (ms, times) = Median(s.Repeats, s.Warmup, () => _ = a.mm(c).sum().item<float>());
+        return new() { ["matmul_size"] = n, ["ms"] = ms, ["gflops"] = 2.0 * n * n * n / 1e9 / (ms / 1000), ["times_s"] = times };
+    }
+
+    /// <summary>
+    /// The Trainer's time per step (loader, views, schedule, step, scalars, JSONL metrics) against a bare loop doing
+    /// the same views and step on batches taken from the dataset before timing. Arms alternate for two rounds; each
+    /// arm builds its method from the same config and seed. Per-step times are intervals between consecutive step
+    /// ends, the first two of each arm dropped as warm-up.
+    /// </summary>
+    static Dictionary<string, object> Overhead(Settings s)
+    {
+        int b = s.BatchOr(256), steps = s.Steps + 2;
+        using var g = new Generator(0);
+        using var data = new ImageDataset("bench", randint(0, 256, [(long)b * steps, 3, 32, 32], dtype: ScalarType.Byte, generator: g), null);
+        var config = new RunConfig
+        {
+            Method = "simclr", Data = "bench", Encoder = "resnet18", Width = s.Width, ImageSize = 32, Channels = 3, Epochs = 1,
+            BatchSize = b, Optimizer = OptimizerKind.Sgd, LearningRate = 0.01, CheckpointEvery = 0, Device = s.Device.ToString(),
+            NormalizeMean = Stats.Mean, NormalizeStd = Stats.Std, TrainImages = data.Count,
+        };
+        var bare = new List<double>();
+        var trainer = new List<double>();
+        for (var round = 0; round < 2; round++)
+        {
+            bare.AddRange(BareLoop(config, data, steps).Skip(2));
+            trainer.AddRange(TrainerLoop(config, data).Skip(2));
+        }
+        double bareMs = MedianOf(bare), trainerMs = MedianOf(trainer);
+        return new()
+        {
+            ["batch"] = b, ["steps_timed_per_arm"] = bare.Count, ["bare_ms"] = bareMs, ["trainer_ms"] = trainerMs,
+            ["bare_mean_ms"] = bare.Average(), ["trainer_mean_ms"] = trainer.Average(),
+            ["overhead_percent"] = 100 * (trainerMs / bareMs - 1), ["overhead_mean_percent"] = 100 * (trainer.Average() / bare.Average() - 1),
+        };
+    }
+
+    static List<double> BareLoop(RunConfig config, ImageDataset data, int steps)
+    {
+        var device = TorchRuntime.ParseDevice(config.Device);
+        var (method, views) = Pretraining.BuildMethod(config);
+        using var m = method;
+        method.to(device);
+        method.train();
+        using var opt = new TrainingOptimizer(method.parameters(), config.Optimizer, config.LearningRate, config.WeightDecay, config.Momentum);
+        using var g = new Generator((ulong)config.Seed);
+        var batches = Enumerable.Range(0, steps).Select(i => data.Images.narrow(0, (long)i * config.BatchSize, config.BatchSize).contiguous()).ToList();
+        var times = new List<double>();
+        var clock = Stopwatch.StartNew();
+        foreach (var batch in batches)
+        {
+            using (var scope = NewDisposeScope())
+            {
+                var v = views.Apply(batch.to(device), g);
+                var step = method.TrainingStep(v);
+                _ = step.Loss.item<float>();
+                opt.ZeroGrad();
+                step.Loss.backward();
+                opt.Step();
+                foreach (var t in step.Scalars.Values) _ = t.item<float>();
+            }
+            times.Add(clock.Elapsed.TotalMilliseconds);
+            clock.Restart();
+            batch.Dispose();
+        }
+        return times;
+    }
+
+    static List<double> TrainerLoop(RunConfig config, ImageDataset data)
+    {
+        var (method, views) = Pretraining.BuildMethod(config);
+        using var m = method;
+        var dir = Path.Combine(Path.GetTempPath(), "selfsup-bench-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var loader = new DataLoader(data, config.BatchSize, (int)config.Seed);
+            var times = new StepTimes();
+            new Trainer(method, views, loader, config, dir).Fit(progress: times);
+            return times.Intervals;
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Records the interval since the previous report, synchronously on the training thread.</summary>
+    sealed class StepTimes : IProgress<TrainProgress>
+    {
+        readonly Stopwatch clock = Stopwatch.StartNew();
+        public List<double> Intervals { get; } = [];
+
+        public void Report(TrainProgress value)
+        {
+            Intervals.Add(clock.Elapsed.TotalMilliseconds);
+            clock.Restart();
+        }
+    }
+
+    /// <summary>Median wall time (ms) of <paramref name="n"/> runs after <paramref name="warmup"/> runs, a DisposeScope per run; all timed runs in seconds.</summary>
+    static (double Ms, double[] TimesS) Median(int n, int warmup, Action body)
     {
         var times = new List<double>();
-        for (var i = 0; i < n + 2; i++)
+        for (var i = 0; i < n + warmup; i++)
         {
             using var scope = NewDisposeScope();
             var clock = Stopwatch.StartNew();
             body();
-            if (i >= 2) times.Add(clock.Elapsed.TotalMilliseconds);
+            if (i >= warmup) times.Add(clock.Elapsed.TotalMilliseconds);
         }
-        times.Sort();
-        return times[times.Count / 2];
+        return (MedianOf(times), times.Select(t => Math.Round(t / 1000, 4)).ToArray());
+    }
+
+    static double MedianOf(List<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 }
