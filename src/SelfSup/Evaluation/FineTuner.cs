@@ -38,10 +38,7 @@ public static class FineTuner
         {
             encoder.to(device);
             if (pretrained is not null) CopyWeights(pretrained, encoder);
-            var stages = FineTuneStages.Of(encoder);
-            if (options.FrozenStages > stages.Count)
-                throw new ArgumentException(
-                    $"freeze_stages: {encoder.GetName()} has {stages.Count} stages ({string.Join(", ", stages.Select(s => s.Name))}), cannot freeze {options.FrozenStages}");
+            var stages = CheckFrozenStages(encoder, options.FrozenStages);
             manual_seed(options.Seed);
             head = nn.Linear(encoder.EmbeddingDim, numClasses);
             head.to(device);
@@ -55,6 +52,16 @@ public static class FineTuner
             encoder.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The encoder's stages; throws, naming them, when <paramref name="frozenStages"/> exceeds their count.</summary>
+    public static IReadOnlyList<EncoderStage> CheckFrozenStages(Encoder encoder, int frozenStages)
+    {
+        var stages = FineTuneStages.Of(encoder);
+        if (frozenStages > stages.Count)
+            throw new ArgumentException(
+                $"freeze_stages: {encoder.GetName()} has {stages.Count} stages ({string.Join(", ", stages.Select(s => s.Name))}), cannot freeze {frozenStages}");
+        return stages;
     }
 
     /// <summary>Copies every parameter and buffer of <paramref name="from"/> into the same-named tensor of <paramref name="to"/>.</summary>

@@ -32,6 +32,7 @@ public static class LabelEfficiency
         fineTune.Validate();
         scratch.Validate();
         Validate(train, test, options);
+        FineTuner.CheckFrozenStages(pretrained, fineTune.FrozenStages); // before any arm trains
 
         using var testFeatures = Features.Extract(pretrained, test, stats, device); // [N_test, D]
         var arms = new LabelEfficiencyArms(

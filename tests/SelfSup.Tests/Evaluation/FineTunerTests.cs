@@ -22,7 +22,13 @@ public class FineTunerTests
 
     static FineTuneOptions Quick => new()
     {
-        Epochs = 2, MinSteps = 4, BatchSize = 16, LearningRate = 1e-2, ValidationFraction = 0, Patience = null, Seed = 3,
+        Epochs = 2,
+        MinSteps = 4,
+        BatchSize = 16,
+        LearningRate = 1e-2,
+        ValidationFraction = 0,
+        Patience = null,
+        Seed = 3,
     };
 
     static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();

@@ -114,4 +114,17 @@ public class LabelEfficiencyTests
         Assert.Contains("| 2 | 6 |", md);
         Assert.Contains("| all | 60 |", md);
     }
+
+    [Fact]
+    public void AnUnknownStageCount_IsRefusedBeforeAnyTraining()
+    {
+        using var train = EvalData.ColourClasses(30, 3);
+        using var test = EvalData.ColourClasses(6, 3);
+        using var pretrained = Build(1);
+        var built = 0;
+        var e = Assert.Throws<ArgumentException>(() => LabelEfficiency.Run(pretrained, s => { built++; return Build(s); }, train, test, Stats,
+            new LabelEfficiencyOptions { LabelsPerClass = [2], Seeds = [0], FineTune = new FineTuneOptions { FrozenStages = 9 } }));
+        Assert.Contains("has 5 stages (block1, block2, block3, block4, block5), cannot freeze 9", e.Message);
+        Assert.Equal(0, built);
+    }
 }

@@ -12,7 +12,9 @@ public class LabelEfficiencyPlotTests
     {
         var results = new LabelEfficiencyResults
         {
-            Dataset = "d", Encoder = "e", Seeds = [0, 1],
+            Dataset = "d",
+            Encoder = "e",
+            Seeds = [0, 1],
             FineTune = FineTuneOptionsSummary.Of(new FineTuneOptions()),
             Scratch = FineTuneOptionsSummary.Of(new FineTuneOptions()),
             Points =
