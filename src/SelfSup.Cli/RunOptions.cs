@@ -13,7 +13,7 @@ public sealed class RunOptions
     readonly Option<string?> probeData;
     readonly Option<int?> dataLimit;
     readonly Option<long?> maxSteps;
-    readonly Option<double> lr, weightDecay, momentum, warmupEpochs;
+    readonly Option<double> lr, weightDecay, momentum, warmupEpochs, adamBeta2;
     readonly Option<long> seed;
     readonly Option<string[]> set;
 
@@ -33,6 +33,7 @@ public sealed class RunOptions
         lr = Add(cmd, new Option<double>("--lr") { Description = "peak learning rate after warm-up", DefaultValueFactory = _ => defaults.LearningRate });
         weightDecay = Add(cmd, new Option<double>("--weight-decay") { DefaultValueFactory = _ => defaults.WeightDecay });
         momentum = Add(cmd, new Option<double>("--momentum") { DefaultValueFactory = _ => defaults.Momentum });
+        adamBeta2 = Add(cmd, new Option<double>("--adam-beta2") { Description = "AdamW β₂ (MAE: 0.95)", DefaultValueFactory = _ => defaults.AdamBeta2 });
         warmupEpochs = Add(cmd, new Option<double>("--warmup-epochs") { DefaultValueFactory = _ => defaults.WarmupEpochs });
         seed = Add(cmd, new Option<long>("--seed") { DefaultValueFactory = _ => defaults.Seed });
         device = Add(cmd, new Option<string>("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => defaults.Device });
@@ -82,6 +83,7 @@ public sealed class RunOptions
             LearningRate = r.GetValue(lr),
             WeightDecay = r.GetValue(weightDecay),
             Momentum = r.GetValue(momentum),
+            AdamBeta2 = r.GetValue(adamBeta2),
             WarmupEpochs = r.GetValue(warmupEpochs),
             Seed = r.GetValue(seed),
             Device = r.GetValue(device)!,

@@ -30,6 +30,8 @@ public sealed record RunConfig
     public double LearningRate { get; init; } = 0.3;
     public double WeightDecay { get; init; } = 1e-6;
     public double Momentum { get; init; } = 0.9;
+    /// <summary>AdamW's β₂ (0.999 by default; MAE uses 0.95).</summary>
+    public double AdamBeta2 { get; init; } = 0.999;
     public double WarmupEpochs { get; init; }
     public long Seed { get; init; }
     public string Device { get; init; } = "cpu";

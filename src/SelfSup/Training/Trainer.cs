@@ -82,7 +82,7 @@ public sealed class Trainer
         WriteConfig();
         method.to(device);
         method.train();
-        using var optimizer = new TrainingOptimizer(method.parameters(), config.Optimizer, config.LearningRate, config.WeightDecay, config.Momentum);
+        using var optimizer = new TrainingOptimizer(method.parameters(), config.Optimizer, config.LearningRate, config.WeightDecay, config.Momentum, adamBetas: (0.9, config.AdamBeta2));
         using var generator = new Generator((ulong)config.Seed, new Device(DeviceType.CPU));
 
         var monitor = config.MonitorEvery > 0 ? new CollapseMonitor(method.Encoder.EmbeddingDim, config.CollapseStdThreshold) : null;
