@@ -13,7 +13,7 @@ public sealed class RunOptions
     readonly Option<string?> probeData;
     readonly Option<int?> dataLimit;
     readonly Option<long?> maxSteps;
-    readonly Option<double> lr, weightDecay, momentum, warmupEpochs, adamBeta2;
+    readonly Option<double> lr, weightDecay, momentum, warmupEpochs, adamBeta2, collapseRankFraction;
     readonly Option<long> seed;
     readonly Option<string[]> set;
 
@@ -41,6 +41,7 @@ public sealed class RunOptions
         checkpointEvery = Add(cmd, new Option<int>("--checkpoint-every") { Description = "write a checkpoint every N steps (0: only at the end)", DefaultValueFactory = _ => defaults.CheckpointEvery });
         maxSteps = Add(cmd, new Option<long?>("--max-steps") { Description = "stop after this many steps (the schedule still spans all epochs)", DefaultValueFactory = _ => defaults.MaxSteps });
         monitorEvery = Add(cmd, new Option<int>("--monitor-every") { Description = "log embedding std, RankMe, alignment and uniformity every N steps (0: never)", DefaultValueFactory = _ => defaults.MonitorEvery });
+        collapseRankFraction = Add(cmd, new Option<double>("--collapse-rank-fraction") { Description = "warn of dimensional collapse when RankMe < this fraction of min(D, 2B) (0: off)", DefaultValueFactory = _ => defaults.CollapseRankFraction });
         collapseThreshold = Add(cmd, new Option<double?>("--collapse-std-threshold") { Description = "warn of collapse below this std of L2-normalised embeddings (default 0.1/√D)", DefaultValueFactory = _ => defaults.CollapseStdThreshold });
         probeEvery = Add(cmd, new Option<int>("--online-probe-every") { Description = "k-NN probe on held-out labelled data every N epochs (0: never)", DefaultValueFactory = _ => defaults.OnlineProbeEvery });
         probeData = Add(cmd, new Option<string?>("--online-probe-data") { Description = "labelled dataset of the online probe: train split as bank, test split as queries (default: --data)", DefaultValueFactory = _ => defaults.OnlineProbeData });
@@ -90,6 +91,7 @@ public sealed class RunOptions
             Threads = r.GetValue(threads),
             CheckpointEvery = r.GetValue(checkpointEvery),
             MaxSteps = r.GetValue(maxSteps),
+            CollapseRankFraction = r.GetValue(collapseRankFraction) is var f && f is >= 0 and <= 1 ? f : throw new ArgumentException($"--collapse-rank-fraction: expected a number in [0, 1], got {r.GetValue(collapseRankFraction)}"),
             MonitorEvery = NonNegative(r.GetValue(monitorEvery), "--monitor-every"),
             CollapseStdThreshold = r.GetValue(collapseThreshold) is { } t && !(t >= 0) ? throw new ArgumentException($"--collapse-std-threshold: expected a number ≥ 0, got {t}") : r.GetValue(collapseThreshold),
             OnlineProbeEvery = NonNegative(r.GetValue(probeEvery), "--online-probe-every"),

@@ -45,6 +45,8 @@ public sealed record RunConfig
     public int MonitorEvery { get; init; } = 50;
     /// <summary>Warn of collapse when the std of L2-normalised embeddings falls below this (null: 0.1/√D).</summary>
     public double? CollapseStdThreshold { get; init; }
+    /// <summary>Warn of dimensional collapse when RankMe falls below this fraction of min(D, 2B) (0: off).</summary>
+    public double CollapseRankFraction { get; init; } = CollapseMonitor.DefaultRankFraction;
     /// <summary>Run the k-NN online probe every N epochs and after the last one (0: never).</summary>
     public int OnlineProbeEvery { get; init; }
     /// <summary>Labelled dataset of the online probe (train split as bank, test split as queries); null: <see cref="Data"/>.</summary>

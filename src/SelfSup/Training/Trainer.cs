@@ -85,13 +85,13 @@ public sealed class Trainer
         using var optimizer = new TrainingOptimizer(method.parameters(), config.Optimizer, config.LearningRate, config.WeightDecay, config.Momentum, adamBetas: (0.9, config.AdamBeta2));
         using var generator = new Generator((ulong)config.Seed, new Device(DeviceType.CPU));
 
-        var monitor = config.MonitorEvery > 0 ? new CollapseMonitor(method.Encoder.EmbeddingDim, config.CollapseStdThreshold) : null;
+        var monitor = config.MonitorEvery > 0 ? new CollapseMonitor(method.Encoder.EmbeddingDim, config.CollapseStdThreshold, config.CollapseRankFraction) : null;
         using var ownedProbe = config.OnlineProbeEvery > 0 && OnlineProbe is null
             ? OnlineProbe.FromConfig(config, config.NormalizeMean.Length > 0 ? new ChannelStats(config.NormalizeMean, config.NormalizeStd) : null, ProbeDataOptions)
             : null;
         var probe = config.OnlineProbeEvery > 0 ? OnlineProbe ?? ownedProbe : null;
         var warnings = new List<string>();
-        bool collapseWarned = false;
+        bool collapseWarned = false, rankWarned = false;
 
         long step = 0;
         if (resume)
@@ -182,6 +182,16 @@ public sealed class Trainer
                         {
                             collapseWarned = true;
                             warning = $"collapse: embedding std {health.Std:G3} < {monitor!.StdThreshold:G3} (collapse_std_threshold) at step {step}, RankMe {health.RankMe:F1} of {monitor.Dimension} dimensions; the encoder maps images to nearly one point";
+                            warnings.Add(warning);
+                        }
+                    }
+                    else if (health.DimensionalCollapse)
+                    {
+                        record["dimensional_collapse_warning"] = true;
+                        if (!rankWarned)
+                        {
+                            rankWarned = true;
+                            warning = $"dimensional collapse: RankMe {health.RankMe:F1} < {monitor!.RankFraction:G2} × the attainable rank (collapse_rank_fraction) at step {step}, of {monitor.Dimension} dimensions; embeddings spread along only a few directions";
                             warnings.Add(warning);
                         }
                     }

@@ -44,6 +44,31 @@ public sealed class CollapseMonitorTests
     }
 
     [Fact]
+    public void EmbeddingsOnTwoDirections_AreFlaggedAsDimensionalCollapse_NotAsStdCollapse()
+    {
+        using var scope = NewDisposeScope();
+        var monitor = new CollapseMonitor(64);
+        var basis = randn(2, 64, generator: new Generator(7));          // [2, D]: only two directions
+        var a = randn(128, 2, generator: new Generator(8)).matmul(basis); // [B, D], rank 2
+        var b = a.add(randn(128, 2, generator: new Generator(9)).matmul(basis).mul(0.1));
+        var health = monitor.Measure(a, b);
+        Assert.InRange(health.RankMe, 1.0, 2.01);
+        Assert.True(health.DimensionalCollapse);
+        Assert.False(health.Collapsed, $"std {health.Std} should stay above {monitor.StdThreshold}");
+        Assert.False(new CollapseMonitor(64, rankFraction: 0).Measure(a, b).DimensionalCollapse);
+    }
+
+    [Fact]
+    public void FullRankEmbeddings_AreNotFlaggedAsDimensionalCollapse()
+    {
+        using var scope = NewDisposeScope();
+        var a = randn(128, 64, generator: new Generator(10));
+        var health = new CollapseMonitor(64).Measure(a, a.add(randn(128, 64, generator: new Generator(11)).mul(0.1)));
+        Assert.False(health.DimensionalCollapse, $"RankMe {health.RankMe}");
+        Assert.Throws<ArgumentException>(() => new CollapseMonitor(64, rankFraction: 1.5));
+    }
+
+    [Fact]
     public void DefaultThreshold_IsATenthOfOneOverRootD_AndAnExplicitOneWins()
     {
         Assert.Equal(0.1 / 8, new CollapseMonitor(64).StdThreshold, 12);
