@@ -114,6 +114,18 @@ public sealed class Vit : Encoder
         return RunBlocks(visible).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The blocks on patch tokens that are already embedded with positions, [B, T', D] (e.g. BEiT's input, where
+    /// masked patches are replaced by a mask token): CLS is prepended; returns [B, 1 + T', D] after the final norm.
+    /// </summary>
+    public Tensor ForwardEmbedded(Tensor tokens)
+    {
+        if (tokens.dim() != 3 || tokens.shape[2] != Options.Dim)
+            throw new ArgumentException($"Vit.ForwardEmbedded: tokens must be [B, T, {Options.Dim}], got [{string.Join(", ", tokens.shape)}]");
+        using var scope = NewDisposeScope();
+        return RunBlocks(tokens).MoveToOuterDisposeScope();
+    }
+
     /// <summary>The last block's attention probabilities softmax(QKᵀ/√d): [B, H, 1 + T, 1 + T] (row 0 is the CLS query).</summary>
     public Tensor AttentionMaps(Tensor x)
     {
