@@ -151,4 +151,15 @@ public class IjepaTests
         Assert.Single(v);
         Assert.Equal(new long[] { 3, 1, 8, 8 }, v[0].shape);
     }
+
+    [Fact]
+    public void VitName_WithMean_PoolsThePatchTokens_ForIjepaProbes()
+    {
+        using var vit = (Vit)EncoderRegistry.Create("vit-tiny/p2/d1/mean", new EncoderOptions(1, 8, 16, null));
+        Assert.Equal(VitPool.Mean, vit.Options.Pool);
+        using var tokens = arange(2 * 3 * 16, dtype: ScalarType.Float32).view(2, 3, 16); // CLS, then 2 patch tokens
+        using var pooled = vit.Pool(tokens);
+        using var expected = tokens.narrow(1, 1, 2).mean([1]);
+        TensorAssert.Close(expected, pooled, 0, "mean of patch tokens");
+    }
 }
