@@ -33,6 +33,7 @@ public static class VitNames
         var options = preset with { Dim = dim };
         foreach (var part in (overrides ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
+            if (part == "mean") { options = options with { Pool = VitPool.Mean }; continue; } // mean-pooled patch tokens (I-JEPA's CLS is untrained)
             var (key, digits) = char.IsDigit(part[0]) ? ('p', part) : (part[0], part[1..]);
             if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
                 throw new ArgumentException($"encoder '{baseName}/{overrides}': override '{part}' must be p<N>, d<N>, h<N> or a bare patch size, with N ≥ 1");

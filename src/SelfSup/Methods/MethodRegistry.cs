@@ -26,6 +26,7 @@ public static class MethodRegistry
         Register(SimClr.Info);
         Register(Mae.Info);
         Register(Beit.Info);
+        Register(Ijepa.Info);
     }
 
     public static void Register(MethodInfo info) => Methods[info.Name] = info;
