@@ -66,6 +66,11 @@ public static class Datasets
             if (File.Exists(Path.Combine(candidate, "data_batch_1.bin")) || File.Exists(Path.Combine(candidate, "test_batch.bin")))
                 return DatasetConform.Apply(CifarBinaryReader.Read(candidate, split), o.ImageSize, o.Channels);
         }
+        foreach (var candidate in new[] { dir, Path.Combine(dir, "cifar-10-batches-py") })
+        {
+            if (File.Exists(Path.Combine(candidate, "data_batch_1")) || File.Exists(Path.Combine(candidate, "test_batch")))
+                return DatasetConform.Apply(CifarPickleReader.Read(candidate, split), o.ImageSize, o.Channels);
+        }
         if (Directory.Exists(Path.Combine(dir, "train")) && Directory.Exists(Path.Combine(dir, "test")))
         {
             var splitDir = Path.Combine(dir, split);
