@@ -17,10 +17,9 @@ public static class ReconstructCommand
         foreach (var o in new Option[] { checkpoint, output, count, split, seed }) cmd.Options.Add(o);
         cmd.SetAction(r => Cli.Guard(() =>
         {
-            var path = r.GetValue(checkpoint)!;
-            var ckpt = Directory.Exists(path) ? Path.Combine(path, "checkpoints", "last.ckpt") : path;
+            var ckpt = EvalCommand.ResolveCheckpoint(r.GetValue(checkpoint)!);
             if (!File.Exists(ckpt)) throw new FileNotFoundException($"--checkpoint: {ckpt} does not exist");
-            var runDir = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(ckpt)))!;
+            var runDir = EvalCommand.RunFolderOf(ckpt);
             var png = r.GetValue(output) ?? Path.Combine(runDir, "reconstructions.png");
             MaeReconstructionPicture.FromCheckpoint(ckpt, png, r.GetValue(count), r.GetValue(split)!, r.GetValue(seed), DataLog.Options());
             Console.WriteLine($"wrote {png}");

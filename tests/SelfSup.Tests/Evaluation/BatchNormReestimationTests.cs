@@ -1,3 +1,4 @@
+using SelfSup.Tests.TestSupport;
 using SelfSup.Augment;
 using SelfSup.Evaluation;
 using static TorchSharp.torch;
@@ -13,7 +14,7 @@ public class BatchNormReestimationTests
     {
         using var data = EvalData.RandomImages(64);
         var stats = ChannelStats.Measure(data);
-        using var encoder = new TinyConvEncoder();
+        using var encoder = new TinyEncoder(channels: 3, width: 4);
         BatchNormReestimation.Run(encoder, data, stats, CPU, batchSize: 16);
 
         using var scope = NewDisposeScope();
@@ -32,7 +33,7 @@ public class BatchNormReestimationTests
     {
         using var data = EvalData.RandomImages(32);
         var stats = ChannelStats.Measure(data);
-        using var encoder = new TinyConvEncoder();
+        using var encoder = new TinyEncoder(channels: 3, width: 4);
         BatchNormReestimation.Run(encoder, data, stats, CPU, batchSize: 16);
 
         using var scope = NewDisposeScope();
@@ -49,7 +50,7 @@ public class BatchNormReestimationTests
     {
         using var data = EvalData.RandomImages(40);
         var stats = ChannelStats.Measure(data);
-        using var encoder = new TinyConvEncoder();
+        using var encoder = new TinyEncoder(channels: 3, width: 4);
         encoder.train();
         var before = encoder.parameters().Select(p => p.detach().clone()).ToList();
         var updated = BatchNormReestimation.Run(encoder, data, stats, CPU, batchSize: 16);
@@ -66,7 +67,7 @@ public class BatchNormReestimationTests
     {
         using var data = EvalData.RandomImages(64);
         var stats = ChannelStats.Measure(data);
-        using var encoder = new TinyConvEncoder();
+        using var encoder = new TinyEncoder(channels: 3, width: 4);
         BatchNormReestimation.Run(encoder, data, stats, CPU, maxImages: 32, batchSize: 32, seed: 3);
         using var rows = BatchNormReestimation.SubsetRows(64, 32, 3);
         Assert.Equal(32, rows.unique().Item1.shape[0]);

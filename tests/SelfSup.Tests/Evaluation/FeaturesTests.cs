@@ -1,3 +1,4 @@
+using SelfSup.Tests.TestSupport;
 using SelfSup.Augment;
 using SelfSup.Evaluation;
 using static TorchSharp.torch;
@@ -13,7 +14,7 @@ public class FeaturesTests
     {
         using var data = EvalData.RandomImages(37);
         var stats = ChannelStats.Measure(data);
-        using var encoder = new TinyConvEncoder();
+        using var encoder = new TinyEncoder(channels: 3, width: 4);
         // Running statistics far from the batch statistics make train-mode and eval-mode outputs differ.
         using (no_grad()) encoder.Bn.running_mean!.fill_(0.5f);
         using var features = Features.Extract(encoder, data, stats, CPU, batchSize: 16);
@@ -32,7 +33,7 @@ public class FeaturesTests
     {
         using var data = EvalData.RandomImages(8);
         var stats = ChannelStats.Measure(data);
-        using var encoder = new TinyConvEncoder();
+        using var encoder = new TinyEncoder(channels: 3, width: 4);
         encoder.train();
         encoder.Bn.eval(); // a mixed setting, as with frozen BatchNorms
         Features.Extract(encoder, data, stats, CPU).Dispose();

@@ -1,3 +1,4 @@
+using SelfSup.Tests.TestSupport;
 using SelfSup.Augment;
 using SelfSup.Evaluation;
 using static TorchSharp.torch;
@@ -14,8 +15,8 @@ public class FrozenEvaluationTests
         using var train = EvalData.ColourClasses(300, classes: 6, seed: 1);
         using var test = EvalData.ColourClasses(120, classes: 6, seed: 2);
         var stats = ChannelStats.Measure(train);
-        using var trained = new TinyConvEncoder(width: 8);
-        using var random = new TinyConvEncoder(width: 8);
+        using var trained = new TinyEncoder(channels: 3, width: 8);
+        using var random = new TinyEncoder(channels: 3, width: 8);
         var lines = new List<string>();
         var options = new FrozenEvalOptions { Device = CPU, K = 5, MaxTrainImages = 200, Log = new SyncProgress(lines.Add) };
         var report = FrozenEvaluation.Run(trained, random, train, test, stats, options);

@@ -1,3 +1,4 @@
+using SelfSup.Tests.TestSupport;
 using SelfSup.Augment;
 using SelfSup.Evaluation;
 using static TorchSharp.torch;
@@ -23,7 +24,7 @@ public class MetricsFeatureSourceTests
     {
         using var data = EvalData.RandomImages(7);
         var stats = ChannelStats.Measure(data);
-        using var encoder = new TinyConvEncoder();
+        using var encoder = new TinyEncoder(channels: 3, width: 4);
         using var expected = Features.Extract(encoder, data, stats, CPU);
         var source = MetricsFeatureSource.FromEncoder("encoder", encoder, stats, CPU);
         using var actual = source.Extract(data.Images, batchSize: 2);

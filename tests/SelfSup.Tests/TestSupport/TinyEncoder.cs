@@ -20,6 +20,8 @@ public sealed class TinyEncoder : Encoder
     }
 
     public override int EmbeddingDim { get; }
+    public Conv2d Conv => conv;
+    public BatchNorm2d Bn => bn;
 
     public override Tensor ForwardFeatures(Tensor x) => nn.functional.relu(bn.forward(conv.forward(x)));
 
