@@ -22,5 +22,6 @@ a, b = rss[early], rss[late]
 print(json.dumps({"model": "simclr convnet w8, fashion-mnist, batch 32", "steps": len(rows), f"rss_mib_step{early}": a,
                   f"rss_mib_step{late}": b, "growth_percent": round(100 * (b - a) / a, 2),
                   "rss_mib_at": {s: rss[s] for s in (1, 10, 25, 50, 100, 200, 300, 500, 750, late) if s in rss}, "peak_rss_mib": max(rss.values()),
+                  "managed_mib_at": {s: r["managed_mib"] for r in rows for s in (early, late) if r["step"] == s and "managed_mib" in r},
                   "median_images_per_s": sorted(r["images_per_s"] for r in rows)[len(rows) // 2]}))
 PY

@@ -11,7 +11,7 @@ REPEATS=${REPEATS:-3}            # timed repetitions per process (after WARMUP),
 WIDE_REPEATS=${WIDE_REPEATS:-2}  # the same for width 64 (a step is ~16x the FLOPs of width 16)
 WARMUP=${WARMUP:-1}
 THREADS=${THREADS:-$(nproc)}
-CASES=${CASES:-"peak train16 embed16 pipeline train64 embed64 overhead"}
+CASES=${CASES:-"peak train16 embed16 pipeline vit mae train64 embed64 overhead"}
 MEMORY=${MEMORY:-1}
 
 # PyTorch reference: Debian's python3-torch (+ torchvision) on OpenBLAS with OpenMP threads. Installed once.
@@ -37,6 +37,8 @@ args_for() { # case → common arguments
     embed16)   echo "--case embed --width 16 --batch-size 512 --repeats $REPEATS" ;;
     embed64)   echo "--case embed --width 64 --batch-size 512 --repeats $WIDE_REPEATS" ;;
     pipeline)  echo "--case pipeline --batch-size 256 --repeats $REPEATS" ;;
+    vit)       echo "--case vit --batch-size 256 --keep 1 --repeats $REPEATS" ;;
+    mae)       echo "--case vit --batch-size 256 --keep 0.25 --repeats $REPEATS" ;;
     overhead)  echo "--case overhead --width 16 --batch-size ${OVERHEAD_BATCH:-256} --steps ${OVERHEAD_STEPS:-6}" ;;
   esac
 }

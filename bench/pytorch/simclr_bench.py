@@ -8,6 +8,9 @@ Cases (all on CPU, float32, torch.set_num_threads(--threads)):
   pipeline uint8 batches drawn from a cached [N, 3, 32, 32] tensor by index, then two SimCLR views per image with
            torchvision's per-image transforms (RandomResizedCrop, flip, ColorJitter p 0.8, grayscale p 0.2, normalise).
   peak     fp32 matmul [n, n] x [n, n]: 2 n^3 FLOP per product.
+  vit      ViT-Tiny (patch 4 on 32x32, 12 pre-norm blocks of width 192, 3 heads, CLS, fixed positions) training step
+           on a random --keep share of each sample's patch tokens (MAE's encoder: 0.25; all tokens: 1); loss = mean
+           square of the output tokens, backward, AdamW (weight decay 0.05 on >1-D params).
 """
 import argparse, json, math, resource, statistics, time
 
@@ -77,6 +80,41 @@ class SimClr(nn.Module):
         loss = F.cross_entropy(logits, torch.cat([idx + n, idx]))
         std = F.normalize(h.detach(), dim=1).std(0).mean()
         return loss, std
+
+
+class Block(nn.Module):
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.norm1, self.norm2 = nn.LayerNorm(dim, eps=1e-6), nn.LayerNorm(dim, eps=1e-6)
+        self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
+        self.fc1, self.fc2 = nn.Linear(dim, 4 * dim), nn.Linear(4 * dim, dim)
+
+    def forward(self, x):
+        b, n, d = x.shape
+        q, k, v = self.qkv(self.norm1(x)).reshape(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        # torch 1.13 has no scaled_dot_product_attention: the same computation written out
+        attn = ((q @ k.transpose(-2, -1)) * (d // self.heads) ** -0.5).softmax(-1)
+        x = x + self.proj((attn @ v).transpose(1, 2).reshape(b, n, d))
+        return x + self.fc2(F.gelu(self.fc1(self.norm2(x))))
+
+
+class VitTiny(nn.Module):
+    def __init__(self, image=32, patch=4, dim=192, depth=12, heads=3):
+        super().__init__()
+        self.patch_embed = nn.Conv2d(3, dim, patch, patch)
+        self.cls = nn.Parameter(torch.zeros(1, 1, dim).normal_(0, 0.02))
+        self.register_buffer("pos", torch.randn(1, (image // patch) ** 2, dim) * 0.02)  # fixed, like sin-cos
+        self.blocks = nn.ModuleList(Block(dim, heads) for _ in range(depth))
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+
+    def forward_visible(self, x, keep):
+        t = self.patch_embed(x).flatten(2).transpose(1, 2) + self.pos
+        t = t.gather(1, keep.unsqueeze(-1).expand(-1, -1, t.shape[2]))
+        t = torch.cat([self.cls.expand(t.shape[0], -1, -1), t], 1)
+        for blk in self.blocks:
+            t = blk(t)
+        return self.norm(t)
 
 
 def timed(repeats, warmup, body):
@@ -162,6 +200,30 @@ def case_pipeline(a):
     return {"ms": med * 1000, "images_per_s": a.batch / med, "times_s": times}
 
 
+def case_vit(a):
+    torch.manual_seed(0)
+    vit = VitTiny().train()
+    decay = [p for p in vit.parameters() if p.dim() > 1]
+    rest = [p for p in vit.parameters() if p.dim() <= 1]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": rest, "weight_decay": 0}], lr=1e-4)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(a.batch, 3, 32, 32, generator=g)
+    tokens = 64
+    kept = max(1, round(tokens * a.keep))
+
+    def body():
+        keep = torch.rand(a.batch, tokens, generator=g).argsort(1)[:, :kept]
+        loss = vit.forward_visible(x, keep).square().mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        loss.item()
+
+    med, times = timed(a.repeats, a.warmup, body)
+    return {"model": "vit-tiny/p4", "tokens_kept": kept, "tokens": tokens, "ms": med * 1000,
+            "images_per_s": a.batch / med, "times_s": times}
+
+
 def case_peak(a):
     n = a.matmul_size
     x = torch.randn(n, n)
@@ -172,7 +234,7 @@ def case_peak(a):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--case", required=True, choices=["train", "embed", "pipeline", "peak"])
+    p.add_argument("--case", required=True, choices=["train", "embed", "pipeline", "peak", "vit"])
     p.add_argument("--width", type=int, default=64)
     p.add_argument("--batch", "--batch-size", dest="batch", type=int, default=256)
     p.add_argument("--repeats", type=int, default=5)
@@ -180,6 +242,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--images", type=int, default=50000)
     p.add_argument("--matmul-size", type=int, default=2048)
+    p.add_argument("--keep", type=float, default=1.0)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     result = {"side": "pytorch", "case": a.case, "width": a.width, "batch": a.batch,

@@ -19,7 +19,7 @@ namespace SelfSup.Cli;
 /// </summary>
 public static class BenchCommand
 {
-    static readonly string[] Cases = ["train", "embed", "pipeline", "peak", "overhead"];
+    static readonly string[] Cases = ["train", "embed", "pipeline", "peak", "overhead", "vit"];
     static readonly ChannelStats Stats = new([0.49f, 0.48f, 0.45f], [0.25f, 0.24f, 0.26f]);
 
     public static Command Create()
@@ -35,9 +35,10 @@ public static class BenchCommand
         var images = new Option<int>("--images") { Description = "pipeline: size of the cached uint8 dataset", DefaultValueFactory = _ => 50_000 };
         var steps = new Option<int>("--steps") { Description = "overhead: steps per arm per round", DefaultValueFactory = _ => 10 };
         var matmul = new Option<int>("--matmul-size") { DefaultValueFactory = _ => 2048 };
+        var keep = new Option<double>("--keep") { Description = "vit: fraction of patch tokens the encoder sees (1: all; MAE: 0.25)", DefaultValueFactory = _ => 1.0 };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu" };
         var output = new Option<string?>("--out") { Description = "also write the JSON to this file" };
-        foreach (var o in new Option[] { which, batch, width, repeats, warmup, threads, layout, images, steps, matmul, device, output }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { which, batch, width, repeats, warmup, threads, layout, images, steps, matmul, keep, device, output }) cmd.Options.Add(o);
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var t = r.GetValue(threads);
@@ -50,7 +51,7 @@ public static class BenchCommand
                 var v => throw new ArgumentException($"--layout: expected channels-last or nchw, got '{v}'"),
             };
             var s = new Settings(r.GetValue(batch), r.GetValue(width), r.GetValue(repeats), r.GetValue(warmup), channelsLast,
-                r.GetValue(images), r.GetValue(steps), r.GetValue(matmul), TorchRuntime.ParseDevice(r.GetValue(device)!));
+                r.GetValue(images), r.GetValue(steps), r.GetValue(matmul), r.GetValue(keep), TorchRuntime.ParseDevice(r.GetValue(device)!));
             var result = new Dictionary<string, object>
             {
                 ["side"] = "selfsup", ["case"] = name, ["width"] = s.Width, ["threads"] = get_num_threads(),
@@ -63,6 +64,7 @@ public static class BenchCommand
                 "pipeline" => Pipeline(s),
                 "peak" => Peak(s),
                 "overhead" => Overhead(s),
+                "vit" => VitStep(s),
                 _ => throw new ArgumentException($"--case: expected one of {string.Join(", ", Cases)}, got '{name}'"),
             }) result[k] = v;
             result["peak_rss_mib"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1);
@@ -78,7 +80,7 @@ public static class BenchCommand
         return cmd;
     }
 
-    sealed record Settings(int Batch, int Width, int Repeats, int Warmup, bool ChannelsLast, int Images, int Steps, int MatmulSize, Device Device)
+    sealed record Settings(int Batch, int Width, int Repeats, int Warmup, bool ChannelsLast, int Images, int Steps, int MatmulSize, double Keep, Device Device)
     {
         public int BatchOr(int fallback) => Batch > 0 ? Batch : fallback;
     }
@@ -109,6 +111,41 @@ public static class BenchCommand
         {
             ["batch"] = b, ["layout"] = s.ChannelsLast ? "channels-last" : "nchw", ["ms"] = ms, ["images_per_s"] = b / (ms / 1000),
             ["gflop_per_step"] = flops / 1e9, ["gflop_per_s"] = flops / 1e9 / (ms / 1000), ["times_s"] = times,
+        };
+    }
+
+    /// <summary>
+    /// ViT-Tiny (patch 4 on 32×32: 64 patch tokens + CLS, 12 blocks of width 192, 3 heads) training step on pre-made
+    /// input: the encoder on a random <see cref="Settings.Keep"/> share of each sample's patch tokens (MAE's
+    /// <see cref="Vit.ForwardVisible"/>; 1 = every token, the plain ViT), the mean square of its output tokens as the
+    /// loss, backward, AdamW. Only the number of tokens differs between keep 1 and 0.25, so their ratio is what
+    /// MAE's masking saves in the encoder.
+    /// </summary>
+    static Dictionary<string, object> VitStep(Settings s)
+    {
+        int b = s.BatchOr(256);
+        if (s.Keep is <= 0 or > 1) throw new ArgumentException($"--keep: expected a fraction in (0, 1], got {s.Keep}");
+        manual_seed(0);
+        using var vit = new Vit(VitOptions.Tiny(3, 32, 4));
+        vit.to(s.Device);
+        vit.train();
+        using var opt = new TrainingOptimizer(vit.parameters(), OptimizerKind.AdamW, 1e-4, 0.05);
+        using var g = new Generator(0);
+        using var x = randn([b, 3, 32, 32], generator: g).to(s.Device);
+        long tokens = (long)vit.GridSize * vit.GridSize, kept = Math.Max(1, (long)Math.Round(tokens * s.Keep));
+        var (ms, times) = Median(s.Repeats, s.Warmup, () =>
+        {
+            var keepIndices = rand([b, tokens], generator: g).argsort(1).narrow(1, 0, kept).to(s.Device); // MAE's per-sample shuffle
+            var loss = vit.ForwardVisible(x, keepIndices).square().mean();
+            opt.ZeroGrad();
+            loss.backward();
+            opt.Step();
+            _ = loss.item<float>();
+        });
+        return new()
+        {
+            ["batch"] = b, ["model"] = "vit-tiny/p4", ["tokens_kept"] = kept, ["tokens"] = tokens, ["ms"] = ms,
+            ["images_per_s"] = b / (ms / 1000), ["times_s"] = times,
         };
     }
 

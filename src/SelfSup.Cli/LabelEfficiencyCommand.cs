@@ -29,9 +29,11 @@ public static class LabelEfficiencyCommand
         var layerDecay = new Option<double?>("--layer-decay") { Description = "layer-wise lr decay per stage from the top (replaces the backbone factor)" };
         var freeze = new Option<int>("--freeze-stages") { Description = "keep the first K encoder stages frozen (0: full fine-tuning)", DefaultValueFactory = _ => 0 };
         var patience = new Option<int>("--patience") { Description = "early-stopping patience in epochs (0: never stop early)", DefaultValueFactory = _ => 10 };
+        var lrGrid = new Option<string>("--lr-grid") { Description = "comma-separated lr multipliers tried for scratch and fine-tuning alike, chosen per subset on validation", DefaultValueFactory = _ => "1" };
+        var headInit = new Option<string>("--head-init") { Description = "fine-tuning head start: probe (a linear probe on the frozen features first, LP-FT) or random", DefaultValueFactory = _ => "probe" };
         var output = new Option<string?>("--out") { Description = "folder for label_efficiency.{json,png,md} (default: the checkpoint's run folder)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu" };
-        foreach (var o in new Option[] { checkpoint, data, labels, seeds, epochs, batchSize, optimizer, lr, factor, layerDecay, freeze, patience, output, device })
+        foreach (var o in new Option[] { checkpoint, data, labels, seeds, epochs, batchSize, optimizer, lr, factor, layerDecay, freeze, patience, lrGrid, headInit, output, device })
             cmd.Options.Add(o);
         cmd.SetAction(r => Cli.Guard(() =>
         {
@@ -41,6 +43,12 @@ public static class LabelEfficiencyCommand
             var opt = r.GetValue(optimizer)!;
             if (!Enum.TryParse<OptimizerKind>(opt, ignoreCase: true, out var kind) || kind == OptimizerKind.Lars)
                 throw new ArgumentException($"--optimizer: expected adamw or sgd, got '{opt}'");
+            var headFromProbe = r.GetValue(headInit) switch
+            {
+                "probe" => true,
+                "random" => false,
+                var v => throw new ArgumentException($"--head-init: expected probe or random, got '{v}'"),
+            };
             var path = EvalCommand.ResolveCheckpoint(r.GetValue(checkpoint)!);
             if (!File.Exists(path)) throw new FileNotFoundException($"--checkpoint: no checkpoint at {path}");
 
@@ -68,7 +76,9 @@ public static class LabelEfficiencyCommand
                     LayerDecay = r.GetValue(layerDecay),
                     FrozenStages = r.GetValue(freeze),
                     Patience = patienceValue > 0 ? patienceValue : null,
+                    HeadFromProbe = headFromProbe,
                 },
+                LrGrid = ParseGrid(r.GetValue(lrGrid)!),
                 Device = deviceValue,
                 Log = new Progress(Cli.Info),
             };
@@ -95,6 +105,11 @@ public static class LabelEfficiencyCommand
         }));
         return cmd;
     }
+
+    static double[] ParseGrid(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(v => double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var m) && m > 0
+            ? m : throw new ArgumentException($"--lr-grid: expected positive numbers separated by commas, got '{v}' in '{text}'"))
+        .ToArray();
 
     sealed class Progress(Action<string> report) : IProgress<string>
     {

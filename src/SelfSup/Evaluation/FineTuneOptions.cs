@@ -46,6 +46,16 @@ public sealed record FineTuneOptions
 
     public bool HorizontalFlip { get; init; } = true;
 
+    /// <summary>
+    /// Starting from a pretrained encoder, first fit a linear probe (L-BFGS, <see cref="HeadProbe"/>) on its frozen
+    /// features of the training images and start the head from it: LP-FT (Kumar et al. 2022), so the first steps
+    /// do not push a random head's large gradients into the pretrained features. Ignored from scratch.
+    /// </summary>
+    public bool HeadFromProbe { get; init; } = true;
+
+    /// <summary>The probe that initialises the head when <see cref="HeadFromProbe"/> is set.</summary>
+    public LinearProbeOptions HeadProbe { get; init; } = new();
+
     /// <summary>Per class, this fraction of the labelled images (rounded down) is held out for early stopping.
     /// Classes too small to give one image keep them all; with no held-out image the last epoch is kept.</summary>
     public double ValidationFraction { get; init; } = 0.2;
@@ -75,6 +85,7 @@ public sealed record FineTuneOptions
         if (FrozenStages < 0) throw new ArgumentException($"fine-tune: freeze_stages must be ≥ 0, got {FrozenStages}");
         if (!(CropMinScale > 0 && CropMinScale <= 1)) throw new ArgumentException($"fine-tune: crop_min_scale must be in (0, 1], got {CropMinScale}");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new ArgumentException($"fine-tune: validation_fraction must be in [0, 1), got {ValidationFraction}");
+        HeadProbe.Validate();
         if (Patience is { } p && p <= 0) throw new ArgumentException($"fine-tune: patience must be positive, got {p}");
     }
 }

@@ -43,7 +43,7 @@ public static class FineTuner
             head = nn.Linear(encoder.EmbeddingDim, numClasses);
             head.to(device);
             var model = new FineTunedModel(encoder, head, stages, options.FrozenStages);
-            Train(model, labeled, labels, stats, device, options);
+            Train(model, labeled, labels, stats, device, options, headFromProbe: pretrained is not null && options.HeadFromProbe);
             return model;
         }
         catch
@@ -103,7 +103,7 @@ public static class FineTuner
         return (all.Where(i => !held[i]).Select(i => (long)i).ToArray(), all.Where(i => held[i]).Select(i => (long)i).ToArray());
     }
 
-    static void Train(FineTunedModel model, ImageDataset labeled, long[] labels, ChannelStats stats, Device device, FineTuneOptions o)
+    static void Train(FineTunedModel model, ImageDataset labeled, long[] labels, ChannelStats stats, Device device, FineTuneOptions o, bool headFromProbe)
     {
         var (trainRows, valRows) = SplitValidation(labels, o.ValidationFraction, o.Seed);
         using var train = labeled.Subset(trainRows, labeled.Name + "-train");
@@ -111,6 +111,7 @@ public static class FineTuner
         if (train.Count < 2) throw new ArgumentException($"fine-tune: need at least 2 training images, '{labeled.Name}' leaves {train.Count}");
         model.TrainImages = train.Count;
         model.ValidationImages = val?.Count ?? 0;
+        if (headFromProbe) InitHeadFromProbe(model, train, stats, device, o.HeadProbe);
 
         var batch = Math.Min(o.BatchSize, train.Count);
         // A last batch of one image would make BatchNorm's batch statistics undefined; it is skipped.
@@ -170,6 +171,17 @@ public static class FineTuner
         }
         else model.BestEpoch = model.History.Count - 1;
         model.SetEvalMode();
+    }
+
+    /// <summary>The head := a linear probe fitted on the (still pretrained) encoder's eval-mode features of <paramref name="train"/>.</summary>
+    static void InitHeadFromProbe(FineTunedModel model, ImageDataset train, ChannelStats stats, Device device, LinearProbeOptions probe)
+    {
+        using var scope = NewDisposeScope();
+        var features = Features.Extract(model.Encoder, train, stats, device).to(device); // [N, D]
+        using var classifier = LinearProbe.Fit(features, train.Labels!, (int)model.Head.weight!.shape[0], probe);
+        using var noGrad = no_grad();
+        model.Head.weight!.copy_(classifier.Weight.t());
+        model.Head.bias!.copy_(classifier.Bias);
     }
 
     static List<IBatchTransform> Transforms(int imageSize, FineTuneOptions o)

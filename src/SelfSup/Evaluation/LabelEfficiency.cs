@@ -36,21 +36,13 @@ public static class LabelEfficiency
 
         using var testFeatures = Features.Extract(pretrained, test, stats, device); // [N_test, D]
         var arms = new LabelEfficiencyArms(
-            Scratch: (subset, seed) =>
-            {
-                using var model = FineTuner.Fit(() => buildFresh(seed), null, subset, stats, scratch with { Seed = seed });
-                return (model.Accuracy(test, stats), model.BestEpoch);
-            },
+            Scratch: (subset, seed) => FitOnGrid(() => buildFresh(seed), null, subset, test, stats, scratch with { Seed = seed }, options),
             LinearProbe: (subset, seed) =>
             {
                 using var features = Features.Extract(pretrained, subset, stats, device); // [N, D]
                 return LinearProbe.Evaluate(features, subset.Labels!, testFeatures, test.Labels!, numClasses, options.Probe with { Seed = seed }).Top1;
             },
-            FineTune: (subset, seed) =>
-            {
-                using var model = FineTuner.Fit(() => buildFresh(seed), pretrained, subset, stats, fineTune with { Seed = seed });
-                return (model.Accuracy(test, stats), model.BestEpoch);
-            });
+            FineTune: (subset, seed) => FitOnGrid(() => buildFresh(seed), pretrained, subset, test, stats, fineTune with { Seed = seed }, options));
         var points = RunArms(train, options, arms);
         return new LabelEfficiencyResults
         {
@@ -61,12 +53,48 @@ public static class LabelEfficiency
             FineTune = FineTuneOptionsSummary.Of(fineTune),
             Scratch = FineTuneOptionsSummary.Of(scratch),
             Points = points,
+            LrGrid = options.LrGrid,
         };
     }
 
     /// <summary>
+    /// Trains one arm at every rate of <see cref="LabelEfficiencyOptions.LrGrid"/> and scores on the test split only
+    /// the run with the best validation top-1 (ties: the lower validation loss, then the earlier rate).
+    /// </summary>
+    static (double Top1, int BestEpoch) FitOnGrid(Func<Encoder> build, Encoder? pretrained, ImageDataset subset, ImageDataset test,
+        ChannelStats stats, FineTuneOptions recipe, LabelEfficiencyOptions options)
+    {
+        FineTunedModel? best = null;
+        (double Top1, double Loss) bestScore = (double.NegativeInfinity, double.PositiveInfinity);
+        // Nothing held out to choose by (e.g. 1 label per class): the recipe's own rate.
+        var heldOut = FineTuner.SplitValidation(subset.Labels!, recipe.ValidationFraction, recipe.Seed).Validation.Length > 0;
+        var grid = heldOut ? options.LrGrid : [1.0];
+        try
+        {
+            foreach (var m in grid)
+            {
+                var model = FineTuner.Fit(build, pretrained, subset, stats, recipe with { LearningRate = recipe.LearningRate * m });
+                var kept = model.History[model.BestEpoch];
+                (double Top1, double Loss) score = (kept.ValTop1 ?? 0, kept.ValLoss ?? double.PositiveInfinity);
+                if (best is null || score.Top1 > bestScore.Top1 || (score.Top1 == bestScore.Top1 && score.Loss < bestScore.Loss))
+                {
+                    best?.Dispose();
+                    (best, bestScore) = (model, score);
+                }
+                else model.Dispose();
+            }
+            return (best!.Accuracy(test, stats), best.BestEpoch);
+        }
+        finally
+        {
+            best?.Dispose();
+        }
+    }
+
+    /// <summary>
     /// The from-scratch recipe derived from the fine-tuning one: nothing pretrained to protect, so every layer trains
-    /// at the head's rate (no backbone factor, no layer decay, nothing frozen), for twice the epochs and steps.
+    /// at the head's rate (no backbone factor, no layer decay, nothing frozen, no probe to start the head from), for
+    /// twice the epochs and steps.
     /// </summary>
     public static FineTuneOptions ScratchRecipe(FineTuneOptions fineTune) => fineTune with
     {
@@ -75,6 +103,7 @@ public static class LabelEfficiency
         FrozenStages = 0,
         Epochs = 2 * fineTune.Epochs,
         MinSteps = 2 * fineTune.MinSteps,
+        HeadFromProbe = false,
     };
 
     /// <summary>Parses "1,5,10,all" (null stands for all).</summary>
@@ -94,6 +123,8 @@ public static class LabelEfficiency
     /// <summary>Checks labels and class sizes before any training starts, naming the class that is too small.</summary>
     public static void Validate(ImageDataset train, ImageDataset test, LabelEfficiencyOptions options)
     {
+        if (options.LrGrid.Count == 0 || options.LrGrid.Any(m => !(m > 0)))
+            throw new ArgumentException($"--lr-grid: expected positive multipliers, got '{string.Join(",", options.LrGrid)}'");
         if (train.Labels is null) throw new ArgumentException($"label efficiency: dataset '{train.Name}' has no labels");
         if (test.Labels is null) throw new ArgumentException($"label efficiency: test dataset '{test.Name}' has no labels");
         if (options.Seeds.Count == 0) throw new ArgumentException("label efficiency: at least one seed is needed");

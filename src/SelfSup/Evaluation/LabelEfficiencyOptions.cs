@@ -23,6 +23,13 @@ public sealed record LabelEfficiencyOptions
     /// <summary>Linear probe on frozen pretrained features.</summary>
     public LinearProbeOptions Probe { get; init; } = new();
 
+    /// <summary>
+    /// Learning-rate multipliers tried for the scratch and fine-tuning arms alike (each recipe's lr × m); per subset
+    /// and arm, the run with the best validation top-1 (its held-out images, never the test split) is scored. A
+    /// subset too small to hold out any image uses the recipe's own rate. [1]: no search.
+    /// </summary>
+    public IReadOnlyList<double> LrGrid { get; init; } = [1.0];
+
     public Device? Device { get; init; }
 
     public IProgress<string>? Log { get; init; }

@@ -49,6 +49,9 @@ public sealed record LabelEfficiencyResults
     [JsonPropertyName("fine_tune")] public required FineTuneOptionsSummary FineTune { get; init; }
     [JsonPropertyName("scratch")] public required FineTuneOptionsSummary Scratch { get; init; }
     [JsonPropertyName("points")] public required IReadOnlyList<LabelEfficiencyPoint> Points { get; init; }
+
+    /// <summary>Learning-rate multipliers searched on validation for scratch and fine-tuning ([1]: none).</summary>
+    [JsonPropertyName("lr_grid")] public IReadOnlyList<double> LrGrid { get; init; } = [1.0];
     [JsonPropertyName("seconds")] public double Seconds { get; init; }
 
     static readonly JsonSerializerOptions Options = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
@@ -73,6 +76,8 @@ public sealed record LabelEfficiencyResults
         sb.AppendLine();
         sb.AppendLine(c, $"Fine-tune: {FineTune.Describe()}.");
         sb.AppendLine(c, $"Scratch: {Scratch.Describe()}.");
+        if (LrGrid.Count > 1)
+            sb.AppendLine(c, $"Learning rate × {{{string.Join(", ", LrGrid.Select(m => m.ToString("G", c)))}}} tried for scratch and fine-tuning alike; per subset the best on its validation images is scored.");
         return sb.ToString();
 
         string Format(ArmScore s) => string.Create(c, $"{s.Mean:F2} ± {s.Std:F2}");
@@ -104,6 +109,7 @@ public sealed record FineTuneOptionsSummary
     [JsonPropertyName("horizontal_flip")] public bool HorizontalFlip { get; init; }
     [JsonPropertyName("validation_fraction")] public double ValidationFraction { get; init; }
     [JsonPropertyName("patience")] public int? Patience { get; init; }
+    [JsonPropertyName("head_from_probe")] public bool HeadFromProbe { get; init; }
 
     public static FineTuneOptionsSummary Of(FineTuneOptions o) => new()
     {
@@ -120,10 +126,11 @@ public sealed record FineTuneOptionsSummary
         HorizontalFlip = o.HorizontalFlip,
         ValidationFraction = o.ValidationFraction,
         Patience = o.Patience,
+        HeadFromProbe = o.HeadFromProbe,
     };
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"{Optimizer}, lr {LearningRate} (backbone ×{BackboneLrFactor}{(LayerDecay is { } d ? $", layer decay {d}" : "")}), weight decay {WeightDecay}, " +
         $"{Epochs} epochs (≥ {MinSteps} steps), batch {BatchSize}, frozen stages {FrozenStages}, crop scale ({CropMinScale}, 1){(HorizontalFlip ? " + flip" : "")}, " +
-        $"validation {ValidationFraction} per class, patience {(Patience is { } p ? p.ToString(CultureInfo.InvariantCulture) : "none")}");
+        $"validation {ValidationFraction} per class, patience {(Patience is { } p ? p.ToString(CultureInfo.InvariantCulture) : "none")}{(HeadFromProbe ? ", head initialised by a linear probe (LP-FT)" : "")}");
 }

@@ -8,6 +8,26 @@ namespace SelfSup.Evaluation;
 public sealed record LinearProbeResult(double Top1, double TrainTop1);
 
 /// <summary>
+/// A fitted linear classifier on <b>raw</b> (unstandardised) features: logits = f · <see cref="Weight"/> +
+/// <see cref="Bias"/>, with the probe's standardisation folded in, so it can initialise an nn.Linear head
+/// (weight = Weightᵀ, bias = Bias). Owns both tensors.
+/// </summary>
+public sealed class LinearClassifier(Tensor weight, Tensor bias) : IDisposable
+{
+    /// <summary>[D, C].</summary>
+    public Tensor Weight { get; } = weight;
+
+    /// <summary>[C].</summary>
+    public Tensor Bias { get; } = bias;
+
+    public void Dispose()
+    {
+        Weight.Dispose();
+        Bias.Dispose();
+    }
+}
+
+/// <summary>
 /// Linear classification on frozen features: standardise with the training statistics, fit a linear layer with
 /// cross-entropy, report top-1. Weights start at zero, so the result depends only on the data and the options.
 /// </summary>
@@ -33,6 +53,32 @@ public static class LinearProbe
             _ => throw new ArgumentException($"linear probe: unknown optimizer {options.Optimizer}"),
         };
         return new LinearProbeResult(Accuracy(xTest, yTest, w, b), Accuracy(xTrain, yTrain, w, b));
+    }
+
+    /// <summary>
+    /// Fits the probe exactly as <see cref="Evaluate"/> does and returns it as a classifier on raw features: with
+    /// standardisation z = (f − μ) / σ, z·W + b = f·(W / σ) + (b − (μ / σ)·W).
+    /// </summary>
+    public static LinearClassifier Fit(Tensor trainFeatures, long[] trainLabels, int numClasses, LinearProbeOptions options)
+    {
+        Validate(trainFeatures, trainLabels, trainFeatures, trainLabels, numClasses);
+        options.Validate();
+        using var scope = NewDisposeScope();
+        var device = trainFeatures.device;
+        using var standardizer = FeatureStandardizer.Fit(trainFeatures);
+        var x = standardizer.Apply(trainFeatures); // [N, D]
+        var y = tensor(trainLabels, ScalarType.Int64, device); // [N]
+        var (w, b) = options.Optimizer switch
+        {
+            ProbeOptimizer.Lbfgs => FitLbfgs(x, y, numClasses, options),
+            ProbeOptimizer.AdamW => FitAdamW(x, y, numClasses, options),
+            _ => throw new ArgumentException($"linear probe: unknown optimizer {options.Optimizer}"),
+        };
+        using var noGrad = no_grad();
+        var std = standardizer.Std.to(device);
+        var weight = w.div(std.unsqueeze(1)); // [D, C]
+        var bias = b.sub(standardizer.Mean.to(device).div(std).matmul(w)); // [C]
+        return new LinearClassifier(weight.detach().MoveToOuterDisposeScope(), bias.detach().MoveToOuterDisposeScope());
     }
 
     static (Tensor W, Tensor B) FitLbfgs(Tensor x, Tensor y, int numClasses, LinearProbeOptions o)

@@ -166,6 +166,8 @@ public sealed class Trainer
                 {
                     ["step"] = step, ["epoch"] = epoch + 1, ["loss"] = loss, ["lr"] = lrs[step - 1], ["images_per_s"] = Math.Round(ips, 1),
                     ["rss_mib"] = Math.Round(Environment.WorkingSet / 1048576.0, 1),
+                    // the .NET heap's share of rss_mib (live objects and garbage not yet collected); the rest is native
+                    ["managed_mib"] = Math.Round(GC.GetTotalMemory(forceFullCollection: false) / 1048576.0, 1),
                 };
                 foreach (var (k, val) in scalars) record[k] = val;
                 string? warning = null;

@@ -149,4 +149,21 @@ public class FineTunerTests
         var e = Assert.Throws<ArgumentException>(() => FineTuner.Fit(() => Build(2), null, data, Stats, Quick with { Optimizer = OptimizerKind.Lars }));
         Assert.Contains("optimizer must be adamw or sgd, got lars", e.Message);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void WithHeadFromProbe_TheHeadStartsAsTheLinearProbeOnFrozenFeatures(bool fromProbe)
+    {
+        using var data = EvalData.ColourClasses(64, 4);
+        using var pretrained = Build(1);
+        using var features = Features.Extract(pretrained, data, Stats, CPU);
+        using var probe = LinearProbe.Fit(features, data.Labels!, data.NumClasses, new LinearProbeOptions());
+        // Every stage frozen and a vanishing rate: the head stays where it started.
+        using var model = FineTuner.Fit(() => Build(2), pretrained, data, Stats,
+            Quick with { FrozenStages = 5, LearningRate = 1e-9, HeadFromProbe = fromProbe });
+        using var weight = probe.Weight.t();
+        var close = model.Head.weight!.allclose(weight, rtol: 1e-3, atol: 1e-5) && model.Head.bias!.allclose(probe.Bias, rtol: 1e-3, atol: 1e-5);
+        Assert.Equal(fromProbe, close);
+    }
 }

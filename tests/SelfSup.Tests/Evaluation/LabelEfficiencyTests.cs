@@ -127,4 +127,30 @@ public class LabelEfficiencyTests
         Assert.Contains("has 5 stages (block1, block2, block3, block4, block5), cannot freeze 9", e.Message);
         Assert.Equal(0, built);
     }
+
+    [Fact]
+    public void ALearningRateGrid_IsSearchedOnValidation_AndRecorded()
+    {
+        using var train = EvalData.ColourClasses(60, 3, seed: 1);
+        using var test = EvalData.ColourClasses(30, 3, seed: 2);
+        using var pretrained = Build(1);
+        var quick = new FineTuneOptions { Epochs = 1, MinSteps = 2, BatchSize = 8, ValidationFraction = 0.5, Patience = null };
+        var results = LabelEfficiency.Run(pretrained, s => Build(100 + s), train, test, Stats,
+            new LabelEfficiencyOptions { LabelsPerClass = [1, 4], Seeds = [0], FineTune = quick, LrGrid = [0.5, 2] });
+        Assert.Equal([0.5, 2], results.LrGrid);
+        Assert.Equal([0.5, 2], LabelEfficiencyResults.FromJson(results.ToJson()).LrGrid);
+        Assert.Contains("Learning rate × {0.5, 2} tried for scratch and fine-tuning alike", results.ToMarkdown());
+        Assert.All(results.Points, p => Assert.InRange(p.FineTune.Mean, 0, 100));
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-1.0)]
+    public void ANonPositiveLearningRateMultiplier_IsRefused(double m)
+    {
+        using var train = EvalData.ColourClasses(30, 3, seed: 1);
+        using var test = EvalData.ColourClasses(30, 3, seed: 2);
+        var e = Assert.Throws<ArgumentException>(() => LabelEfficiency.Validate(train, test, new LabelEfficiencyOptions { LrGrid = [1, m] }));
+        Assert.Contains("--lr-grid: expected positive multipliers", e.Message);
+    }
 }

@@ -76,4 +76,25 @@ public class LinearProbeTests
         Assert.Equal(100, result.TrainTop1);
         Assert.Equal(50, result.Top1);
     }
+
+    [Fact]
+    public void Fit_FoldsTheStandardisation_IntoAClassifierOnRawFeatures()
+    {
+        // Shifted, scaled features: the folded classifier on raw features must give exactly the probe's logits on
+        // standardised ones, hence the same test accuracy as Evaluate.
+        using var g = new Generator(5);
+        using var centres = randn([3, 6], generator: g).mul(3);
+        var y = Enumerable.Range(0, 150).Select(i => (long)(i % 3)).ToArray();
+        using var yT = tensor(y);
+        using var x = centres.index_select(0, yT).add(randn([150, 6], generator: g).mul(2)).mul(tensor(new float[] { 1, 10, 0.1f, 5, 1, 2 })).add(40);
+        using var test = centres.index_select(0, yT).add(randn([150, 6], generator: g).mul(2)).mul(tensor(new float[] { 1, 10, 0.1f, 5, 1, 2 })).add(40);
+        var options = new LinearProbeOptions();
+        using var classifier = LinearProbe.Fit(x, y, 3, options);
+        Assert.Equal([6L, 3L], classifier.Weight.shape);
+        Assert.Equal([3L], classifier.Bias.shape);
+        using var predicted = test.matmul(classifier.Weight).add(classifier.Bias).argmax(1);
+        var top1 = 100.0 * predicted.eq(yT).sum().item<long>() / 150;
+        Assert.Equal(LinearProbe.Evaluate(x, y, test, y, 3, options).Top1, top1, 6);
+        Assert.True(top1 > 60, $"top-1 {top1}");
+    }
 }
