@@ -55,6 +55,34 @@ public sealed class FineTunedModel : IDisposable
     /// <summary>Top-1 (%) on a labelled dataset, without augmentation, in eval mode.</summary>
     public double Accuracy(ImageDataset data, ChannelStats stats, int batchSize = 512) => Score(data, stats, batchSize).Top1;
 
+    /// <summary>Top-1 (%) and, for two classes, AUROC on a labelled dataset (see <see cref="ClassifierScore"/>).</summary>
+    public ClassifierScore Test(ImageDataset data, ChannelStats stats, int batchSize = 512)
+    {
+        var labels = data.Labels ?? throw new ArgumentException($"fine-tune: dataset '{data.Name}' has no labels to score");
+        using var logits = Logits(data, stats, batchSize);
+        return ClassifierScore.FromLogits(logits, labels);
+    }
+
+    /// <summary>The head's logits for every image, float32 [N, classes] on the CPU, in eval mode; the previous modes are restored.</summary>
+    public Tensor Logits(ImageDataset data, ChannelStats stats, int batchSize = 512)
+    {
+        if (data.Count == 0) throw new ArgumentException($"fine-tune: dataset '{data.Name}' is empty");
+        using var encoderModes = new TrainingModeSnapshot(Encoder);
+        using var headModes = new TrainingModeSnapshot(Head);
+        SetEvalMode();
+        using var noGrad = no_grad();
+        var device = Head.weight!.device;
+        var output = empty([data.Count, Head.weight!.shape[0]], ScalarType.Float32); // [N, classes], CPU
+        for (long start = 0; start < data.Count; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var n = Math.Min(batchSize, data.Count - start);
+            var x = stats.ToModelInput(data.Images.narrow(0, start, n), device); // [B, C, H, W]
+            output.narrow(0, start, n).copy_(Head.call(Encoder.call(x)).to(ScalarType.Float32)); // [B, classes]
+        }
+        return output;
+    }
+
     /// <summary>Top-1 (%) and mean cross-entropy on a labelled dataset, in eval mode; the previous modes are restored.</summary>
     public (double Top1, double Loss) Score(ImageDataset data, ChannelStats stats, int batchSize = 512)
     {

@@ -39,8 +39,11 @@ public static class LabelEfficiency
             Scratch: (subset, seed) => FitOnGrid(() => buildFresh(seed), null, subset, test, stats, scratch with { Seed = seed }, options),
             LinearProbe: (subset, seed) =>
             {
-                using var features = Features.Extract(pretrained, subset, stats, device); // [N, D]
-                return LinearProbe.Evaluate(features, subset.Labels!, testFeatures, test.Labels!, numClasses, options.Probe with { Seed = seed }).Top1;
+                using var scope = NewDisposeScope();
+                var features = Features.Extract(pretrained, subset, stats, device); // [N, D]
+                using var probe = LinearProbe.Fit(features, subset.Labels!, numClasses, options.Probe with { Seed = seed });
+                var logits = testFeatures.to(probe.Weight.device).matmul(probe.Weight).add(probe.Bias); // [N_test, classes]
+                return new ArmRun(ClassifierScore.FromLogits(logits, test.Labels!), null);
             },
             FineTune: (subset, seed) => FitOnGrid(() => buildFresh(seed), pretrained, subset, test, stats, fineTune with { Seed = seed }, options));
         var points = RunArms(train, options, arms);
@@ -61,7 +64,7 @@ public static class LabelEfficiency
     /// Trains one arm at every rate of <see cref="LabelEfficiencyOptions.LrGrid"/> and scores on the test split only
     /// the run with the best validation top-1 (ties: the lower validation loss, then the earlier rate).
     /// </summary>
-    static (double Top1, int BestEpoch) FitOnGrid(Func<Encoder> build, Encoder? pretrained, ImageDataset subset, ImageDataset test,
+    static ArmRun FitOnGrid(Func<Encoder> build, Encoder? pretrained, ImageDataset subset, ImageDataset test,
         ChannelStats stats, FineTuneOptions recipe, LabelEfficiencyOptions options)
     {
         FineTunedModel? best = null;
@@ -83,7 +86,7 @@ public static class LabelEfficiency
                 }
                 else model.Dispose();
             }
-            return (best!.Accuracy(test, stats), best.BestEpoch);
+            return new ArmRun(best!.Test(test, stats), best.BestEpoch);
         }
         finally
         {
@@ -149,35 +152,35 @@ public static class LabelEfficiency
         foreach (var perClass in options.LabelsPerClass)
         {
             var clock = Stopwatch.StartNew();
-            var (scratch, probe, fine) = (new List<double>(), new List<double>(), new List<double>());
-            var (scratchEpochs, fineEpochs) = (new List<int>(), new List<int>());
+            var (scratch, probe, fine) = (new List<ArmRun>(), new List<ArmRun>(), new List<ArmRun>());
             var labeledImages = 0;
             var label = perClass?.ToString(CultureInfo.InvariantCulture) ?? "all";
             foreach (var seed in options.Seeds)
             {
                 using var subset = Subset(train, perClass, seed);
                 labeledImages = subset.Count;
-                var (s, se) = arms.Scratch(subset, seed);
+                var s = arms.Scratch(subset, seed);
                 var p = arms.LinearProbe(subset, seed);
-                var (f, fe) = arms.FineTune(subset, seed);
+                var f = arms.FineTune(subset, seed);
                 scratch.Add(s);
                 probe.Add(p);
                 fine.Add(f);
-                scratchEpochs.Add(se);
-                fineEpochs.Add(fe);
                 options.Log?.Report(string.Create(CultureInfo.InvariantCulture,
-                    $"{label} labels/class, seed {seed}: scratch {s:F2}, linear probe {p:F2}, fine-tune {f:F2} ({clock.Elapsed.TotalSeconds:F0} s)"));
+                    $"{label} labels/class, seed {seed}: scratch {s}, linear probe {p}, fine-tune {f} ({clock.Elapsed.TotalSeconds:F0} s)"));
             }
             points.Add(new LabelEfficiencyPoint
             {
                 LabelsPerClass = label,
                 PerClass = perClass ?? (double)train.Count / numClasses,
                 LabeledImages = labeledImages,
-                Scratch = ArmScore.Of(scratch),
-                LinearProbe = ArmScore.Of(probe),
-                FineTune = ArmScore.Of(fine),
-                ScratchBestEpochs = scratchEpochs,
-                FineTuneBestEpochs = fineEpochs,
+                Scratch = ArmScore.Of(scratch.Select(r => r.Score.Top1).ToList()),
+                LinearProbe = ArmScore.Of(probe.Select(r => r.Score.Top1).ToList()),
+                FineTune = ArmScore.Of(fine.Select(r => r.Score.Top1).ToList()),
+                ScratchAuroc = ArmRun.Auroc(scratch),
+                LinearProbeAuroc = ArmRun.Auroc(probe),
+                FineTuneAuroc = ArmRun.Auroc(fine),
+                ScratchBestEpochs = scratch.Select(r => r.BestEpoch ?? 0).ToList(),
+                FineTuneBestEpochs = fine.Select(r => r.BestEpoch ?? 0).ToList(),
                 Seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
             });
         }
@@ -194,8 +197,21 @@ public static class LabelEfficiency
     }
 }
 
-/// <summary>The three ways a labelled subset is turned into a test accuracy (%); scratch and fine-tuning also report the epoch kept.</summary>
+/// <summary>The three ways a labelled subset is turned into a test score; scratch and fine-tuning also report the epoch kept.</summary>
 internal sealed record LabelEfficiencyArms(
-    Func<ImageDataset, int, (double Top1, int BestEpoch)> Scratch,
-    Func<ImageDataset, int, double> LinearProbe,
-    Func<ImageDataset, int, (double Top1, int BestEpoch)> FineTune);
+    Func<ImageDataset, int, ArmRun> Scratch,
+    Func<ImageDataset, int, ArmRun> LinearProbe,
+    Func<ImageDataset, int, ArmRun> FineTune);
+
+/// <summary>One arm on one subset: its test score and, for trained arms, the epoch early stopping kept.</summary>
+internal sealed record ArmRun(ClassifierScore Score, int? BestEpoch)
+{
+    public ArmRun(double top1, int? bestEpoch = null) : this(new ClassifierScore(top1, null), bestEpoch) { }
+
+    /// <summary>AUROC over the runs, when every run has one (two-class tasks).</summary>
+    public static ArmScore? Auroc(IReadOnlyList<ArmRun> runs) =>
+        runs.Count > 0 && runs.All(r => r.Score.Auroc is not null) ? ArmScore.Of(runs.Select(r => 100 * r.Score.Auroc!.Value).ToList()) : null;
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Score.Top1:F2}{(Score.Auroc is { } a ? $" (AUROC {a:F4})" : "")}");
+}

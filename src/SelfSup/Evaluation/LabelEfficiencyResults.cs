@@ -31,6 +31,10 @@ public sealed record LabelEfficiencyPoint
     [JsonPropertyName("scratch")] public required ArmScore Scratch { get; init; }
     [JsonPropertyName("linear_probe")] public required ArmScore LinearProbe { get; init; }
     [JsonPropertyName("fine_tune")] public required ArmScore FineTune { get; init; }
+    /// <summary>Two-class tasks: AUROC × 100 of each arm's class-1 log-odds on the test split (null otherwise).</summary>
+    [JsonPropertyName("scratch_auroc")] public ArmScore? ScratchAuroc { get; init; }
+    [JsonPropertyName("linear_probe_auroc")] public ArmScore? LinearProbeAuroc { get; init; }
+    [JsonPropertyName("fine_tune_auroc")] public ArmScore? FineTuneAuroc { get; init; }
     /// <summary>Epoch whose weights were kept, per seed (early stopping), for fine-tuning and scratch.</summary>
     [JsonPropertyName("fine_tune_best_epochs")] public IReadOnlyList<int> FineTuneBestEpochs { get; init; } = [];
     [JsonPropertyName("scratch_best_epochs")] public IReadOnlyList<int> ScratchBestEpochs { get; init; } = [];
@@ -73,6 +77,16 @@ public sealed record LabelEfficiencyResults
         foreach (var p in Points)
             sb.AppendLine(c, $"| {p.LabelsPerClass} | {p.LabeledImages} | {Format(p.Scratch)} | {Format(p.LinearProbe)} | {Format(p.FineTune)} | " +
                              $"{p.LinearProbe.Mean - p.Scratch.Mean:+0.00;-0.00} | {p.FineTune.Mean - p.Scratch.Mean:+0.00;-0.00} |");
+        if (Points.All(p => p.ScratchAuroc is not null && p.LinearProbeAuroc is not null && p.FineTuneAuroc is not null))
+        {
+            sb.AppendLine();
+            sb.AppendLine("Test AUROC (× 100, class-1 log-odds), mean ± std over seeds:");
+            sb.AppendLine();
+            sb.AppendLine("| labels / class | scratch | linear probe | fine-tune |");
+            sb.AppendLine("|---|---|---|---|");
+            foreach (var p in Points)
+                sb.AppendLine(c, $"| {p.LabelsPerClass} | {Format(p.ScratchAuroc!)} | {Format(p.LinearProbeAuroc!)} | {Format(p.FineTuneAuroc!)} |");
+        }
         sb.AppendLine();
         sb.AppendLine(c, $"Fine-tune: {FineTune.Describe()}.");
         sb.AppendLine(c, $"Scratch: {Scratch.Describe()}.");

@@ -38,9 +38,6 @@ public sealed class NonFiniteLossException(string message) : Exception(message);
 /// </summary>
 public sealed class Trainer
 {
-    /// <summary>Steps between <see cref="NativeHeap.Trim"/> calls.</summary>
-    const int TrimEvery = 50;
-
     readonly SslMethod method;
     readonly IViewRecipe views;
     readonly DataLoader loader;
@@ -160,8 +157,6 @@ public sealed class Trainer
                         health = monitor.Measure(method.Encoder, v[0], v[1]);
                 }
                 step++;
-                // Between steps no activation is alive: return the allocator's free pages so RSS stays flat.
-                if (step % TrimEvery == 0) NativeHeap.Trim();
                 imagesSeen += b.Indices.Length;
                 lastLoss = loss;
                 epochLossSum += loss;

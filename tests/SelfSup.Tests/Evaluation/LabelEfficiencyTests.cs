@@ -29,9 +29,9 @@ public class LabelEfficiencyTests
         void Record(string arm, ImageDataset d, int seed) =>
             seen.Add((arm, seed, Fingerprint(d), Enumerable.Range(0, 3).Select(c => d.Labels!.Count(l => l == c)).ToArray()));
         var arms = new LabelEfficiencyArms(
-            (d, s) => { Record("scratch", d, s); return (10, 0); },
-            (d, s) => { Record("probe", d, s); return 20; },
-            (d, s) => { Record("fine", d, s); return (30, 0); });
+            (d, s) => { Record("scratch", d, s); return new ArmRun(10, 0); },
+            (d, s) => { Record("probe", d, s); return new ArmRun(20); },
+            (d, s) => { Record("fine", d, s); return new ArmRun(30, 0); });
         var options = new LabelEfficiencyOptions { LabelsPerClass = [2, 5], Seeds = [0, 1] };
         var points = LabelEfficiency.RunArms(train, options, arms);
 
@@ -152,5 +152,21 @@ public class LabelEfficiencyTests
         using var test = EvalData.ColourClasses(30, 3, seed: 2);
         var e = Assert.Throws<ArgumentException>(() => LabelEfficiency.Validate(train, test, new LabelEfficiencyOptions { LrGrid = [1, m] }));
         Assert.Contains("--lr-grid: expected positive multipliers", e.Message);
+    }
+
+    [Fact]
+    public void OnATwoClassTask_EveryArmAlsoReportsAuroc()
+    {
+        using var train = EvalData.ColourClasses(40, 2, seed: 1);
+        using var test = EvalData.ColourClasses(20, 2, seed: 2);
+        using var pretrained = Build(1);
+        var quick = new FineTuneOptions { Epochs = 1, MinSteps = 2, BatchSize = 8, ValidationFraction = 0, Patience = null };
+        var results = LabelEfficiency.Run(pretrained, s => Build(100 + s), train, test, Stats,
+            new LabelEfficiencyOptions { LabelsPerClass = [3], Seeds = [0], FineTune = quick });
+        var point = Assert.Single(results.Points);
+        foreach (var auroc in new[] { point.ScratchAuroc, point.LinearProbeAuroc, point.FineTuneAuroc })
+            Assert.InRange(Assert.Single(auroc!.Runs), 0, 100);
+        Assert.Contains("Test AUROC", results.ToMarkdown());
+        Assert.Equal(point.LinearProbeAuroc!.Runs, LabelEfficiencyResults.FromJson(results.ToJson()).Points[0].LinearProbeAuroc!.Runs);
     }
 }
