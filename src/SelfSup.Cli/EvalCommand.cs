@@ -12,11 +12,12 @@ public static class EvalCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "a checkpoint file (runs/x/checkpoints/last.ckpt) or a run folder", Required = true };
         var data = new Option<string?>("--data") { Description = "labeled dataset with train/test splits (default: the pretraining data)" };
         var trainLimit = new Option<int?>("--train-limit") { Description = "use a seeded subset of this many training images for the k-NN bank and probe" };
+        var rawLimit = new Option<int>("--raw-train-limit") { Description = "training images for the raw-pixel baseline (0: as many as the bank; its probe is costly on wide images)", DefaultValueFactory = _ => 10_000 };
         var output = new Option<string?>("--out") { Description = "folder for results.json (default: the checkpoint's run folder)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu" };
         var k = new Option<int>("--k") { Description = "k-NN neighbours", DefaultValueFactory = _ => 20 };
         var temperature = new Option<double>("--knn-temperature") { Description = "k-NN vote temperature", DefaultValueFactory = _ => 0.07 };
-        foreach (var o in new Option[] { checkpoint, data, trainLimit, output, device, k, temperature }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { checkpoint, data, trainLimit, rawLimit, output, device, k, temperature }) cmd.Options.Add(o);
         cmd.Subcommands.Add(LabelEfficiencyCommand.Create());
         foreach (var sub in new[] { ClusterCommand.Create(), RetrievalCommand.Create(), RobustnessCommand.Create() }) cmd.Subcommands.Add(sub);
         cmd.Subcommands.Add(ProjectCommand.Create());
@@ -27,6 +28,12 @@ public static class EvalCommand
             {
                 Data = r.GetValue(data),
                 TrainLimit = r.GetValue(trainLimit),
+                RawPixelTrainImages = r.GetValue(rawLimit) switch
+                {
+                    0 => null,
+                    > 0 and var n => n,
+                    var n => throw new ArgumentException($"--raw-train-limit: expected a positive count or 0 for all, got {n}"),
+                },
                 Device = r.GetValue(device)!,
                 K = r.GetValue(k),
                 Temperature = r.GetValue(temperature),
