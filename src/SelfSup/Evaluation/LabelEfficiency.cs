@@ -68,6 +68,7 @@ public static class LabelEfficiency
         ChannelStats stats, FineTuneOptions recipe, LabelEfficiencyOptions options)
     {
         FineTunedModel? best = null;
+        var bestMultiplier = 1.0;
         (double Top1, double Loss) bestScore = (double.NegativeInfinity, double.PositiveInfinity);
         // Nothing held out to choose by (e.g. 1 label per class): the recipe's own rate.
         var heldOut = FineTuner.SplitValidation(subset.Labels!, recipe.ValidationFraction, recipe.Seed).Validation.Length > 0;
@@ -82,11 +83,11 @@ public static class LabelEfficiency
                 if (best is null || score.Top1 > bestScore.Top1 || (score.Top1 == bestScore.Top1 && score.Loss < bestScore.Loss))
                 {
                     best?.Dispose();
-                    (best, bestScore) = (model, score);
+                    (best, bestScore, bestMultiplier) = (model, score, m);
                 }
                 else model.Dispose();
             }
-            return new ArmRun(best!.Test(test, stats), best.BestEpoch);
+            return new ArmRun(best!.Test(test, stats), best.BestEpoch) { LrMultiplier = bestMultiplier };
         }
         finally
         {
@@ -181,6 +182,8 @@ public static class LabelEfficiency
                 FineTuneAuroc = ArmRun.Auroc(fine),
                 ScratchBestEpochs = scratch.Select(r => r.BestEpoch ?? 0).ToList(),
                 FineTuneBestEpochs = fine.Select(r => r.BestEpoch ?? 0).ToList(),
+                ScratchLrMultipliers = scratch.Select(r => r.LrMultiplier).ToList(),
+                FineTuneLrMultipliers = fine.Select(r => r.LrMultiplier).ToList(),
                 Seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
             });
         }
@@ -208,10 +211,13 @@ internal sealed record ArmRun(ClassifierScore Score, int? BestEpoch)
 {
     public ArmRun(double top1, int? bestEpoch = null) : this(new ClassifierScore(top1, null), bestEpoch) { }
 
+    /// <summary>The learning-rate multiplier of the grid that validation chose (1 without a search).</summary>
+    public double LrMultiplier { get; init; } = 1;
+
     /// <summary>AUROC over the runs, when every run has one (two-class tasks).</summary>
     public static ArmScore? Auroc(IReadOnlyList<ArmRun> runs) =>
         runs.Count > 0 && runs.All(r => r.Score.Auroc is not null) ? ArmScore.Of(runs.Select(r => 100 * r.Score.Auroc!.Value).ToList()) : null;
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Score.Top1:F2}{(Score.Auroc is { } a ? $" (AUROC {a:F4})" : "")}");
+        $"{Score.Top1:F2}{(Score.Auroc is { } a ? $" (AUROC {a:F4})" : "")}{(BestEpoch is null ? "" : $" [lr ×{LrMultiplier:G}]")}");
 }

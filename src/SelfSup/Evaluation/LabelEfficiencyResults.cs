@@ -38,6 +38,9 @@ public sealed record LabelEfficiencyPoint
     /// <summary>Epoch whose weights were kept, per seed (early stopping), for fine-tuning and scratch.</summary>
     [JsonPropertyName("fine_tune_best_epochs")] public IReadOnlyList<int> FineTuneBestEpochs { get; init; } = [];
     [JsonPropertyName("scratch_best_epochs")] public IReadOnlyList<int> ScratchBestEpochs { get; init; } = [];
+    /// <summary>Learning-rate multiplier chosen on validation, per seed (all 1 without <c>--lr-grid</c>).</summary>
+    [JsonPropertyName("fine_tune_lr_multipliers")] public IReadOnlyList<double> FineTuneLrMultipliers { get; init; } = [];
+    [JsonPropertyName("scratch_lr_multipliers")] public IReadOnlyList<double> ScratchLrMultipliers { get; init; } = [];
     [JsonPropertyName("seconds")] public double Seconds { get; init; }
 }
 

@@ -141,6 +141,9 @@ public class LabelEfficiencyTests
         Assert.Equal([0.5, 2], LabelEfficiencyResults.FromJson(results.ToJson()).LrGrid);
         Assert.Contains("Learning rate × {0.5, 2} tried for scratch and fine-tuning alike", results.ToMarkdown());
         Assert.All(results.Points, p => Assert.InRange(p.FineTune.Mean, 0, 100));
+        // 1 label per class holds nothing out: the recipe's own rate; 4 per class hold out 2, so a grid rate is chosen.
+        Assert.Equal([1.0], results.Points[0].FineTuneLrMultipliers);
+        Assert.Contains(results.Points[1].ScratchLrMultipliers.Single(), new[] { 0.5, 2 });
     }
 
     [Theory]
