@@ -59,7 +59,7 @@ public sealed class FineTunedModel : IDisposable
     public ClassifierScore Test(ImageDataset data, ChannelStats stats, int batchSize = 512)
     {
         var labels = data.Labels ?? throw new ArgumentException($"fine-tune: dataset '{data.Name}' has no labels to score");
-        using var logits = Logits(data, stats, batchSize);
+        using var logits = Logits(data, stats, batchSize); // [N, classes]
         return ClassifierScore.FromLogits(logits, labels);
     }
 
@@ -87,25 +87,12 @@ public sealed class FineTunedModel : IDisposable
     public (double Top1, double Loss) Score(ImageDataset data, ChannelStats stats, int batchSize = 512)
     {
         var labels = data.Labels ?? throw new ArgumentException($"fine-tune: dataset '{data.Name}' has no labels to score");
-        if (data.Count == 0) throw new ArgumentException($"fine-tune: dataset '{data.Name}' is empty");
-        using var encoderModes = new TrainingModeSnapshot(Encoder);
-        using var headModes = new TrainingModeSnapshot(Head);
-        SetEvalMode();
-        using var noGrad = no_grad();
-        var device = Head.weight!.device;
-        long correct = 0;
-        double lossSum = 0;
-        for (long start = 0; start < data.Count; start += batchSize)
-        {
-            using var scope = NewDisposeScope();
-            var n = Math.Min(batchSize, data.Count - start);
-            var x = stats.ToModelInput(data.Images.narrow(0, start, n), device); // [B, C, H, W]
-            var y = tensor(labels.AsSpan((int)start, (int)n).ToArray(), ScalarType.Int64, device); // [B]
-            var logits = Head.call(Encoder.call(x)); // [B, classes]
-            correct += logits.argmax(1).eq(y).sum().item<long>();
-            lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
-        }
-        return (100.0 * correct / data.Count, lossSum / data.Count);
+        using var scope = NewDisposeScope();
+        var logits = Logits(data, stats, batchSize); // [N, classes]
+        var y = tensor(labels, ScalarType.Int64); // [N]
+        var correct = logits.argmax(1).eq(y).sum().item<long>();
+        var loss = nn.functional.cross_entropy(logits, y).item<float>();
+        return (100.0 * correct / data.Count, loss);
     }
 
     public void Dispose()

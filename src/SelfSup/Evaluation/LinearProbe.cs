@@ -37,21 +37,11 @@ public static class LinearProbe
         int numClasses, LinearProbeOptions options)
     {
         Validate(trainFeatures, trainLabels, testFeatures, testLabels, numClasses);
-        options.Validate();
         using var scope = NewDisposeScope();
-        var device = trainFeatures.device;
-        using var standardizer = FeatureStandardizer.Fit(trainFeatures);
-        var xTrain = standardizer.Apply(trainFeatures); // [N_train, D]
-        var xTest = standardizer.Apply(testFeatures.to(device)); // [N_test, D]
-        var yTrain = tensor(trainLabels, ScalarType.Int64, device); // [N_train]
-        var yTest = tensor(testLabels, ScalarType.Int64, device); // [N_test]
-
-        var (w, b) = options.Optimizer switch
-        {
-            ProbeOptimizer.Lbfgs => FitLbfgs(xTrain, yTrain, numClasses, options),
-            ProbeOptimizer.AdamW => FitAdamW(xTrain, yTrain, numClasses, options),
-            _ => throw new ArgumentException($"linear probe: unknown optimizer {options.Optimizer}"),
-        };
+        var (standardizer, xTrain, yTrain, w, b) = FitStandardized(trainFeatures, trainLabels, numClasses, options);
+        using var _ = standardizer;
+        var xTest = standardizer.Apply(testFeatures.to(xTrain.device)); // [N_test, D]
+        var yTest = tensor(testLabels, ScalarType.Int64, xTrain.device); // [N_test]
         return new LinearProbeResult(Accuracy(xTest, yTest, w, b), Accuracy(xTrain, yTrain, w, b));
     }
 
@@ -62,23 +52,32 @@ public static class LinearProbe
     public static LinearClassifier Fit(Tensor trainFeatures, long[] trainLabels, int numClasses, LinearProbeOptions options)
     {
         Validate(trainFeatures, trainLabels, trainFeatures, trainLabels, numClasses);
-        options.Validate();
         using var scope = NewDisposeScope();
+        var (standardizer, _, _, w, b) = FitStandardized(trainFeatures, trainLabels, numClasses, options);
+        using var __ = standardizer;
+        using var noGrad = no_grad();
+        var std = standardizer.Std.to(w.device);
+        var weight = w.div(std.unsqueeze(1)); // [D, C]
+        var bias = b.sub(standardizer.Mean.to(w.device).div(std).matmul(w)); // [C]
+        return new LinearClassifier(weight.detach().MoveToOuterDisposeScope(), bias.detach().MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Standardises the training features and fits (W, b) on them; every tensor lives in the caller's scope.</summary>
+    static (FeatureStandardizer Standardizer, Tensor X, Tensor Y, Tensor W, Tensor B) FitStandardized(Tensor trainFeatures, long[] trainLabels,
+        int numClasses, LinearProbeOptions options)
+    {
+        options.Validate();
         var device = trainFeatures.device;
-        using var standardizer = FeatureStandardizer.Fit(trainFeatures);
-        var x = standardizer.Apply(trainFeatures); // [N, D]
-        var y = tensor(trainLabels, ScalarType.Int64, device); // [N]
+        var standardizer = FeatureStandardizer.Fit(trainFeatures);
+        var x = standardizer.Apply(trainFeatures); // [N_train, D]
+        var y = tensor(trainLabels, ScalarType.Int64, device); // [N_train]
         var (w, b) = options.Optimizer switch
         {
             ProbeOptimizer.Lbfgs => FitLbfgs(x, y, numClasses, options),
             ProbeOptimizer.AdamW => FitAdamW(x, y, numClasses, options),
             _ => throw new ArgumentException($"linear probe: unknown optimizer {options.Optimizer}"),
         };
-        using var noGrad = no_grad();
-        var std = standardizer.Std.to(device);
-        var weight = w.div(std.unsqueeze(1)); // [D, C]
-        var bias = b.sub(standardizer.Mean.to(device).div(std).matmul(w)); // [C]
-        return new LinearClassifier(weight.detach().MoveToOuterDisposeScope(), bias.detach().MoveToOuterDisposeScope());
+        return (standardizer, x, y, w, b);
     }
 
     static (Tensor W, Tensor B) FitLbfgs(Tensor x, Tensor y, int numClasses, LinearProbeOptions o)
