@@ -77,7 +77,8 @@ def table(summary):
     print("|---|---|---|---|---|")
     labels = {"train16": "SimCLR step, ResNet-18 w16, 256×2 views (img/s)", "train64": "SimCLR step, ResNet-18 w64, 256×2 views (img/s)",
               "embed16": "embed, ResNet-18 w16, eval, batch 512 (img/s)", "embed64": "embed, ResNet-18 w64, eval, batch 512 (img/s)",
-              "pipeline": "data pipeline: cached uint8 → two views, batch 256 (img/s)", "peak": "fp32 matmul 2048² (GFLOP/s)"}
+              "pipeline": "data pipeline: cached uint8 → two views, batch 256 (img/s)", "peak": "fp32 matmul 2048² (GFLOP/s)",
+              "vit": "ViT-Tiny step, patch 4, all 64 tokens, batch 256 (img/s)", "mae": "MAE encoder step, same ViT, 16 of 64 tokens (img/s)"}
     for name, label in labels.items():
         if name not in c or "pytorch" not in c[name]:
             continue
@@ -92,6 +93,10 @@ def table(summary):
     if "pipeline_over_model" in summary:
         print("\npipeline throughput / model consumption (SelfSup):",
               ", ".join(f"{k}: {v}×" for k, v in summary["pipeline_over_model"].items()))
+    if "vit" in c and "mae" in c:
+        print("\nMAE encoder (25 % of tokens) over the same ViT on all tokens:",
+              ", ".join(f"{side} {c['mae'][side]['images_per_s'] / c['vit'][side]['images_per_s']:.2f}×"
+                        for side in ("selfsup", "pytorch") if side in c["mae"] and side in c["vit"]))
     if "overhead" in c:
         o = c["overhead"]["selfsup"]
         print(f"Trainer overhead over a bare loop (ResNet-18 w16, batch {o['batch']}): per round {[round(v, 1) for v in o['overhead_percent_per_round']]} %, "
