@@ -157,7 +157,9 @@ public static class FineTuner
             {
                 var (top1, valLoss) = model.Score(val, stats);
                 record = record with { ValTop1 = top1, ValLoss = valLoss };
-                stop = stopping.Observe(epoch, top1, valLoss);
+                // Never before MinSteps: on a tiny set an epoch is one or two steps, and a patience counted in
+                // epochs would end training after a few dozen steps, the from-scratch arm hardest of all.
+                stop = stopping.Observe(epoch, top1, valLoss) && step >= o.MinSteps;
             }
             model.AddEpoch(record);
             o.Log?.Report($"fine-tune epoch {epoch + 1}/{epochs}: loss {record.TrainLoss:F4}" +

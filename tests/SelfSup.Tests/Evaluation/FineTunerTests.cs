@@ -114,6 +114,17 @@ public class FineTunerTests
     }
 
     [Fact]
+    public void EarlyStopping_NeverEndsTrainingBeforeMinSteps()
+    {
+        // 60 training images in batches of 16: 4 steps per epoch, so 40 steps take 10 epochs. A vanishing rate never
+        // improves validation, so patience 1 alone would stop after the second epoch.
+        using var data = EvalData.ColourClasses(80, 4);
+        var options = Quick with { Epochs = 2, MinSteps = 40, ValidationFraction = 0.25, Patience = 1, LearningRate = 1e-9 };
+        using var model = FineTuner.Fit(() => Build(2), null, data, Stats, options);
+        Assert.Equal(10, model.History.Count);
+    }
+
+    [Fact]
     public void ValidationSplit_TakesTheFloorOfTheFractionFromEveryClass()
     {
         long[] labels = [0, 0, 0, 0, 0, 1, 1, 1, 2];
