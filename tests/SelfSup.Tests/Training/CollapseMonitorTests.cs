@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace SelfSup.Tests.Training;
 
+[Collection(GlobalRngCollection.Name)]
 public sealed class CollapseMonitorTests
 {
     /// <summary>Maps every image to the same embedding: complete collapse.</summary>
