@@ -2,8 +2,7 @@ using TorchSharp;
 
 namespace SelfSup;
 
-/// <summary>One place that prepares libtorch for a process: the C allocator's arena cap (<see cref="NativeAllocator"/>),
-/// thread count, and a readable error if the native shim is missing.</summary>
+/// <summary>One place that prepares libtorch for a process: thread count and a readable error if the native shim is missing.</summary>
 public static class TorchRuntime
 {
     static int initialized;
@@ -12,7 +11,6 @@ public static class TorchRuntime
     public static void Initialize(int? threads = null)
     {
         if (Interlocked.Exchange(ref initialized, 1) == 1) return;
-        NativeAllocator.CapArenas(); // before libtorch's worker threads allocate
         try
         {
             torch.set_num_threads(threads ?? Environment.ProcessorCount);
