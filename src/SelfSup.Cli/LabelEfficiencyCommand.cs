@@ -78,7 +78,7 @@ public static class LabelEfficiencyCommand
                     Patience = patienceValue > 0 ? patienceValue : null,
                     HeadFromProbe = headFromProbe,
                 },
-                LrGrid = ParseGrid(r.GetValue(lrGrid)!),
+                LrGrid = LabelEfficiency.ParseLrGrid(r.GetValue(lrGrid)!),
                 Device = deviceValue,
                 Log = new Progress(Cli.Info),
             };
@@ -105,11 +105,6 @@ public static class LabelEfficiencyCommand
         }));
         return cmd;
     }
-
-    static double[] ParseGrid(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-        .Select(v => double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var m) && m > 0
-            ? m : throw new ArgumentException($"--lr-grid: expected positive numbers separated by commas, got '{v}' in '{text}'"))
-        .ToArray();
 
     sealed class Progress(Action<string> report) : IProgress<string>
     {

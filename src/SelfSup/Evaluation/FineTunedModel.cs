@@ -52,9 +52,6 @@ public sealed class FineTunedModel : IDisposable
         Head.eval();
     }
 
-    /// <summary>Top-1 (%) on a labelled dataset, without augmentation, in eval mode.</summary>
-    public double Accuracy(ImageDataset data, ChannelStats stats, int batchSize = 512) => Score(data, stats, batchSize).Top1;
-
     /// <summary>Top-1 (%) and, for two classes, AUROC on a labelled dataset (see <see cref="ClassifierScore"/>).</summary>
     public ClassifierScore Test(ImageDataset data, ChannelStats stats, int batchSize = 512)
     {

@@ -110,6 +110,19 @@ public static class LabelEfficiency
         HeadFromProbe = false,
     };
 
+    /// <summary>Parses "0.3,1,3": positive learning-rate multipliers for <see cref="LabelEfficiencyOptions.LrGrid"/>.</summary>
+    public static IReadOnlyList<double> ParseLrGrid(string text)
+    {
+        var values = new List<double>();
+        foreach (var raw in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var m) && m > 0) values.Add(m);
+            else throw new ArgumentException($"--lr-grid: expected positive numbers separated by commas, got '{raw}' in '{text}'");
+        }
+        if (values.Count == 0) throw new ArgumentException($"--lr-grid: no values in '{text}'");
+        return values;
+    }
+
     /// <summary>Parses "1,5,10,all" (null stands for all).</summary>
     public static IReadOnlyList<int?> ParseLabelsPerClass(string text)
     {

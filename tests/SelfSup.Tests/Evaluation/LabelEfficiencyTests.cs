@@ -60,6 +60,15 @@ public class LabelEfficiencyTests
     }
 
     [Fact]
+    public void LrGrid_ParsesPositiveMultipliers_AndRefusesOthers()
+    {
+        Assert.Equal(new[] { 0.3, 1, 3 }, LabelEfficiency.ParseLrGrid(" 0.3, 1,3"));
+        Assert.Contains("got 'x'", Assert.Throws<ArgumentException>(() => LabelEfficiency.ParseLrGrid("1,x")).Message);
+        Assert.Contains("got '0'", Assert.Throws<ArgumentException>(() => LabelEfficiency.ParseLrGrid("0,1")).Message);
+        Assert.Contains("no values", Assert.Throws<ArgumentException>(() => LabelEfficiency.ParseLrGrid(" , ")).Message);
+    }
+
+    [Fact]
     public void LabelsPerClass_ParsesCountsAndAll()
     {
         Assert.Equal(new int?[] { 1, 10, null }, LabelEfficiency.ParseLabelsPerClass(" 1, 10,all"));
