@@ -22,7 +22,7 @@ public sealed class RunOptions
         method = Add(cmd, new Option<string>("--method") { Description = "method name (see `selfsup methods`)", DefaultValueFactory = _ => defaults.Method });
         data = Add(cmd, new Option<string>("--data") { Description = "built-in dataset (mnist, fashion-mnist, cifar10, pneumoniamnist) or a path (image folder, .npz, IDX, CIFAR batches)", DefaultValueFactory = _ => defaults.Data });
         dataLimit = Add(cmd, new Option<int?>("--data-limit") { Description = "pretrain on a seeded subset of this many training images", DefaultValueFactory = _ => defaults.DataLimit });
-        encoder = Add(cmd, new Option<string>("--encoder") { Description = "resnet18, resnet34, resnet50, convnet", DefaultValueFactory = _ => defaults.Encoder });
+        encoder = Add(cmd, new Option<string>("--encoder") { Description = "resnet18, resnet34, resnet50, convnet, convnet8, vit-tiny, vit-small, vit-base", DefaultValueFactory = _ => defaults.Encoder });
         width = Add(cmd, new Option<int>("--width") { Description = "encoder base width (ResNet: channels of the first stage; 0: default)", DefaultValueFactory = _ => defaults.Width });
         stem = Add(cmd, new Option<string?>("--stem") { Description = "cifar or imagenet (default: cifar for images ≤ 64 px)", DefaultValueFactory = _ => defaults.Stem });
         imageSize = Add(cmd, new Option<int>("--image-size") { Description = "resize images to this size (0: the data's own)", DefaultValueFactory = _ => defaults.ImageSize });

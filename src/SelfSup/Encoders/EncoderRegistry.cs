@@ -3,7 +3,7 @@ namespace SelfSup.Encoders;
 /// <summary>What every registered encoder is built from (a run's config supplies these).</summary>
 /// <param name="InChannels">Channels of the input images.</param>
 /// <param name="ImageSize">Side of the (square) model input in pixels.</param>
-/// <param name="Width">Base width; 0 picks the encoder's default (64 for ResNets, 32 for the ConvNet).</param>
+/// <param name="Width">Base width; 0 picks the encoder's default (64 for ResNets, 32 for the ConvNets).</param>
 /// <param name="Stem">ResNet stem, "cifar" or "imagenet"; null picks "cifar" for images ≤ 64 px, else "imagenet".</param>
 public sealed record EncoderOptions(int InChannels, int ImageSize, int Width = 0, string? Stem = null);
 
@@ -18,7 +18,8 @@ public static class EncoderRegistry
         ("resnet18", o => new ResNet(ResNetDepth.ResNet18, ResNetFrom(o))),
         ("resnet34", o => new ResNet(ResNetDepth.ResNet34, ResNetFrom(o))),
         ("resnet50", o => new ResNet(ResNetDepth.ResNet50, ResNetFrom(o))),
-        ("convnet", ConvNetFrom),
+        ("convnet", o => ConvNetFrom(o, 5)),
+        ("convnet8", o => ConvNetFrom(o, 8)),
         ("vit-tiny", o => new Vit(VitNames.Resolve("vit-tiny", null, o))),
         ("vit-small", o => new Vit(VitNames.Resolve("vit-small", null, o))),
         ("vit-base", o => new Vit(VitNames.Resolve("vit-base", null, o))),
@@ -68,10 +69,10 @@ public static class EncoderRegistry
         return new ResNetOptions(InChannels: o.InChannels, Width: o.Width == 0 ? 64 : o.Width, Stem: stem);
     }
 
-    static ConvNet ConvNetFrom(EncoderOptions o)
+    static ConvNet ConvNetFrom(EncoderOptions o, int layers)
     {
         if (o.Stem is not null)
             throw new ArgumentException($"EncoderOptions.Stem: convnet has no stem choice (stems: resnet*); leave it unset, got '{o.Stem}'");
-        return new ConvNet(new ConvNetOptions(InChannels: o.InChannels, Width: o.Width == 0 ? 32 : o.Width));
+        return new ConvNet(new ConvNetOptions(InChannels: o.InChannels, Width: o.Width == 0 ? 32 : o.Width, Layers: layers));
     }
 }

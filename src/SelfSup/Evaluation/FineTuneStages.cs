@@ -19,7 +19,7 @@ public sealed record EncoderStage(string Name, IReadOnlyList<string> Prefixes)
 /// Splits any encoder into ordered stages from its parameter names alone, so freezing the first K stages and
 /// layer-wise learning rates work without a per-architecture interface. Rules, applied in parameter order:
 /// a container prefix shared by every parameter is skipped (the ConvNet's <c>features.</c>); <c>layerN</c> is one
-/// stage (ResNet); <c>convN</c>/<c>bnN</c> pairs form stage <c>blockN</c> (ConvNet: block1..block5); anything
+/// stage (ResNet); <c>convN</c>/<c>bnN</c> pairs form stage <c>blockN</c> (ConvNet: block1..block5, or ..block8); anything
 /// before the first <c>layerN</c> in an encoder that has them is the <c>stem</c> (ResNet: conv1, bn1); any other
 /// leading name is a stage of its own.
 /// </summary>

@@ -32,6 +32,30 @@ public class ConvNetTests
     }
 
     [Fact]
+    public void EightLayers_EndInA3x3MapOfEightTimesTheWidth_WithTheDocumentedParameterCount()
+    {
+        using var model = new ConvNet(new ConvNetOptions(InChannels: 1, Layers: 8));
+        Assert.Equal(256, model.EmbeddingDim);
+        using var x = randn(2, 1, 28, 28, generator: new Generator(3));
+        using var f = model.ForwardFeatures(x);
+        Assert.Equal(new long[] { 2, 256, 3, 3 }, f.shape); // 28 → 14 → 7 → 3 (floor)
+        long convs = 9L * (1 * 32 + 32 * 32 + 32 * 64 + 64 * 64 + 64 * 128 + 128 * 128 + 128 * 256 + 256 * 256);
+        long bns = 2 * (32 + 32 + 64 + 64 + 128 + 128 + 256 + 256);
+        Assert.Equal(convs + bns, model.parameters().Sum(p => p.numel()));
+        Assert.Equal(8, model.named_modules().Count(m => m.name.StartsWith("features.conv", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(6)]
+    public void OtherLayerCounts_AreRejectedByName(int layers)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new ConvNet(new ConvNetOptions(Layers: layers)));
+        Assert.Contains("ConvNetOptions.Layers", e.Message);
+        Assert.Contains(layers.ToString(), e.Message);
+    }
+
+    [Fact]
     public void ChannelsLastOutput_EqualsNchwOutput()
     {
         using var nchw = new ConvNet(new ConvNetOptions(InChannels: 3, Width: 4, UseChannelsLast: false));

@@ -28,6 +28,14 @@ public class FineTuneStagesTests
     }
 
     [Fact]
+    public void EightLayerConvNet_HasEightBlocks()
+    {
+        using var encoder = EncoderRegistry.Create("convnet8", new EncoderOptions(1, 28, Width: 4));
+        var stages = FineTuneStages.Of(encoder);
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => $"block{i}"), stages.Select(s => s.Name));
+    }
+
+    [Fact]
     public void EveryParameter_BelongsToExactlyOneStage()
     {
         foreach (var name in EncoderRegistry.Names)
