@@ -157,9 +157,11 @@ public static class FineTuner
             {
                 var (top1, valLoss) = model.Score(val, stats);
                 record = record with { ValTop1 = top1, ValLoss = valLoss };
-                // Never before MinSteps: on a tiny set an epoch is one or two steps, and a patience counted in
-                // epochs would end training after a few dozen steps, the from-scratch arm hardest of all.
-                stop = stopping.Observe(epoch, top1, valLoss) && step >= o.MinSteps;
+                // Neither stopping nor the kept weights come from before MinSteps. On a tiny set an epoch is one or
+                // two steps: a patience counted in epochs would end training after a few dozen steps, and a
+                // validation set of a few dozen images ties often, so "best top-1, then lowest loss" would keep an
+                // undertrained early epoch (its loss is not yet overconfident), the from-scratch arm most often.
+                if (step >= o.MinSteps) stop = stopping.Observe(epoch, top1, valLoss);
             }
             model.AddEpoch(record);
             o.Log?.Report($"fine-tune epoch {epoch + 1}/{epochs}: loss {record.TrainLoss:F4}" +

@@ -125,6 +125,18 @@ public class FineTunerTests
     }
 
     [Fact]
+    public void KeptWeights_NeverComeFromBeforeMinSteps()
+    {
+        // 4 steps per epoch, 40 steps = 10 epochs, and the run is exactly that long. A vanishing rate leaves the
+        // validation score flat, so ties on top-1 and loss would keep epoch 0; only the last epoch is past MinSteps.
+        using var data = EvalData.ColourClasses(80, 4);
+        var options = Quick with { Epochs = 2, MinSteps = 40, ValidationFraction = 0.25, Patience = 10, LearningRate = 1e-9 };
+        using var model = FineTuner.Fit(() => Build(2), null, data, Stats, options);
+        Assert.Equal(10, model.History.Count);
+        Assert.Equal(9, model.BestEpoch);
+    }
+
+    [Fact]
     public void ValidationSplit_TakesTheFloorOfTheFractionFromEveryClass()
     {
         long[] labels = [0, 0, 0, 0, 0, 1, 1, 1, 2];
