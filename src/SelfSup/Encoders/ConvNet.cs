@@ -17,7 +17,8 @@ public sealed record ConvNetOptions(int InChannels = 1, int Width = 32, bool Use
 /// A small VGG-style CNN for 28×28 to 64×64 inputs (MNIST-like data, quick demos): five 3×3 conv-BN-ReLU layers
 /// with a 2×2 max-pool after the second and the fourth, so a 28×28 input ends as a 7×7 map of 4w channels.
 /// Cheap enough to pretrain on CPU in minutes. The eight-layer variant (<c>convnet8</c>) pools once more and ends
-/// with two 8w convs: about 1.7× the compute of the five-layer net at the same width, with twice the embedding.
+/// with two 8w convs: about 1.7× the multiply-adds of the five-layer net at the same width (28 px, counted per
+/// layer), with twice the embedding.
 /// </summary>
 public sealed class ConvNet : Encoder
 {

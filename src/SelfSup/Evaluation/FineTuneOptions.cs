@@ -60,8 +60,9 @@ public sealed record FineTuneOptions
     /// Classes too small to give one image keep them all; with no held-out image the last epoch is kept.</summary>
     public double ValidationFraction { get; init; } = 0.2;
 
-    /// <summary>Stop after this many epochs without a better validation score — but never before <see cref="MinSteps"/> —
-    /// and restore the best epoch's weights (null: never stop early; the best epoch is still restored).</summary>
+    /// <summary>Stop after this many epochs without a better validation score and restore the best epoch's weights
+    /// (null: never stop early; the best epoch is still restored). Only epochs ending at or after <see cref="MinSteps"/>
+    /// count, for stopping and for the weights kept.</summary>
     public int? Patience { get; init; } = 10;
 
     /// <summary>Seeds head init, batch order, augmentation and the validation split.</summary>
