@@ -54,11 +54,12 @@ internal sealed class AnalysisOptions
     readonly Option<string?> output = new("--out") { Description = "folder for the JSON result (default: the checkpoint's run folder)" };
     readonly Option<string> device = new("--device") { DefaultValueFactory = _ => "cpu" };
     readonly Option<int> seed = new("--seed") { Description = "seeds subsets, k-means, corruptions", DefaultValueFactory = _ => 0 };
+    readonly Option<bool> reestimateBn = new("--reestimate-bn") { Description = "re-estimate the trained encoder's BatchNorm statistics on clean training images, as random init's are (default: keep those of pretraining)" };
 
     public static AnalysisOptions Create(Command cmd)
     {
         var o = new AnalysisOptions();
-        foreach (var option in new Option[] { o.checkpoint, o.data, o.trainLimit, o.testLimit, o.output, o.device, o.seed }) cmd.Options.Add(option);
+        foreach (var option in new Option[] { o.checkpoint, o.data, o.trainLimit, o.testLimit, o.output, o.device, o.seed, o.reestimateBn }) cmd.Options.Add(option);
         return o;
     }
 
@@ -67,7 +68,7 @@ internal sealed class AnalysisOptions
         TorchRuntime.Initialize();
         var path = EvalCommand.ResolveCheckpoint(r.GetValue(checkpoint)!);
         return new AnalysisRun(path, r.GetValue(data), r.GetValue(trainLimit), r.GetValue(testLimit), TorchRuntime.ParseDevice(r.GetValue(device)!),
-            r.GetValue(seed), r.GetValue(output));
+            r.GetValue(seed), r.GetValue(output), r.GetValue(reestimateBn));
     }
 }
 
@@ -78,7 +79,8 @@ internal sealed class AnalysisRun : IDisposable
     readonly Encoders.Encoder randomInit;
     readonly string? outDir;
 
-    public AnalysisRun(string checkpointPath, string? data, int? trainLimit, int? testLimit, TorchSharp.torch.Device device, int seed, string? outDir)
+    public AnalysisRun(string checkpointPath, string? data, int? trainLimit, int? testLimit, TorchSharp.torch.Device device, int seed, string? outDir,
+        bool reestimateBatchNorm = false)
     {
         CheckpointPath = checkpointPath;
         trained = TrainedEncoder.Load(checkpointPath);
@@ -93,6 +95,12 @@ internal sealed class AnalysisRun : IDisposable
         if (!Train.HasLabels || !Test.HasLabels)
             throw new ArgumentException($"{DataName}: the analysis needs labels on the train and test splits");
         trained.Encoder.to(device);
+        TrainedBatchNormReestimated = reestimateBatchNorm;
+        if (reestimateBatchNorm)
+        {
+            Cli.Info($"trained encoder: re-estimating BatchNorm statistics on up to 10000 of {Train.Count} train images");
+            BatchNormReestimation.Run(trained.Encoder, Train, trained.Stats, device, seed: seed);
+        }
         randomInit = trained.RandomInitTwin();
         randomInit.to(device);
         Cli.Info($"random init: re-estimating BatchNorm statistics on up to 10000 of {Train.Count} train images");
@@ -108,6 +116,8 @@ internal sealed class AnalysisRun : IDisposable
     public int Seed { get; }
     public IReadOnlyList<MetricsFeatureSource> Sources { get; }
     public TrainedEncoder Trained => trained;
+    /// <summary>Whether the trained encoder's BatchNorm statistics were re-estimated on clean training images.</summary>
+    public bool TrainedBatchNormReestimated { get; }
 
     /// <summary>Adds run metadata to <paramref name="body"/> and writes it atomically as <paramref name="fileName"/> in the run folder.</summary>
     public void Save(string fileName, JsonObject body, Stopwatch clock)
@@ -121,6 +131,7 @@ internal sealed class AnalysisRun : IDisposable
             ["train_images"] = Train.Count,
             ["test_images"] = Test.Count,
             ["checkpoint"] = Path.GetFullPath(CheckpointPath),
+            ["trained_batchnorm_reestimated"] = TrainedBatchNormReestimated,
         };
         foreach (var (key, value) in body) result[key] = value?.DeepClone();
         result["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1);

@@ -17,7 +17,8 @@ public static class EvalCommand
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu" };
         var k = new Option<int>("--k") { Description = "k-NN neighbours", DefaultValueFactory = _ => 20 };
         var temperature = new Option<double>("--knn-temperature") { Description = "k-NN vote temperature", DefaultValueFactory = _ => 0.07 };
-        foreach (var o in new Option[] { checkpoint, data, trainLimit, rawLimit, output, device, k, temperature }) cmd.Options.Add(o);
+        var reestimateBn = new Option<bool>("--reestimate-bn") { Description = "re-estimate the trained encoder's BatchNorm statistics on clean training images, as random init's are (default: keep those of pretraining)" };
+        foreach (var o in new Option[] { checkpoint, data, trainLimit, rawLimit, output, device, k, temperature, reestimateBn }) cmd.Options.Add(o);
         cmd.Subcommands.Add(LabelEfficiencyCommand.Create());
         foreach (var sub in new[] { ClusterCommand.Create(), RetrievalCommand.Create(), RobustnessCommand.Create() }) cmd.Subcommands.Add(sub);
         cmd.Subcommands.Add(ProjectCommand.Create());
@@ -37,6 +38,7 @@ public static class EvalCommand
                 Device = r.GetValue(device)!,
                 K = r.GetValue(k),
                 Temperature = r.GetValue(temperature),
+                ReestimateBatchNorm = r.GetValue(reestimateBn),
                 Log = DataLog.Options().Log,
             });
             var outDir = r.GetValue(output) ?? RunFolderOf(path);

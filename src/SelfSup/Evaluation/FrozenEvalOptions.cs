@@ -25,7 +25,13 @@ public sealed record FrozenEvalOptions
     /// </summary>
     public int? RawPixelTrainImages { get; init; } = 10_000;
 
-    /// <summary>Images used to re-estimate the random-init encoder's BatchNorm statistics.</summary>
+    /// <summary>
+    /// Also re-estimate the trained encoder's BatchNorm statistics on clean training images before scoring it
+    /// (its running statistics come from augmented views). Off by default; it changes the encoder's buffers.
+    /// </summary>
+    public bool ReestimateTrainedBatchNorm { get; init; }
+
+    /// <summary>Images used to re-estimate BatchNorm statistics (random init always, the trained encoder on request).</summary>
     public int BatchNormImages { get; init; } = 10_000;
 
     /// <summary>Batch size of feature extraction.</summary>

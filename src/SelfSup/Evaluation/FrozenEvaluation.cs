@@ -15,7 +15,8 @@ public static class FrozenEvaluation
 {
     /// <summary>
     /// Runs the evaluation. The random-init encoder's BatchNorm statistics are re-estimated on the training images
-    /// first (that changes its buffers); the trained encoder keeps its own running statistics.
+    /// first (that changes its buffers); the trained encoder keeps its own running statistics unless
+    /// <see cref="FrozenEvalOptions.ReestimateTrainedBatchNorm"/> asks for the same treatment.
     /// </summary>
     public static FrozenEvalReport Run(Encoder trained, Encoder randomInit, ImageDataset train, ImageDataset test,
         ChannelStats stats, FrozenEvalOptions options)
@@ -37,6 +38,11 @@ public static class FrozenEvaluation
             var trainSet = subset ?? train;
             var numClasses = (int)Math.Max(trainSet.NumClasses, Math.Max(trainSet.Labels!.Max(), test.Labels.Max()) + 1);
 
+            if (options.ReestimateTrainedBatchNorm)
+            {
+                log?.Report($"trained encoder: re-estimating BatchNorm statistics on up to {options.BatchNormImages} train images");
+                BatchNormReestimation.Run(trained, trainSet, stats, options.Device, options.BatchNormImages, seed: options.Seed);
+            }
             log?.Report($"features: trained encoder on {trainSet.Count} train and {test.Count} test images");
             var trainedScores = Score("trained", () => Features.Extract(trained, trainSet, stats, options.Device, options.BatchSize),
                 () => Features.Extract(trained, test, stats, options.Device, options.BatchSize), trainSet, test, numClasses, options);

@@ -18,6 +18,8 @@ public sealed record EvalSettings
     public long Seed { get; init; }
     /// <summary>Cap on training images for the raw-pixel baseline (null: all).</summary>
     public int? RawPixelTrainImages { get; init; } = 10_000;
+    /// <summary>Re-estimate the trained encoder's BatchNorm statistics on clean training images, as random init's are.</summary>
+    public bool ReestimateBatchNorm { get; init; }
     public IProgress<string>? Log { get; init; }
 }
 
@@ -49,6 +51,7 @@ public static class CheckpointEvaluation
             K = settings.K,
             Temperature = settings.Temperature,
             RawPixelTrainImages = settings.RawPixelTrainImages,
+            ReestimateTrainedBatchNorm = settings.ReestimateBatchNorm,
             Seed = (int)settings.Seed,
             Log = settings.Log,
         });
@@ -71,6 +74,7 @@ public static class CheckpointEvaluation
             RawPixelsTrainImages = Math.Min(train.Count, settings.RawPixelTrainImages ?? int.MaxValue),
             KnnK = settings.K,
             KnnTemperature = settings.Temperature,
+            TrainedBatchNormReestimated = settings.ReestimateBatchNorm,
             Seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
             Checkpoint = Path.GetFullPath(checkpointPath),
         };

@@ -28,6 +28,8 @@ public sealed record EvaluationResults
     [JsonPropertyName("raw_pixels_train_images")] public int RawPixelsTrainImages { get; init; }
     [JsonPropertyName("knn_k")] public int KnnK { get; init; }
     [JsonPropertyName("knn_temperature")] public double KnnTemperature { get; init; }
+    /// <summary>Whether the trained encoder's BatchNorm statistics were re-estimated on clean training images.</summary>
+    [JsonPropertyName("trained_batchnorm_reestimated")] public bool TrainedBatchNormReestimated { get; init; }
     /// <summary>Wall time of the evaluation.</summary>
     [JsonPropertyName("seconds")] public double Seconds { get; init; }
     /// <summary>Wall time of pretraining when known (the demo measures both).</summary>
