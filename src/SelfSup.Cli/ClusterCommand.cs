@@ -54,7 +54,7 @@ internal sealed class AnalysisOptions
     readonly Option<string?> output = new("--out") { Description = "folder for the JSON result (default: the checkpoint's run folder)" };
     readonly Option<string> device = new("--device") { DefaultValueFactory = _ => "cpu" };
     readonly Option<int> seed = new("--seed") { Description = "seeds subsets, k-means, corruptions", DefaultValueFactory = _ => 0 };
-    readonly Option<bool> reestimateBn = new("--reestimate-bn") { Description = "re-estimate the trained encoder's BatchNorm statistics on clean training images, as random init's are (default: keep those of pretraining)" };
+    readonly Option<bool> reestimateBn = EvalCommand.ReestimateBatchNormOption();
 
     public static AnalysisOptions Create(Command cmd)
     {

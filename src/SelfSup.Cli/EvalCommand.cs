@@ -17,7 +17,7 @@ public static class EvalCommand
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu" };
         var k = new Option<int>("--k") { Description = "k-NN neighbours", DefaultValueFactory = _ => 20 };
         var temperature = new Option<double>("--knn-temperature") { Description = "k-NN vote temperature", DefaultValueFactory = _ => 0.07 };
-        var reestimateBn = new Option<bool>("--reestimate-bn") { Description = "re-estimate the trained encoder's BatchNorm statistics on clean training images, as random init's are (default: keep those of pretraining)" };
+        var reestimateBn = ReestimateBatchNormOption();
         foreach (var o in new Option[] { checkpoint, data, trainLimit, rawLimit, output, device, k, temperature, reestimateBn }) cmd.Options.Add(o);
         cmd.Subcommands.Add(LabelEfficiencyCommand.Create());
         foreach (var sub in new[] { ClusterCommand.Create(), RetrievalCommand.Create(), RobustnessCommand.Create() }) cmd.Subcommands.Add(sub);
@@ -50,6 +50,9 @@ public static class EvalCommand
         }));
         return cmd;
     }
+
+    /// <summary>`--reestimate-bn`, shared by `eval` and its analysis subcommands.</summary>
+    internal static Option<bool> ReestimateBatchNormOption() => new("--reestimate-bn") { Description = "re-estimate the trained encoder's BatchNorm statistics on clean training images, as random init's are (default: keep those of pretraining)" };
 
     /// <summary>A run folder stands for its last checkpoint.</summary>
     public static string ResolveCheckpoint(string path) =>
