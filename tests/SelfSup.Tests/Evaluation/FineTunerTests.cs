@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 
 namespace SelfSup.Tests.Evaluation;
 
+[Collection(GlobalRngCollection.Name)]
 public class FineTunerTests
 {
     public FineTunerTests() => TorchRuntime.Initialize();

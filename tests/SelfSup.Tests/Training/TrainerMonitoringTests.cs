@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 namespace SelfSup.Tests.Training;
 
 /// <summary>The Trainer's monitors and online probe: logged, and invisible to the training trajectory.</summary>
+[Collection(GlobalRngCollection.Name)]
 public sealed class TrainerMonitoringTests : IDisposable
 {
     readonly string root = Directory.CreateTempSubdirectory("selfsup-monitoring-").FullName;

@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 
 namespace SelfSup.Tests.Training;
 
+[Collection(GlobalRngCollection.Name)]
 public sealed class TrainerTests : IDisposable
 {
     readonly string root = Directory.CreateTempSubdirectory("selfsup-trainer-").FullName;
