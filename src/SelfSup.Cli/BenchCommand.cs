@@ -99,7 +99,7 @@ public static class BenchCommand
         using var v2 = randn([b, 3, 32, 32], generator: g).to(s.Device);
         var (ms, times) = Median(s.Repeats, s.Warmup, () =>
         {
-            var step = method.TrainingStep([v1, v2]);
+            var step = method.Step(v1, v2);
             opt.ZeroGrad();
             step.Loss.backward();
             opt.Step();
@@ -253,7 +253,7 @@ public static class BenchCommand
             using (var scope = NewDisposeScope())
             {
                 var v = views.Apply(batch.to(device), g);
-                var step = method.TrainingStep(v);
+                var step = method.Step(v);
                 _ = step.Loss.item<float>();
                 opt.ZeroGrad();
                 step.Loss.backward();

@@ -23,10 +23,7 @@ public static class DemoCommand
         Width = 16,
         Epochs = 2,
         BatchSize = 256,
-        Optimizer = OptimizerKind.Lars,
-        LearningRate = 1.2,
-        WeightDecay = 1e-6,
-        WarmupEpochs = 0.2,
+        // Optimiser, learning rate, weight decay and warm-up come from SimCLR's recipe.
         CheckpointEvery = 100,
         Seed = 0,
     };

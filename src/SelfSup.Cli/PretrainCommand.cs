@@ -10,7 +10,7 @@ public static class PretrainCommand
     public static Command Create()
     {
         var cmd = new Command("pretrain", "Pretrain an encoder on unlabeled images");
-        var run = new RunOptions(cmd, new RunConfig { BatchSize = 256, Epochs = 1, Optimizer = OptimizerKind.Lars, LearningRate = 0.3, WeightDecay = 1e-6, WarmupEpochs = 0 });
+        var run = new RunOptions(cmd, new RunConfig { BatchSize = 256, Epochs = 1 });
         var output = new Option<string>("--out") { Description = "run folder (config.yaml, metrics.jsonl, checkpoints/)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "continue from <out>/checkpoints/last.ckpt with its saved configuration" };
         cmd.Options.Add(output);
@@ -25,6 +25,7 @@ public static class PretrainCommand
                 if (!File.Exists(ckpt)) throw new FileNotFoundException($"{ckpt}: nothing to resume (no checkpoint in {outDir})");
                 config = Checkpoint.ReadState(ckpt).Config with { MaxSteps = config.MaxSteps };
             }
+            if (!r.GetValue(resume)) Cli.Info($"{config.Method}: {Describe(config)}");
             var summary = Pretrain(config, outDir, r.GetValue(resume));
             Console.WriteLine($"trained {summary.StepsDone}/{summary.TotalSteps} steps in {summary.Seconds:F0} s ({summary.ImagesPerSecond:F0} img/s), final loss {summary.FinalLoss:F4}; checkpoint {summary.LastCheckpoint}");
             return 0;
@@ -38,6 +39,16 @@ public static class PretrainCommand
         Cli.Info($"{run.Config.Method} on {run.Data.Name}: {run.Data.Count} images {run.Config.Channels}×{run.Config.ImageSize}×{run.Config.ImageSize}, encoder {run.Config.Encoder} ({run.Method.Encoder.EmbeddingDim}-d), {run.Loader.BatchesPerEpoch} steps/epoch × {run.Config.Epochs} epochs, device {run.Config.Device}");
         run.Trainer.ProbeDataOptions = DataLog.Options();
         return TrainingProgress.Run(p => run.Trainer.Fit(resume, new MonitorLines(p)), run.Config.Method);
+    }
+
+    /// <summary>The optimisation settings in one line, each marked with where it came from when not the recipe.</summary>
+    static string Describe(RunConfig c)
+    {
+        string From(string key) => c.SettingSources.TryGetValue(key, out var s) && s != "recipe" ? $" ({s})" : "";
+        var wd = c.WeightDecayEnd is { } end ? $"{c.WeightDecay:G3} → {end:G3}" : $"{c.WeightDecay:G3}";
+        return $"{c.Optimizer.ToString().ToLowerInvariant()}{From("optimizer")}, lr {c.LearningRate:G4}{From("learning_rate")}, weight decay {wd}{From("weight_decay")}, "
+            + $"warm-up {c.WarmupEpochs:G3} epochs{From("warmup_epochs")}" + (c.GradClip > 0 ? $", gradient clip {c.GradClip:G3}{From("grad_clip")}" : "")
+            + " — recipe unless marked";
     }
 
     /// <summary>Prints online-probe scores and warnings as their own lines, and passes step progress on.</summary>

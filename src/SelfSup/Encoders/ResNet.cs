@@ -81,11 +81,14 @@ public sealed class ResNet : Encoder
         RegisterComponents();
 
         ConvInit.Apply(this);
-        if (options.ZeroInitResidual)
-        {
-            using var noGrad = no_grad();
-            foreach (var block in modules().OfType<ResidualBlock>()) nn.init.zeros_(block.LastNorm.weight!);
-        }
+        if (options.ZeroInitResidual) ZeroInitResidualBranches();
+    }
+
+    /// <summary>Sets γ = 0 on every residual branch's last BN, so each block starts as the identity (Goyal et al. 2017).</summary>
+    public void ZeroInitResidualBranches()
+    {
+        using var noGrad = no_grad();
+        foreach (var block in modules().OfType<ResidualBlock>()) nn.init.zeros_(block.LastNorm.weight!);
     }
 
     /// <summary>ResNet-18 (BasicBlock, [2, 2, 2, 2]).</summary>

@@ -11,8 +11,8 @@ using static TorchSharp.torch;
 namespace SelfSup.Methods;
 
 /// <summary>
-/// BEiT hyperparameters (Bao et al. 2022, "BEiT: BERT Pre-Training of Image Transformers"). The paper trains with
-/// AdamW, β = (0.9, 0.999), lr 1.5e-3, weight decay 0.05, 10 warm-up epochs.
+/// BEiT hyperparameters (Bao et al. 2022, "BEiT: BERT Pre-Training of Image Transformers"). The training recipe
+/// (AdamW, lr 1.5e-3, weight decay 0.05, warm-up, gradient clipping 3.0) is <see cref="Beit.Info"/>'s.
 /// </summary>
 public sealed record BeitOptions
 {
@@ -76,18 +76,22 @@ public sealed class Beit : SslMethod
 
     public Linear Head => head;
 
-    public static MethodInfo Info { get; } = new(
-        Name: "beit",
-        Family: "masked image modelling",
-        Paper: "Bao et al. 2022, BEiT: BERT Pre-Training of Image Transformers (arXiv:2106.08254)",
-        Summary: "ViT sees all patches, 40 % block-masked by a mask token; a linear head predicts masked patches' k-means codes",
-        Create: ctx => new Beit(ctx.Encoder, OptionBinder.Bind(new BeitOptions(), ctx.Overrides, "beit")),
-        CreateViews: ctx => MaeViews.ForImages(ctx.ImageSize, ctx.Stats, OptionBinder.Bind(new BeitOptions(), ctx.Overrides, "beit").CropMinScale));
+    public static MethodInfo Info { get; } = MethodInfo.Of(
+        "beit", "masked image modelling",
+        "Bao et al. 2022, BEiT: BERT Pre-Training of Image Transformers (arXiv:2106.08254)",
+        "ViT sees all patches, 40 % block-masked by a mask token; a linear head predicts masked patches' k-means codes",
+        new Recipe
+        {
+            Source = "Bao et al. 2022, appendix (pre-training hyperparameters) and microsoft/unilm beit: AdamW β (0.9, 0.999), lr 1.5e-3 (not batch-scaled), weight decay 0.05, 10 warm-up epochs, gradient clipping 3.0",
+            Optimizer = OptimizerKind.AdamW, BaseLearningRate = 1.5e-3, WeightDecay = 0.05, WarmupEpochs = 10, GradClip = 3.0,
+        },
+        new BeitOptions(),
+        (ctx, o) => new Beit(ctx.Encoder, o),
+        (ctx, o) => MaeViews.ForImages(ctx.ImageSize, ctx.Stats, o.CropMinScale));
 
-    public override StepResult TrainingStep(Tensor[] views)
+    public override StepResult TrainingStep(TrainingBatch batch, StepContext context)
     {
-        if (views.Length != 1) throw new ArgumentException($"BEiT expects 1 view, got {views.Length}");
-        var x = views[0];
+        var x = batch.SingleView("BEiT");
         if (!tokenizer.IsFitted) FitTokenizer(x);
         var (gh, gw) = ((int)(x.shape[2] / encoder.PatchSize), (int)(x.shape[3] / encoder.PatchSize));
         var mask = Masking.BlockWise(x.shape[0], gh, gw, Options.MaskRatio, generator: null, x.device, Options.MinMaskBlock); // [B, T]
@@ -97,7 +101,7 @@ public sealed class Beit : SslMethod
         var scalars = new Dictionary<string, Tensor>
         {
             ["token_accuracy"] = accuracy,
-            ["embedding_std"] = Monitors.StdOfL2Normalized(features.select(1, 0).detach()),
+            ["embedding_std"] = Monitors.StdOfL2Normalized(encoder.Pool(features).detach()),
         };
         return new StepResult(loss, scalars);
     }

@@ -97,19 +97,22 @@ public sealed class Ijepa : SslMethod
 
     public JepaPredictor Predictor => predictor;
 
-    public static MethodInfo Info { get; } = new(
-        Name: "ijepa",
-        Family: "masked image modelling",
-        Paper: "Assran et al. 2023, Self-Supervised Learning from Images with a Joint-Embedding Predictive Architecture (arXiv:2301.08243)",
-        Summary: "ViT sees a context block, a narrow predictor regresses the EMA target encoder's embeddings of 4 target blocks",
-        Create: ctx => new Ijepa(ctx.Encoder, OptionBinder.Bind(new IjepaOptions(), ctx.Overrides, "ijepa")),
-        CreateViews: ctx => new MaeViews(new ViewPipeline(
-            [new RandomResizedCrop(ctx.ImageSize, (OptionBinder.Bind(new IjepaOptions(), ctx.Overrides, "ijepa").CropMinScale, 1.0))], ctx.Stats)));
+    public static MethodInfo Info { get; } = MethodInfo.Of(
+        "ijepa", "masked image modelling",
+        "Assran et al. 2023, Self-Supervised Learning from Images with a Joint-Embedding Predictive Architecture (arXiv:2301.08243)",
+        "ViT sees a context block, a narrow predictor regresses the EMA target encoder's embeddings of 4 target blocks",
+        new Recipe
+        {
+            Source = "Assran et al. 2023, appendix C and facebookresearch/ijepa configs: AdamW, lr 1e-3 (not batch-scaled), 15 warm-up epochs, weight decay 0.04 → 0.4 on a cosine",
+            Optimizer = OptimizerKind.AdamW, BaseLearningRate = 1e-3, WeightDecay = 0.04, WeightDecayEnd = 0.4, WarmupEpochs = 15,
+        },
+        new IjepaOptions(),
+        (ctx, o) => new Ijepa(ctx.Encoder, o),
+        (ctx, o) => new MaeViews(new ViewPipeline([new RandomResizedCrop(ctx.ImageSize, (o.CropMinScale, 1.0))], ctx.Stats)));
 
-    public override StepResult TrainingStep(Tensor[] views)
+    public override StepResult TrainingStep(TrainingBatch batch, StepContext context)
     {
-        if (views.Length != 1) throw new ArgumentException($"I-JEPA expects 1 view, got {views.Length}");
-        using var f = Forward(views[0], generator: null);
+        using var f = Forward(batch.SingleView("I-JEPA"), generator: null);
         var loss = Loss(f.Prediction, f.Target);
         var scalars = new Dictionary<string, Tensor>
         {
@@ -176,9 +179,9 @@ public sealed class Ijepa : SslMethod
     }
 
     /// <summary>Target ← m · target + (1 − m) · encoder, parameter by parameter.</summary>
-    public override void AfterOptimizerStep(long step, long totalSteps)
+    public override void AfterOptimizerStep(StepContext context)
     {
-        var m = Momentum(step, totalSteps);
+        var m = Momentum(context.Step, context.TotalSteps);
         using var noGrad = no_grad();
         var student = encoder.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         foreach (var (name, t) in target_encoder.named_parameters())

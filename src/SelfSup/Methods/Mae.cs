@@ -12,7 +12,7 @@ namespace SelfSup.Methods;
 /// <summary>
 /// MAE hyperparameters (He et al. 2022, "Masked Autoencoders Are Scalable Vision Learners"). Defaults are the
 /// paper's; on a CPU pass a smaller decoder (e.g. <c>--set decoder_dim=128 --set decoder_depth=2 --set decoder_heads=4</c>).
-/// The paper trains with AdamW, β = (0.9, 0.95), lr = 1.5e-4·batch/256, weight decay 0.05 and a 40-epoch warm-up.
+/// Its training recipe (AdamW, β = (0.9, 0.95), lr = 1.5e-4·batch/256, weight decay 0.05, warm-up) is <see cref="Mae.Info"/>'s.
 /// </summary>
 public sealed record MaeOptions
 {
@@ -72,18 +72,23 @@ public sealed class Mae : SslMethod
 
     public MaeDecoder Decoder => decoder;
 
-    public static MethodInfo Info { get; } = new(
-        Name: "mae",
-        Family: "masked image modelling",
-        Paper: "He et al. 2022, Masked Autoencoders Are Scalable Vision Learners (arXiv:2111.06377)",
-        Summary: "ViT encodes 25 % of patches, a light decoder predicts the masked patches' pixels, MSE on masked patches",
-        Create: ctx => new Mae(ctx.Encoder, OptionBinder.Bind(new MaeOptions(), ctx.Overrides, "mae")),
-        CreateViews: ctx => MaeViews.ForImages(ctx.ImageSize, ctx.Stats, OptionBinder.Bind(new MaeOptions(), ctx.Overrides, "mae").CropMinScale));
+    public static MethodInfo Info { get; } = MethodInfo.Of(
+        "mae", "masked image modelling",
+        "He et al. 2022, Masked Autoencoders Are Scalable Vision Learners (arXiv:2111.06377)",
+        "ViT encodes 25 % of patches, a light decoder predicts the masked patches' pixels, MSE on masked patches",
+        new Recipe
+        {
+            Source = "He et al. 2022, appendix A.1 (Table 8): AdamW β (0.9, 0.95), base lr 1.5e-4 × B/256, weight decay 0.05, 40 warm-up epochs",
+            Optimizer = OptimizerKind.AdamW, BaseLearningRate = 1.5e-4, Scaling = LrScaling.Linear, WeightDecay = 0.05, WarmupEpochs = 40,
+            AdamBeta1 = 0.9, AdamBeta2 = 0.95,
+        },
+        new MaeOptions(),
+        (ctx, o) => new Mae(ctx.Encoder, o),
+        (ctx, o) => MaeViews.ForImages(ctx.ImageSize, ctx.Stats, o.CropMinScale));
 
-    public override StepResult TrainingStep(Tensor[] views)
+    public override StepResult TrainingStep(TrainingBatch batch, StepContext context)
     {
-        if (views.Length != 1) throw new ArgumentException($"MAE expects 1 view, got {views.Length}");
-        var x = views[0];
+        var x = batch.SingleView("MAE");
         var (latent, prediction, mask) = ForwardMasked(x, generator: null);
         var loss = Loss(x, prediction, mask);
         var scalars = new Dictionary<string, Tensor>

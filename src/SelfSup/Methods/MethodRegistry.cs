@@ -4,17 +4,35 @@ using SelfSup.Encoders;
 namespace SelfSup.Methods;
 
 /// <summary>What a method needs to build itself and its views for one run.</summary>
+/// <param name="Encoder">The encoder to pretrain, freshly initialised from the run's seed.</param>
+/// <param name="CreateEncoder">Builds another encoder of the same architecture (e.g. a momentum teacher's copy).</param>
+/// <param name="ImageSize">Side of the (square) training images.</param>
+/// <param name="Channels">Channels of the training images.</param>
 /// <param name="Stats">Per-channel statistics of the training images, used by view recipes to normalise.</param>
-public sealed record MethodContext(Encoder Encoder, int ImageSize, int Channels, ChannelStats Stats, IReadOnlyDictionary<string, string> Overrides);
+/// <param name="Overrides">Method options as key → value (from `--set` or the run file).</param>
+public sealed record MethodContext(Encoder Encoder, Func<Encoder> CreateEncoder, int ImageSize, int Channels, ChannelStats Stats, IReadOnlyDictionary<string, string> Overrides);
 
-/// <summary>One registered method: its short name (used by CLI, configs and reports), family, paper and builders.</summary>
+/// <summary>
+/// One registered method: its short name (used by CLI, configs and reports), family, paper, recipe, default options
+/// and builders. Build one with <see cref="Of{TOptions}"/>, which binds the options once per builder call.
+/// </summary>
 public sealed record MethodInfo(
     string Name,
     string Family,
     string Paper,
     string Summary,
+    Recipe Recipe,
+    object DefaultOptions,
     Func<MethodContext, SslMethod> Create,
-    Func<MethodContext, IViewRecipe> CreateViews);
+    Func<MethodContext, IViewRecipe> CreateViews)
+{
+    /// <summary>A method whose typed options record <typeparamref name="TOptions"/> is bound from the context's overrides.</summary>
+    public static MethodInfo Of<TOptions>(string name, string family, string paper, string summary, Recipe recipe, TOptions defaults,
+        Func<MethodContext, TOptions, SslMethod> create, Func<MethodContext, TOptions, IViewRecipe> views) where TOptions : class =>
+        new(name, family, paper, summary, recipe, defaults,
+            ctx => create(ctx, OptionBinder.Bind(defaults, ctx.Overrides, name)),
+            ctx => views(ctx, OptionBinder.Bind(defaults, ctx.Overrides, name)));
+}
 
 /// <summary>Every method the library knows, by name.</summary>
 public static class MethodRegistry
@@ -29,9 +47,12 @@ public static class MethodRegistry
         Register(Ijepa.Info);
     }
 
+    /// <summary>Adds (or replaces) a method under its name.</summary>
     public static void Register(MethodInfo info) => Methods[info.Name] = info;
 
     public static IReadOnlyList<MethodInfo> All => Methods.Values.OrderBy(m => m.Family).ThenBy(m => m.Name).ToList();
+
+    public static bool IsKnown(string name) => Methods.ContainsKey(name);
 
     public static MethodInfo Get(string name) => Methods.TryGetValue(name, out var m)
         ? m

@@ -27,8 +27,8 @@ public static class OptionBinder
     }
 
     /// <summary>The options as snake_case key → value, for config files and reports.</summary>
-    public static Dictionary<string, object?> Describe<T>(T options) where T : class =>
-        typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+    public static Dictionary<string, object?> Describe(object options) =>
+        options.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.Name != "EqualityContract")
             .ToDictionary(p => ToSnake(p.Name), p => p.GetValue(options));
 

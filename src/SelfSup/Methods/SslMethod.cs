@@ -11,8 +11,12 @@ public sealed record StepResult(Tensor Loss, IReadOnlyDictionary<string, Tensor>
 }
 
 /// <summary>
-/// A self-supervised method: an encoder plus its heads, loss and any teacher/queue state, all submodules so
-/// they are saved in checkpoints. The Trainer owns the loop; a method supplies only the step.
+/// A self-supervised method: an encoder plus its heads, loss and any teacher/queue state, all submodules so they
+/// are saved in checkpoints. The method owns everything that differs between methods — its step, its hooks, what
+/// downstream use sees (<see cref="Representation"/>) and its recipe (<see cref="MethodInfo.Recipe"/>); the Trainer
+/// owns the loop and calls, per step: views → <see cref="TrainingStep"/> → backward →
+/// <see cref="BeforeOptimizerStep"/> → optimizer step → <see cref="AfterOptimizerStep"/>, and
+/// <see cref="BeforeEpoch"/> when an epoch starts (or resumes).
 /// </summary>
 public abstract class SslMethod : nn.Module
 {
@@ -21,12 +25,35 @@ public abstract class SslMethod : nn.Module
         Encoder = encoder;
     }
 
-    /// <summary>The backbone being pretrained; the only part kept for downstream use.</summary>
+    /// <summary>The backbone being pretrained.</summary>
     public Encoder Encoder { get; }
 
-    /// <summary>Views in (from the method's view recipe), loss and scalars out.</summary>
-    public abstract StepResult TrainingStep(Tensor[] views);
+    /// <summary>
+    /// What downstream use sees: eval, embed, the online probe, the collapse monitor, fine-tuning and the random-init
+    /// twin all take this. The default is <see cref="Encoder"/>; a method whose representation is something else (a
+    /// VAE's μ, a split-brain concatenation, a PCA projection) overrides it with a module owned by the method.
+    /// </summary>
+    public virtual Encoder Representation => Encoder;
 
-    /// <summary>Called after every optimizer step, e.g. for momentum-teacher updates. <paramref name="step"/> is 0-based.</summary>
-    public virtual void AfterOptimizerStep(long step, long totalSteps) { }
+    /// <summary>One step's loss and scalars from a batch of views (and row indices, targets, extras).</summary>
+    public abstract StepResult TrainingStep(TrainingBatch batch, StepContext context);
+
+    /// <summary>One step outside the Trainer (tools, benchmarks, tests): <paramref name="views"/> with rows 0…B−1, step 0 of 1.</summary>
+    public StepResult Step(params Tensor[] views)
+    {
+        if (views.Length == 0) throw new ArgumentException($"{GetName()}: a step needs at least one view");
+        return TrainingStep(new TrainingBatch(views, arange(views[0].shape[0], ScalarType.Int64, views[0].device)), StepContext.Single());
+    }
+
+    /// <summary>
+    /// Called when an epoch starts, and again when a run resumes in the middle of one (<see cref="EpochContext.StartBatch"/>
+    /// &gt; 0), with the whole training dataset: e.g. DeepCluster's reassignment.
+    /// </summary>
+    public virtual void BeforeEpoch(EpochContext context) { }
+
+    /// <summary>Called after backward, before the optimizer steps: gradient surgery such as freezing a layer for a while.</summary>
+    public virtual void BeforeOptimizerStep(StepContext context) { }
+
+    /// <summary>Called after every optimizer step, e.g. for momentum-teacher updates.</summary>
+    public virtual void AfterOptimizerStep(StepContext context) { }
 }

@@ -88,7 +88,7 @@ public sealed class Pretraining : IDisposable
         return subset;
     }
 
-    /// <summary>The encoder a config describes, freshly initialised from the config's seed.</summary>
+    /// <summary>The encoder a config describes, freshly initialised from the config's seed (before the method touches it).</summary>
     public static Encoder BuildEncoder(RunConfig config)
     {
         manual_seed(config.Seed);
@@ -100,9 +100,18 @@ public sealed class Pretraining : IDisposable
     {
         info ??= MethodRegistry.Get(config.Method);
         var encoder = BuildEncoder(config);
-        var ctx = new MethodContext(encoder, config.ImageSize, config.Channels, new ChannelStats(config.NormalizeMean, config.NormalizeStd), config.MethodOptions);
+        Encoder Another() => EncoderRegistry.Create(config.Encoder, new EncoderOptions(config.Channels, config.ImageSize, config.Width, config.Stem));
+        var ctx = new MethodContext(encoder, Another, config.ImageSize, config.Channels, new ChannelStats(config.NormalizeMean, config.NormalizeStd), config.MethodOptions);
         return (info.Create(ctx), info.CreateViews(ctx));
     }
+
+    /// <summary>
+    /// A random-init representation built exactly as a trained one is: the method from the config's seed, then its
+    /// <see cref="SslMethod.Representation"/>, so a method that re-initialises or wraps its encoder gives the same kind
+    /// of baseline. Only the representation is returned (its parameter names stay the encoder's); the method's other
+    /// parts (heads, teacher) are unreferenced and their native memory is released by the garbage collector.
+    /// </summary>
+    public static Encoder BuildRepresentation(RunConfig config) => BuildMethod(config).Method.Representation;
 
     public void Dispose()
     {

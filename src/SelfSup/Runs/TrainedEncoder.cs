@@ -18,7 +18,11 @@ public sealed class TrainedEncoder : IDisposable
 
     public CheckpointState State { get; }
     public RunConfig Config => State.Config;
-    public Encoder Encoder => method.Encoder;
+    /// <summary>What downstream use sees: the method's <see cref="SslMethod.Representation"/> (the encoder by default).</summary>
+    public Encoder Encoder => method.Representation;
+
+    /// <summary>The trained method (heads, teacher and all), for tools that need more than the representation.</summary>
+    public SslMethod Method => method;
     public ChannelStats Stats => new(Config.NormalizeMean, Config.NormalizeStd);
 
     public static TrainedEncoder Load(string checkpointPath)
@@ -37,8 +41,11 @@ public sealed class TrainedEncoder : IDisposable
         return new TrainedEncoder(method, state);
     }
 
-    /// <summary>A random-init encoder of the same architecture, from the same seed (the trained encoder's starting point).</summary>
-    public Encoder RandomInitTwin() => Pretraining.BuildEncoder(Config);
+    /// <summary>
+    /// The random-init twin: the same method built from the same seed, seen through its representation (the trained
+    /// representation's starting point). Disposing it disposes the method behind it.
+    /// </summary>
+    public Encoder RandomInitTwin() => Pretraining.BuildRepresentation(Config);
 
     public void Dispose() => method.Dispose();
 }

@@ -59,17 +59,21 @@ public sealed class CollapseMonitor
     /// </summary>
     public static double DefaultThreshold(int dimension) => 0.1 / Math.Sqrt(dimension);
 
-    /// <summary>The monitors of tensors already embedded: <paramref name="a"/>, <paramref name="b"/> are [B, D], row i of each from the same image.</summary>
-    public EmbeddingHealth Measure(Tensor a, Tensor b)
+    /// <summary>
+    /// The monitors of tensors already embedded: <paramref name="a"/>, <paramref name="b"/> are [B, D], row i of each
+    /// from the same image. With <paramref name="b"/> null (one-view methods) the monitors are of <paramref name="a"/>
+    /// alone and alignment is NaN.
+    /// </summary>
+    public EmbeddingHealth Measure(Tensor a, Tensor? b)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var both = cat([a, b], 0); // [2B, D]
+        var both = b is null ? a : cat([a, b], 0); // [2B, D] (or [B, D])
         var std = Monitors.StdOfL2Normalized(both).item<float>();
         var rank = Monitors.RankMe(both).item<float>();
-        var alignment = Monitors.Alignment(a, b).item<float>();
-        var uniformity = (Monitors.Uniformity(a).item<float>() + Monitors.Uniformity(b).item<float>()) / 2;
-        var attainable = Math.Min(Dimension, both.shape[0]); // RankMe ≤ min(D, 2B)
+        var alignment = b is null ? double.NaN : Monitors.Alignment(a, b).item<float>();
+        var uniformity = b is null ? Monitors.Uniformity(a).item<float>() : (Monitors.Uniformity(a).item<float>() + Monitors.Uniformity(b).item<float>()) / 2;
+        var attainable = Math.Min(Dimension, both.shape[0]); // RankMe ≤ min(D, rows)
         return new EmbeddingHealth(std, rank, alignment, uniformity, std < StdThreshold)
         {
             DimensionalCollapse = RankFraction > 0 && rank < RankFraction * attainable,
@@ -86,7 +90,7 @@ public sealed class CollapseMonitor
     /// Eval mode throughout would read the running statistics instead; right after large updates (early steps, high
     /// learning rates) those lag the weights and make a healthy encoder look collapsed.
     /// </remarks>
-    public EmbeddingHealth Measure(Encoder encoder, Tensor view0, Tensor view1)
+    public EmbeddingHealth Measure(Encoder encoder, Tensor view0, Tensor? view1)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -99,7 +103,7 @@ public sealed class CollapseMonitor
             try
             {
                 var a = encoder.forward(view0); // [B, D]
-                var b = encoder.forward(view1); // [B, D]
+                var b = view1 is null ? null : encoder.forward(view1); // [B, D]
                 return Measure(a, b);
             }
             finally

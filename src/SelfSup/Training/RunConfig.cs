@@ -25,13 +25,21 @@ public sealed record RunConfig
     public int Channels { get; init; }
     public int Epochs { get; init; } = 1;
     public int BatchSize { get; init; } = 256;
+    /// <summary>The optimiser; the method's recipe sets it unless the run file or a flag does.</summary>
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.Lars;
-    /// <summary>Peak learning rate after warm-up (absolute, not scaled by batch size).</summary>
+    /// <summary>Peak learning rate after warm-up (absolute: the recipe's base rate already scaled to the batch size).</summary>
     public double LearningRate { get; init; } = 0.3;
+    /// <summary>Weight decay (at the first step when <see cref="WeightDecayEnd"/> is set).</summary>
     public double WeightDecay { get; init; } = 1e-6;
+    /// <summary>Weight decay at the last step, reached on a cosine (null: constant).</summary>
+    public double? WeightDecayEnd { get; init; }
     public double Momentum { get; init; } = 0.9;
+    /// <summary>AdamW's β₁.</summary>
+    public double AdamBeta1 { get; init; } = 0.9;
     /// <summary>AdamW's β₂ (0.999 by default; MAE uses 0.95).</summary>
     public double AdamBeta2 { get; init; } = 0.999;
+    /// <summary>Clip the global gradient norm to this before each optimizer step (0: off).</summary>
+    public double GradClip { get; init; }
     public double WarmupEpochs { get; init; }
     public long Seed { get; init; }
     public string Device { get; init; } = "cpu";
@@ -59,6 +67,8 @@ public sealed record RunConfig
     public Dictionary<string, string> MethodOptions { get; init; } = new();
     public float[] NormalizeMean { get; init; } = [];
     public float[] NormalizeStd { get; init; } = [];
+    /// <summary>Where each optimisation setting came from ("recipe", "run file", "flag"), for config.yaml readers.</summary>
+    public Dictionary<string, string> SettingSources { get; init; } = new();
 
     public static readonly JsonSerializerOptions Json = new()
     {

@@ -22,4 +22,17 @@ public static class Schedules
         }
         return values;
     }
+
+    /// <summary>Half-cosine from <paramref name="start"/> at step 0 to <paramref name="end"/> at the last step (weight decay, EMA momentum).</summary>
+    public static double[] Cosine(double start, double end, long totalSteps)
+    {
+        if (totalSteps <= 0) throw new ArgumentException($"total steps must be > 0, got {totalSteps}");
+        var values = new double[totalSteps];
+        for (long t = 0; t < totalSteps; t++)
+        {
+            var progress = totalSteps == 1 ? 0 : (double)t / (totalSteps - 1);
+            values[t] = end + 0.5 * (start - end) * (1 + Math.Cos(Math.PI * progress));
+        }
+        return values;
+    }
 }

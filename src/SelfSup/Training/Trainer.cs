@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SelfSup.Augment;
 using SelfSup.Data;
+using SelfSup.Encoders;
 using SelfSup.Methods;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -74,6 +75,7 @@ public sealed class Trainer
         var stepsPerEpoch = loader.BatchesPerEpoch;
         long total = (long)config.Epochs * stepsPerEpoch;
         var lrs = Schedules.WarmupCosine(config.LearningRate, total, (long)Math.Round(config.WarmupEpochs * stepsPerEpoch));
+        var wds = config.WeightDecayEnd is { } wdEnd ? Schedules.Cosine(config.WeightDecay, wdEnd, total) : null;
         var stopAt = Math.Min(total, config.MaxSteps ?? total);
         if (config.MonitorEvery < 0) throw new ArgumentException($"monitor_every must be ≥ 0, got {config.MonitorEvery}");
         if (config.OnlineProbeEvery < 0) throw new ArgumentException($"online_probe_every must be ≥ 0, got {config.OnlineProbeEvery}");
@@ -82,10 +84,13 @@ public sealed class Trainer
         WriteConfig();
         method.to(device);
         method.train();
-        using var optimizer = new TrainingOptimizer(method.parameters(), config.Optimizer, config.LearningRate, config.WeightDecay, config.Momentum, adamBetas: (0.9, config.AdamBeta2));
+        if (method is ClosedFormMethod closedForm) return FitClosedForm(closedForm, total, cancel);
+        using var optimizer = new TrainingOptimizer(method.parameters(), config.Optimizer, config.LearningRate, config.WeightDecay, config.Momentum, adamBetas: (config.AdamBeta1, config.AdamBeta2));
         using var generator = new Generator((ulong)config.Seed, new Device(DeviceType.CPU));
 
-        var monitor = config.MonitorEvery > 0 ? new CollapseMonitor(method.Encoder.EmbeddingDim, config.CollapseStdThreshold, config.CollapseRankFraction) : null;
+        var representation = method.Representation;
+        var monitor = config.MonitorEvery > 0 ? new CollapseMonitor(representation.EmbeddingDim, config.CollapseStdThreshold, config.CollapseRankFraction) : null;
+        var stats = new ChannelStats(config.NormalizeMean, config.NormalizeStd);
         using var ownedProbe = config.OnlineProbeEvery > 0 && OnlineProbe is null
             ? OnlineProbe.FromConfig(config, config.NormalizeMean.Length > 0 ? new ChannelStats(config.NormalizeMean, config.NormalizeStd) : null, ProbeDataOptions)
             : null;
@@ -120,7 +125,7 @@ public sealed class Trainer
         if (probe is not null && step == 0)
         {
             // The untrained encoder's score: the baseline the probe curve starts from.
-            var before = probe.Evaluate(method.Encoder, device);
+            var before = probe.Evaluate(representation, device);
             metrics.Write(new Dictionary<string, object> { ["step"] = 0L, ["epoch"] = 0 }.Concat(ProbeFields(before)).ToDictionary());
             progress?.Report(new TrainProgress(0, total, 0, double.NaN, lrs.Length > 0 ? lrs[0] : 0, 0) { Probe = before });
         }
@@ -129,6 +134,7 @@ public sealed class Trainer
         {
             int epoch = (int)(step / stepsPerEpoch);
             int startBatch = (int)(step % stepsPerEpoch);
+            method.BeforeEpoch(new EpochContext(epoch, startBatch, loader.Dataset, stats, device, config.Seed, step, total));
             foreach (var batch in loader.Epoch(epoch, startBatch))
             {
                 using var b = batch;
@@ -140,21 +146,26 @@ public sealed class Trainer
                 using (var scope = NewDisposeScope())
                 {
                     var images = b.Images.to(device);
-                    var v = views.Apply(images, generator);
+                    var v = views.ApplyWithTargets(images, generator);
+                    var context = new StepContext(step, total, epoch, stepsPerEpoch, SingleProcess.Instance);
+                    var trainingBatch = new TrainingBatch(v.Images, tensor(b.Indices, device: device), v.Targets, new Dictionary<string, Tensor>());
                     optimizer.SetLearningRate(lrs[step]);
-                    var result = method.TrainingStep(v);
+                    if (wds is not null) optimizer.SetWeightDecay(wds[step]);
+                    var result = method.TrainingStep(trainingBatch, context);
                     loss = result.Loss.item<float>();
                     if (!double.IsFinite(loss))
                         throw new NonFiniteLossException($"loss is {loss} at step {step + 1} (epoch {epoch + 1}); stopping. Last good checkpoint: {lastCheckpoint ?? "none"}");
                     optimizer.ZeroGrad();
                     result.Loss.backward();
+                    method.BeforeOptimizerStep(context);
+                    if (config.GradClip > 0) nn.utils.clip_grad_norm_(method.parameters().Where(p => p.requires_grad), config.GradClip);
                     optimizer.Step();
-                    method.AfterOptimizerStep(step, total);
+                    method.AfterOptimizerStep(context);
                     foreach (var (k, t) in result.Scalars) scalars[k] = t.item<float>();
                     stepSeconds = stepClock.Elapsed.TotalSeconds;
                     var monitored = step + 1;
-                    if (monitor is not null && v.Length >= 2 && v[0].shape[0] == v[1].shape[0] && (monitored == 1 || monitored % config.MonitorEvery == 0))
-                        health = monitor.Measure(method.Encoder, v[0], v[1]);
+                    if (monitor is not null && (monitored == 1 || monitored % config.MonitorEvery == 0))
+                        health = Monitor(monitor, representation, v.Images, images, stats);
                 }
                 step++;
                 imagesSeen += b.Indices.Length;
@@ -175,7 +186,7 @@ public sealed class Trainer
                 {
                     record["monitor_std"] = health.Std;
                     record["rank_me"] = health.RankMe;
-                    record["alignment"] = health.Alignment;
+                    if (double.IsFinite(health.Alignment)) record["alignment"] = health.Alignment;
                     record["uniformity"] = health.Uniformity;
                     if (health.Collapsed)
                     {
@@ -202,7 +213,7 @@ public sealed class Trainer
                 var epochDone = (int)(step / stepsPerEpoch);
                 if (probe is not null && step % stepsPerEpoch == 0 && (epochDone % config.OnlineProbeEvery == 0 || step == total))
                 {
-                    probed = probe.Evaluate(method.Encoder, device);
+                    probed = probe.Evaluate(representation, device);
                     foreach (var (k, val) in ProbeFields(probed)) record[k] = val;
                 }
                 metrics.Write(record);
@@ -229,6 +240,34 @@ public sealed class Trainer
         return new TrainSummary(step, total, lastLoss, seconds, imagesSeen / Math.Max(seconds, 1e-9), lastCheckpoint) { Warnings = warnings };
     }
 
+    /// <summary>
+    /// Two views of one batch (the same images) are measured as the loss sees them; a one-view method's
+    /// representation is measured on the batch's clean images, where alignment is undefined.
+    /// </summary>
+    static EmbeddingHealth Monitor(CollapseMonitor monitor, Encoder representation, Tensor[] views, Tensor images, ChannelStats stats)
+    {
+        if (views.Length >= 2 && views[0].shape[0] == views[1].shape[0] && views[0].shape[0] == images.shape[0])
+            return monitor.Measure(representation, views[0], views[1]);
+        using var clean = stats.ToModelInput(images, images.device);
+        return monitor.Measure(representation, clean, view1: null);
+    }
+
+    /// <summary>The closed-form path: one fit over the whole dataset, no optimizer, then the usual checkpoint.</summary>
+    TrainSummary FitClosedForm(ClosedFormMethod closedForm, long total, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        cancel.ThrowIfCancellationRequested();
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+            closedForm.Fit(new EpochContext(0, 0, loader.Dataset, new ChannelStats(config.NormalizeMean, config.NormalizeStd), device, config.Seed, 0, total));
+        using (var metrics = new MetricsLog(MetricsPath))
+            metrics.Write(new Dictionary<string, object> { ["step"] = total, ["epoch"] = config.Epochs, ["closed_form_fit_s"] = Math.Round(clock.Elapsed.TotalSeconds, 2) });
+        using var generator = new Generator((ulong)config.Seed, new Device(DeviceType.CPU));
+        var path = SaveCheckpoint(total, total, optimizer: null, generator);
+        var seconds = clock.Elapsed.TotalSeconds;
+        return new TrainSummary(total, total, double.NaN, seconds, loader.Dataset.Count / Math.Max(seconds, 1e-9), path);
+    }
+
     static Dictionary<string, object> ProbeFields(OnlineProbeResult r) => new()
     {
         ["online_knn_top1"] = r.KnnTop1, ["online_knn_top5"] = r.KnnTop5, ["online_probe_s"] = Math.Round(r.Seconds, 1),
@@ -243,7 +282,7 @@ public sealed class Trainer
         File.Move(tmp, path, overwrite: true);
     }
 
-    string SaveCheckpoint(long step, long total, TrainingOptimizer optimizer, Generator generator)
+    string SaveCheckpoint(long step, long total, TrainingOptimizer? optimizer, Generator generator)
     {
         using var rng = torch.random.get_rng_state();
         var state = new CheckpointState

@@ -16,7 +16,7 @@ public sealed class TrainingOptimizer : IDisposable
     readonly List<Parameter> decayed;
     readonly List<Parameter> excluded;
     readonly OptimizerKind kind;
-    readonly double weightDecay;
+    double weightDecay;
     readonly double larsEta;
 
     public TrainingOptimizer(IEnumerable<Parameter> parameters, OptimizerKind kind, double learningRate, double weightDecay,
@@ -56,6 +56,19 @@ public sealed class TrainingOptimizer : IDisposable
     public void SetLearningRate(double lr)
     {
         foreach (var g in inner.ParamGroups) g.LearningRate = lr;
+    }
+
+    /// <summary>Sets the weight decay of the decayed group (norms and biases stay undecayed), for weight-decay schedules.</summary>
+    public void SetWeightDecay(double wd)
+    {
+        if (!(wd >= 0)) throw new ArgumentException($"weight decay must be ≥ 0, got {wd}");
+        weightDecay = wd;
+        if (kind == OptimizerKind.Lars) return; // LARS applies its decay itself, before the trust ratio
+        switch (inner.ParamGroups.First())
+        {
+            case SGD.ParamGroup g: g.Options.weight_decay = wd; break;
+            case AdamW.ParamGroup g: g.Options.weight_decay = wd; break;
+        }
     }
 
     public void ZeroGrad() => inner.zero_grad();

@@ -99,7 +99,7 @@ public class BeitTests
     {
         using var beit = Make();
         using var x = randn(8, 1, 8, 8, generator: new Generator(4));
-        var result = beit.TrainingStep([x]);
+        var result = beit.Step(x);
         Assert.True(beit.Tokenizer.IsFitted, "the first step fits the tokenizer");
         result.Loss.backward();
         foreach (var (name, p) in beit.named_parameters())
@@ -115,7 +115,7 @@ public class BeitTests
         using var before = beit.Tokenizer.Codebook.clone();
         using var optimizer = optim.SGD(beit.parameters(), 0.1);
         optimizer.step();
-        beit.TrainingStep([x]); // fitted already: no refit
+        beit.Step(x); // fitted already: no refit
         TensorAssert.Close(before, beit.Tokenizer.Codebook, 0, "codebook after an optimizer step and a second training step");
         Assert.Contains("token_accuracy", result.Scalars.Keys);
     }

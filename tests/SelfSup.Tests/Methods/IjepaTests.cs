@@ -31,7 +31,7 @@ public class IjepaTests
             TensorAssert.Close(student[name], p, 0, name);
         }
         using var x = randn(3, 1, 16, 16, generator: new Generator(1));
-        var result = ijepa.TrainingStep([x]);
+        var result = ijepa.Step(x);
         result.Loss.backward();
         foreach (var (name, p) in ijepa.TargetEncoder.named_parameters()) Assert.Null(p.grad);
     }
@@ -41,7 +41,7 @@ public class IjepaTests
     {
         using var ijepa = Make();
         using var x = randn(3, 1, 16, 16, generator: new Generator(1));
-        var result = ijepa.TrainingStep([x]);
+        var result = ijepa.Step(x);
         result.Loss.backward();
         var trainable = ijepa.named_parameters().Where(p => !p.name.StartsWith("target_encoder.")).ToList();
         Assert.Contains(trainable, p => p.name.StartsWith("predictor."));
@@ -67,7 +67,7 @@ public class IjepaTests
         }
         // step 25 of 100: m = 0.996 + (1 − 0.996) · 0.25 = 0.997; target = 0.997 · 3 + 0.003 · 1 = 2.994.
         Assert.Equal(0.997, ijepa.Momentum(25, 100), 12);
-        ijepa.AfterOptimizerStep(25, 100);
+        ijepa.AfterOptimizerStep(StepContext.Single(25, 100));
         Assert.Equal(2.994f, teacher.mean().item<float>(), 5);
         Assert.Equal(0f, (teacher.max() - teacher.min()).item<float>());
         Assert.Equal(1f, student.mean().item<float>());
@@ -145,7 +145,7 @@ public class IjepaTests
         var d = new IjepaOptions();
         Assert.Equal((384, 12, 4, 0.996, 1.0), (d.PredictorDim, d.PredictorDepth, d.Targets, d.MomentumStart, d.MomentumEnd));
         using var vit = new Vit(new VitOptions(InChannels: 1, ImageSize: 8, PatchSize: 2, Dim: 16, Depth: 1, Heads: 2));
-        var views = info.CreateViews(new MethodContext(vit, 8, 1, new ChannelStats([0.5f], [0.5f]), new Dictionary<string, string>()));
+        var views = info.CreateViews(new MethodContext(vit, () => throw new NotSupportedException(), 8, 1, new ChannelStats([0.5f], [0.5f]), new Dictionary<string, string>()));
         using var images = randint(0, 256, [3, 1, 8, 8], dtype: ScalarType.Byte);
         var v = views.Apply(images, new Generator(4));
         Assert.Single(v);

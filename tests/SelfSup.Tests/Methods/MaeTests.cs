@@ -57,7 +57,7 @@ public class MaeTests
     {
         using var mae = Make();
         using var x = randn(4, 1, 8, 8, generator: new Generator(1));
-        var result = mae.TrainingStep([x]);
+        var result = mae.Step(x);
         result.Loss.backward();
         foreach (var (name, p) in mae.named_parameters())
         {

@@ -19,7 +19,7 @@ public class SimClrTests
         using var method = Make();
         using var g = new Generator(1);
         var views = new[] { randn([6, 3, 8, 8], generator: g), randn([6, 3, 8, 8], generator: g) };
-        var result = method.TrainingStep(views);
+        var result = method.Step(views);
         result.Loss.backward();
         foreach (var (name, p) in method.named_parameters())
         {
@@ -37,8 +37,8 @@ public class SimClrTests
         using var a = randn([6, 3, 8, 8], generator: g);
         using var b = randn([6, 3, 8, 8], generator: g);
         method.eval(); // fixed BN statistics so both calls see the same normalisation
-        using var ab = method.TrainingStep([a, b]).Loss;
-        using var ba = method.TrainingStep([b, a]).Loss;
+        using var ab = method.Step(a, b).Loss;
+        using var ba = method.Step(b, a).Loss;
         Assert.Equal(ab.item<float>(), ba.item<float>(), 5);
     }
 

@@ -35,7 +35,7 @@ public sealed class TrainerMonitoringTests : IDisposable
     {
         manual_seed(config.Seed);
         var encoder = new TinyEncoder(channels: 1);
-        var ctx = new MethodContext(encoder, 8, 1, ChannelStats.Measure(data), config.MethodOptions);
+        var ctx = new MethodContext(encoder, () => throw new NotSupportedException(), 8, 1, ChannelStats.Measure(data), config.MethodOptions);
         var method = SimClr.Info.Create(ctx);
         if (initial is null) initial = method.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
         else method.load_state_dict(initial);

@@ -43,7 +43,7 @@ public sealed class TrainerTests : IDisposable
         manual_seed(config.Seed);
         var encoder = new TinyEncoder(channels: 1);
         var stats = ChannelStats.Measure(data);
-        var ctx = new MethodContext(encoder, 8, 1, stats, config.MethodOptions);
+        var ctx = new MethodContext(encoder, () => throw new NotSupportedException(), 8, 1, stats, config.MethodOptions);
         var method = SimClr.Info.Create(ctx);
         var views = plainViews ? new PlainViews(stats) : SimClr.Info.CreateViews(ctx);
         return new Trainer(method, views, new DataLoader(data, config.BatchSize, (int)config.Seed), config, runDir);

@@ -1,0 +1,20 @@
+using SelfSup.Encoders;
+
+namespace SelfSup.Methods;
+
+/// <summary>
+/// A method fitted without gradient training (PCA): the Trainer calls <see cref="Fit"/> once instead of the step
+/// loop, with no optimizer, then writes the run folder and checkpoint as for any method, so `selfsup pretrain`,
+/// evaluation and export treat it the same way.
+/// </summary>
+public abstract class ClosedFormMethod : SslMethod
+{
+    protected ClosedFormMethod(string name, Encoder encoder) : base(name, encoder) { }
+
+    /// <summary>Fits the method on the training data (<see cref="EpochContext.Epoch"/> 0, the whole dataset).</summary>
+    public abstract void Fit(EpochContext context);
+
+    /// <summary>Closed-form methods have no training step.</summary>
+    public sealed override StepResult TrainingStep(TrainingBatch batch, StepContext context) =>
+        throw new InvalidOperationException($"{GetName()} is fitted in closed form (Fit), not trained step by step");
+}

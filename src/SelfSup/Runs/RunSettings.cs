@@ -1,0 +1,130 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SelfSup.Methods;
+using SelfSup.Training;
+
+namespace SelfSup.Runs;
+
+/// <summary>
+/// Resolves a run's settings in layers: the command's defaults &lt; the method's recipe &lt; the run file &lt; the flags
+/// the user typed. Every layer is a JSON object with <see cref="RunConfig"/>'s snake_case keys; `method_options` merge
+/// key by key. The recipe's batch-dependent learning rate and run-length-dependent warm-up are filled in last,
+/// unless the run file or a flag set them.
+/// </summary>
+public static class RunSettings
+{
+    /// <summary>Settings that come from the method's recipe unless given.</summary>
+    static readonly string[] RecipeKeys = ["optimizer", "learning_rate", "weight_decay", "weight_decay_end", "momentum", "adam_beta1", "adam_beta2", "grad_clip", "warmup_epochs"];
+
+    /// <param name="defaults">The command's defaults (data, encoder, epochs…; optimisation settings here are overridden by the recipe).</param>
+    /// <param name="runFile">Settings from a run file (YAML or JSON), or null.</param>
+    /// <param name="runFilePath">The run file's path, for error messages.</param>
+    /// <param name="typed">Settings from the flags the user typed (not defaults).</param>
+    /// <param name="lookup">Finds a method by name (default: <see cref="MethodRegistry.Get"/>).</param>
+    public static RunConfig Resolve(RunConfig defaults, JsonObject? runFile, string? runFilePath, JsonObject typed, Func<string, MethodInfo>? lookup = null)
+    {
+        lookup ??= MethodRegistry.Get;
+        var fileName = runFilePath ?? "run file";
+        var known = KnownKeys();
+        if (runFile is not null)
+            foreach (var (key, _) in runFile)
+                if (!known.Contains(key))
+                    throw new ArgumentException($"{fileName}: unknown setting '{key}'; expected one of: {string.Join(", ", known.Order())}");
+
+        var methodName = Str(typed, "method") ?? Str(runFile, "method") ?? defaults.Method;
+        var recipe = lookup(methodName).Recipe;
+        var merged = JsonSerializer.SerializeToNode(defaults, RunConfig.Json)!.AsObject();
+        var sources = new Dictionary<string, string>();
+        Overlay(merged, recipe.ToSettings(), "recipe", sources);
+        if (runFile is not null) Overlay(merged, runFile, "run file", sources);
+        Overlay(merged, typed, "flag", sources);
+        merged["setting_sources"] = null;
+
+        RunConfig config;
+        try
+        {
+            config = merged.Deserialize<RunConfig>(RunConfig.Json) ?? throw new InvalidDataException("empty settings");
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"{fileName}: a setting has the wrong type ({e.Path}: {e.Message})", e);
+        }
+        if (!sources.ContainsKey("learning_rate"))
+        {
+            config = config with { LearningRate = recipe.LearningRate(config.BatchSize) };
+            sources["learning_rate"] = "recipe";
+        }
+        if (!sources.ContainsKey("warmup_epochs"))
+        {
+            config = config with { WarmupEpochs = recipe.WarmupFor(config.Epochs) };
+            sources["warmup_epochs"] = "recipe";
+        }
+        var recorded = sources.Where(s => RecipeKeys.Contains(s.Key)).ToDictionary(s => s.Key, s => s.Value);
+        return Validate(config with { Method = methodName, SettingSources = recorded });
+    }
+
+    /// <summary>Reads a run file: JSON when it starts with '{', else YAML (flat keys as in config.yaml).</summary>
+    public static JsonObject ReadRunFile(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: run file not found", path);
+        var text = File.ReadAllText(path);
+        try
+        {
+            if (text.TrimStart().StartsWith('{'))
+                return JsonNode.Parse(text)?.AsObject() ?? throw new InvalidDataException($"{path}: empty run file");
+            var yaml = new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<object?>(text);
+            if (yaml is null) return new JsonObject();
+            var json = new YamlDotNet.Serialization.SerializerBuilder().JsonCompatible().Build().Serialize(yaml);
+            return JsonNode.Parse(json)?.AsObject() ?? new JsonObject();
+        }
+        catch (Exception e) when (e is JsonException or YamlDotNet.Core.YamlException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{path}: not a valid run file; expected a YAML or JSON mapping of settings such as 'epochs: 10' ({e.Message})", e);
+        }
+    }
+
+    static void Overlay(JsonObject target, JsonObject layer, string source, Dictionary<string, string> sources)
+    {
+        foreach (var (key, value) in layer)
+        {
+            if (key == "method_options" && value is JsonObject options)
+            {
+                var into = target["method_options"] as JsonObject ?? new JsonObject();
+                foreach (var (k, v) in options) into[k] = v is null ? null : JsonValue.Create(v.ToString());
+                target["method_options"] = into;
+                continue;
+            }
+            target[key] = value?.DeepClone();
+            sources[key] = source;
+        }
+    }
+
+    static HashSet<string> KnownKeys() =>
+        JsonSerializer.SerializeToNode(new RunConfig(), RunConfig.Json)!.AsObject().Select(p => p.Key).ToHashSet();
+
+    static string? Str(JsonObject? o, string key) => o is not null && o.TryGetPropertyValue(key, out var v) && v is not null ? v.ToString() : null;
+
+    static RunConfig Validate(RunConfig c)
+    {
+        static void Check(bool ok, string key, object value, string expected)
+        {
+            if (!ok) throw new ArgumentException($"{key}: expected {expected}, got {value}");
+        }
+        Check(c.Epochs > 0, "epochs", c.Epochs, "a positive number");
+        Check(c.BatchSize > 0, "batch_size", c.BatchSize, "a positive number");
+        Check(c.LearningRate >= 0 && double.IsFinite(c.LearningRate), "learning_rate", c.LearningRate, "a number ≥ 0");
+        Check(c.WeightDecay >= 0, "weight_decay", c.WeightDecay, "a number ≥ 0");
+        Check(c.WeightDecayEnd is null or >= 0, "weight_decay_end", c.WeightDecayEnd!, "a number ≥ 0");
+        Check(c.WarmupEpochs >= 0, "warmup_epochs", c.WarmupEpochs, "a number ≥ 0");
+        Check(c.GradClip >= 0, "grad_clip", c.GradClip, "a number ≥ 0 (0: off)");
+        Check(c.AdamBeta1 is >= 0 and < 1, "adam_beta1", c.AdamBeta1, "a number in [0, 1)");
+        Check(c.AdamBeta2 is >= 0 and < 1, "adam_beta2", c.AdamBeta2, "a number in [0, 1)");
+        Check(c.MonitorEvery >= 0, "monitor_every", c.MonitorEvery, "a number ≥ 0");
+        Check(c.OnlineProbeEvery >= 0, "online_probe_every", c.OnlineProbeEvery, "a number ≥ 0");
+        Check(c.OnlineProbeBank > 0, "online_probe_bank", c.OnlineProbeBank, "a positive number");
+        Check(c.OnlineProbeTest > 0, "online_probe_test", c.OnlineProbeTest, "a positive number");
+        Check(c.CollapseRankFraction is >= 0 and <= 1, "collapse_rank_fraction", c.CollapseRankFraction, "a number in [0, 1]");
+        Check(c.CollapseStdThreshold is null or >= 0, "collapse_std_threshold", c.CollapseStdThreshold!, "a number ≥ 0");
+        return c;
+    }
+}
