@@ -171,4 +171,18 @@ public sealed class Vit : Encoder
         if (!(o.MlpRatio > 0)) throw new ArgumentException($"VitOptions.MlpRatio: expected > 0, got {o.MlpRatio}");
         if (!(o.DropPath >= 0 && o.DropPath < 1)) throw new ArgumentException($"VitOptions.DropPath: expected [0, 1), got {o.DropPath}");
     }
+
+    /// <summary>
+    /// All tokens, as <see cref="ForwardFeatures"/>, after the final norm or, with <paramref name="applyNorm"/> false,
+    /// straight from the last block: MAE's fine-tuning with global pooling (models_vit.py) pools these and normalises
+    /// the pooled vector with a fresh fc_norm instead.
+    /// </summary>
+    public Tensor ForwardTokens(Tensor x, bool applyNorm = true)
+    {
+        using var scope = NewDisposeScope();
+        var (tokens, _, _) = EmbedPatches(x);
+        var t = PrependCls(tokens);
+        foreach (var block in blocks) t = block.call(t); // [B, 1 + T, D]
+        return (applyNorm ? norm.call(t) : t).MoveToOuterDisposeScope();
+    }
 }

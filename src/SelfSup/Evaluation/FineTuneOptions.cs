@@ -26,11 +26,14 @@ public sealed record FineTuneOptions
     /// <summary>Backbone learning rate = head rate × this factor (pretrained weights need smaller steps than a fresh head).</summary>
     public double BackboneLrFactor { get; init; } = 0.1;
 
-    /// <summary>Layer-wise decay (BEiT, Bao et al. 2021): when set, stage s gets head rate × decay^(depth from the top),
-    /// replacing <see cref="BackboneLrFactor"/>; the last stage has depth 1.</summary>
+    /// <summary>Layer-wise decay (BEiT, Bao et al. 2021; MAE's fine-tuning): when set, stage s gets head rate ×
+    /// decay^(depth from the top), replacing <see cref="BackboneLrFactor"/>. For CNNs the last stage has depth 1; for a
+    /// ViT block i (1-based) has depth L + 1 − i, the embedding L + 1 and the final norm (and fc_norm) 0, as MAE's and
+    /// BEiT's d^(L + 1 − layer id) (see <see cref="FineTuneStages"/>).</summary>
     public double? LayerDecay { get; init; }
 
-    /// <summary>Decoupled (AdamW) or L2 (SGD) weight decay on weights with ≥ 2 dimensions; norms and biases get none.</summary>
+    /// <summary>Decoupled (AdamW) or L2 (SGD) weight decay on weights with ≥ 2 dimensions; norms, biases, tokens and
+    /// positions get none (<see cref="FineTuneParamGroups.TakesWeightDecay"/>).</summary>
     public double WeightDecay { get; init; } = 1e-4;
 
     public double Momentum { get; init; } = 0.9;

@@ -7,22 +7,38 @@ using static TorchSharp.torch;
 
 namespace SelfSup.Evaluation;
 
-/// <summary>The result of <see cref="FineTuner.Fit"/>: the fine-tuned encoder and its linear head, with the training history.</summary>
+/// <summary>
+/// The result of <see cref="FineTuner.Fit"/>: the fine-tuned encoder and its linear head, with the training history.
+/// For a ViT that pools the mean of its patch tokens (<see cref="VitPool.Mean"/>) the model follows MAE's fine-tuning
+/// with global pooling (models_vit.py): the patch tokens are averaged before the encoder's final norm, a fresh
+/// LayerNorm <see cref="FcNorm"/> normalises the mean, then the head; the encoder's final norm is unused. Every other
+/// encoder feeds its pooled embedding to the head.
+/// </summary>
 public sealed class FineTunedModel : IDisposable
 {
     readonly List<FineTuneEpoch> history = [];
 
-    internal FineTunedModel(Encoder encoder, Linear head, IReadOnlyList<EncoderStage> stages, int frozenStages)
+    internal FineTunedModel(Encoder encoder, LayerNorm? fcNorm, Linear head, IReadOnlyList<EncoderStage> stages, int frozenStages)
     {
+        if (fcNorm is not null && !UsesFcNorm(encoder))
+            throw new ArgumentException($"fine-tune: fc_norm applies to a mean-pooled ViT, not to '{encoder.GetName()}'");
         Encoder = encoder;
+        FcNorm = fcNorm;
         Head = head;
         Stages = stages;
         FrozenStages = frozenStages;
         foreach (var (name, p) in encoder.named_parameters())
             if (IsFrozen(name)) p.requires_grad_(false);
+        if (fcNorm is not null && frozenStages >= stages.Count)
+            foreach (var p in fcNorm.parameters()) p.requires_grad_(false);
     }
 
+    /// <summary>Whether fine-tuning <paramref name="encoder"/> pools before its final norm and adds an fc_norm (a ViT with <see cref="VitPool.Mean"/>).</summary>
+    public static bool UsesFcNorm(Encoder encoder) => encoder is Vit { Options.Pool: VitPool.Mean };
+
     public Encoder Encoder { get; }
+    /// <summary>The LayerNorm on the mean of the patch tokens (mean-pooled ViTs, see <see cref="UsesFcNorm"/>); it trains with the last stage.</summary>
+    public LayerNorm? FcNorm { get; }
     public Linear Head { get; }
     public IReadOnlyList<EncoderStage> Stages { get; }
     /// <summary>The first this-many stages kept their loaded weights and BatchNorm statistics.</summary>
@@ -33,23 +49,41 @@ public sealed class FineTunedModel : IDisposable
     public int TrainImages { get; internal set; }
     public int ValidationImages { get; internal set; }
 
+    /// <summary>The modules whose weights make up the model: encoder, fc_norm when present, head.</summary>
+    public IReadOnlyList<nn.Module> Modules => FcNorm is null ? [Encoder, Head] : [Encoder, FcNorm, Head];
+
     internal void AddEpoch(FineTuneEpoch epoch) => history.Add(epoch);
+
+    /// <summary>What the head sees, [B, C, H, W] → [B, D]: fc_norm(mean of the patch tokens before the final norm) for a mean-pooled ViT, else the encoder's embedding.</summary>
+    public Tensor Embed(Tensor x)
+    {
+        if (FcNorm is null) return Encoder.call(x);
+        var vit = (Vit)Encoder;
+        using var tokens = vit.ForwardTokens(x, applyNorm: false); // [B, 1 + T, D], no final norm
+        using var pooled = vit.Pool(tokens);                        // [B, D], mean of the patch tokens
+        return FcNorm.call(pooled);                                 // [B, D]
+    }
+
+    /// <summary>Logits [B, classes] = head(<see cref="Embed"/>(x)) in the current train/eval modes.</summary>
+    public Tensor Forward(Tensor x)
+    {
+        using var z = Embed(x); // [B, D]
+        return Head.call(z);
+    }
 
     bool IsFrozen(string name) => FineTuneStages.IndexOf(Stages, name) is var s && s >= 0 && s < FrozenStages;
 
     /// <summary>Train mode everywhere except the frozen stages, whose BatchNorms keep their loaded running statistics.</summary>
     public void SetTrainingMode()
     {
-        Encoder.train();
-        Head.train();
+        foreach (var module in Modules) module.train();
         foreach (var (name, module) in Encoder.named_modules())
             if (IsFrozen(name)) module.eval();
     }
 
     public void SetEvalMode()
     {
-        Encoder.eval();
-        Head.eval();
+        foreach (var module in Modules) module.eval();
     }
 
     /// <summary>Top-1 (%) and, for two classes, AUROC on a labelled dataset (see <see cref="ClassifierScore"/>).</summary>
@@ -61,23 +95,37 @@ public sealed class FineTunedModel : IDisposable
     }
 
     /// <summary>The head's logits for every image, float32 [N, classes] on the CPU, in eval mode; the previous modes are restored.</summary>
-    public Tensor Logits(ImageDataset data, ChannelStats stats, int batchSize = 512)
+    public Tensor Logits(ImageDataset data, ChannelStats stats, int batchSize = 512) =>
+        Map(data, stats, batchSize, Head.weight!.shape[0], Forward);
+
+    /// <summary>What the head sees for every image (<see cref="Embed"/>), float32 [N, D] on the CPU, in eval mode; the previous modes are restored.</summary>
+    public Tensor Features(ImageDataset data, ChannelStats stats, int batchSize = 512) =>
+        Map(data, stats, batchSize, Head.weight!.shape[1], Embed);
+
+    /// <summary><paramref name="f"/> on every image in batches, eval mode, no gradient: float32 [N, width] on the CPU.</summary>
+    Tensor Map(ImageDataset data, ChannelStats stats, int batchSize, long width, Func<Tensor, Tensor> f)
     {
         if (data.Count == 0) throw new ArgumentException($"fine-tune: dataset '{data.Name}' is empty");
-        using var encoderModes = new TrainingModeSnapshot(Encoder);
-        using var headModes = new TrainingModeSnapshot(Head);
-        SetEvalMode();
-        using var noGrad = no_grad();
-        var device = Head.weight!.device;
-        var output = empty([data.Count, Head.weight!.shape[0]], ScalarType.Float32); // [N, classes], CPU
-        for (long start = 0; start < data.Count; start += batchSize)
+        var modes = Modules.Select(m => new TrainingModeSnapshot(m)).ToList();
+        try
         {
-            using var scope = NewDisposeScope();
-            var n = Math.Min(batchSize, data.Count - start);
-            var x = stats.ToModelInput(data.Images.narrow(0, start, n), device); // [B, C, H, W]
-            output.narrow(0, start, n).copy_(Head.call(Encoder.call(x)).to(ScalarType.Float32)); // [B, classes]
+            SetEvalMode();
+            using var noGrad = no_grad();
+            var device = Head.weight!.device;
+            var output = empty([data.Count, width], ScalarType.Float32); // [N, width], CPU
+            for (long start = 0; start < data.Count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                var n = Math.Min(batchSize, data.Count - start);
+                var x = stats.ToModelInput(data.Images.narrow(0, start, n), device); // [B, C, H, W]
+                output.narrow(0, start, n).copy_(f(x).to(ScalarType.Float32));      // [B, width]
+            }
+            return output;
         }
-        return output;
+        finally
+        {
+            foreach (var m in modes) m.Dispose();
+        }
     }
 
     /// <summary>Top-1 (%) and mean cross-entropy on a labelled dataset, in eval mode; the previous modes are restored.</summary>
@@ -95,6 +143,7 @@ public sealed class FineTunedModel : IDisposable
     public void Dispose()
     {
         Head.Dispose();
+        FcNorm?.Dispose();
         Encoder.Dispose();
     }
 }

@@ -1,6 +1,7 @@
 using SelfSup.Augment;
 using SelfSup.Data;
 using SelfSup.Encoders;
+using SelfSup.Encoders.Transformer;
 using SelfSup.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -14,7 +15,8 @@ public sealed record FineTuneEpoch(int Epoch, double TrainLoss, double? ValTop1,
 /// <summary>
 /// Trains an encoder and a linear head end to end on labelled images (<see cref="FineTuneOptions"/>). The encoder is
 /// always a fresh one built by the caller's factory; pretrained weights are copied into it, so the pretrained
-/// encoder itself is never modified.
+/// encoder itself is never modified. A mean-pooled ViT gets MAE's fc_norm between its pooled patch tokens and the
+/// head (<see cref="FineTunedModel"/>); rates and weight decay per parameter follow <see cref="FineTuneParamGroups"/>.
 /// </summary>
 public static class FineTuner
 {
@@ -34,6 +36,7 @@ public static class FineTuner
 
         var encoder = build();
         Linear? head = null;
+        LayerNorm? fcNorm = null;
         try
         {
             encoder.to(device);
@@ -42,13 +45,19 @@ public static class FineTuner
             manual_seed(options.Seed);
             head = nn.Linear(encoder.EmbeddingDim, numClasses);
             head.to(device);
-            var model = new FineTunedModel(encoder, head, stages, options.FrozenStages);
+            if (FineTunedModel.UsesFcNorm(encoder))
+            {
+                fcNorm = nn.LayerNorm(encoder.EmbeddingDim, eps: TransformerBlock.LayerNormEps); // fresh: weight 1, bias 0
+                fcNorm.to(device);
+            }
+            var model = new FineTunedModel(encoder, fcNorm, head, stages, options.FrozenStages);
             Train(model, labeled, labels, stats, device, options, headFromProbe: pretrained is not null && options.HeadFromProbe);
             return model;
         }
         catch
         {
             head?.Dispose();
+            fcNorm?.Dispose();
             encoder.Dispose();
             throw;
         }
@@ -124,7 +133,7 @@ public static class FineTuner
         using var _ = optimizer;
         var views = new ViewPipeline(Transforms(train.Height, o), stats);
         using var generator = new Generator((ulong)o.Seed);
-        using var stopping = new FineTuneEarlyStopping(o.Patience, model.Encoder, model.Head);
+        using var stopping = new FineTuneEarlyStopping(o.Patience, [.. model.Modules]);
         var rng = new Random(unchecked(o.Seed * 1_000_003 + 0xF17E)); // not HashCode.Combine: it is randomised per process
         var trainLabels = train.Labels!;
         long step = 0;
@@ -140,7 +149,7 @@ public static class FineTuner
                 var rows = order.AsSpan(b * batch, Math.Min(batch, order.Length - b * batch)).ToArray();
                 var x = ChannelStats.ToUnitFloat(train.Images.index_select(0, tensor(rows)), device); // [B, C, H, W] in [0, 1]
                 var y = tensor(rows.Select(r => trainLabels[r]).ToArray(), ScalarType.Int64, device); // [B]
-                var logits = model.Head.call(model.Encoder.call(views.Apply(x, generator))); // [B, classes]
+                var logits = model.Forward(views.Apply(x, generator)); // [B, classes]
                 var loss = nn.functional.cross_entropy(logits, y);
                 var value = loss.item<float>();
                 if (!float.IsFinite(value))
@@ -177,11 +186,11 @@ public static class FineTuner
         model.SetEvalMode();
     }
 
-    /// <summary>The head := a linear probe fitted on the (still pretrained) encoder's eval-mode features of <paramref name="train"/>.</summary>
+    /// <summary>The head := a linear probe fitted on what the head sees of <paramref name="train"/> (eval mode, still pretrained).</summary>
     static void InitHeadFromProbe(FineTunedModel model, ImageDataset train, ChannelStats stats, Device device, LinearProbeOptions probe)
     {
         using var scope = NewDisposeScope();
-        var features = Features.Extract(model.Encoder, train, stats, device).to(device); // [N, D]
+        var features = model.Features(train, stats).to(device); // [N, D]
         using var classifier = LinearProbe.Fit(features, train.Labels!, (int)model.Head.weight!.shape[0], probe);
         using var noGrad = no_grad();
         model.Head.weight!.copy_(classifier.Weight.t());
@@ -195,27 +204,13 @@ public static class FineTuner
         return t;
     }
 
-    /// <summary>One parameter group per trainable stage and decay class, plus the head's; returns each group's peak rate.</summary>
+    /// <summary>The optimizer over <see cref="FineTuneParamGroups.Of"/>; returns each group's peak rate.</summary>
     static (optim.Optimizer Optimizer, double[] BaseLrs) BuildOptimizer(FineTunedModel model, FineTuneOptions o)
     {
-        var stageLrs = FineTuneStages.LearningRates(model.Stages.Count, o.FrozenStages, o.LearningRate, o.BackboneLrFactor, o.LayerDecay);
-        var groups = new List<(List<Parameter> Params, double Lr, double Decay)>();
-        var byStage = model.Encoder.named_parameters()
-            .Select(p => (Stage: FineTuneStages.IndexOf(model.Stages, p.name), p.parameter))
-            .Where(p => p.Stage >= o.FrozenStages)
-            .GroupBy(p => p.Stage)
-            .OrderBy(g => g.Key);
-        foreach (var stage in byStage)
-        {
-            groups.Add((stage.Where(p => p.parameter.dim() > 1).Select(p => p.parameter).ToList(), stageLrs[stage.Key], o.WeightDecay));
-            groups.Add((stage.Where(p => p.parameter.dim() <= 1).Select(p => p.parameter).ToList(), stageLrs[stage.Key], 0));
-        }
-        groups.Add(([model.Head.weight!], o.LearningRate, o.WeightDecay));
-        groups.Add(([model.Head.bias!], o.LearningRate, 0));
-        groups.RemoveAll(g => g.Params.Count == 0);
+        var groups = FineTuneParamGroups.Of(model, o);
         optim.Optimizer optimizer = o.Optimizer == OptimizerKind.Sgd
-            ? optim.SGD(groups.Select(g => new SGD.ParamGroup(g.Params, new SGD.Options { LearningRate = g.Lr, momentum = o.Momentum, weight_decay = g.Decay })), o.LearningRate, o.Momentum)
-            : optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Params, new AdamW.Options { LearningRate = g.Lr, weight_decay = g.Decay })), o.LearningRate);
-        return (optimizer, groups.Select(g => g.Lr).ToArray());
+            ? optim.SGD(groups.Select(g => new SGD.ParamGroup(g.Parameters, new SGD.Options { LearningRate = g.LearningRate, momentum = o.Momentum, weight_decay = g.WeightDecay })), o.LearningRate, o.Momentum)
+            : optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, new AdamW.Options { LearningRate = g.LearningRate, weight_decay = g.WeightDecay })), o.LearningRate);
+        return (optimizer, groups.Select(g => g.LearningRate).ToArray());
     }
 }
