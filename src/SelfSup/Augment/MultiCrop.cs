@@ -21,16 +21,24 @@ public sealed record MultiCropOptions
     /// </summary>
     public static MultiCropOptions Swav { get; } = new()
     {
-        GlobalScaleMin = 0.14, LocalCrops = 6, LocalScaleMin = 0.05, LocalScaleMax = 0.14,
-        Brightness = 0.8, Contrast = 0.8, Saturation = 0.8, Hue = 0.2,
-        FirstGlobalBlurP = 0.5, SecondGlobalBlurP = 0.5, SecondGlobalSolarizeP = 0,
+        GlobalScaleMin = 0.14,
+        LocalCrops = 6,
+        LocalScaleMin = 0.05,
+        LocalScaleMax = 0.14,
+        Brightness = 0.8,
+        Contrast = 0.8,
+        Saturation = 0.8,
+        Hue = 0.2,
+        FirstGlobalBlurP = 0.5,
+        SecondGlobalBlurP = 0.5,
+        SecondGlobalSolarizeP = 0,
     };
 
-    /// <summary>Smallest area fraction of a global crop (DINO 0.4; SwAV 0.14; DINO's paper sweeps it in Table 11).</summary>
+    /// <summary>Smallest area fraction of a global crop (DINO 0.4; SwAV 0.14).</summary>
     public double GlobalScaleMin { get; init; } = 0.4;
     /// <summary>Largest area fraction of a global crop (1).</summary>
     public double GlobalScaleMax { get; init; } = 1.0;
-    /// <summary>Local crops per image (DINO's code: 8, its best ViT-S run 10; SwAV: 6). 0 gives the two global views only.</summary>
+    /// <summary>Local crops per image (DINO's code default: 8; SwAV: 6). 0 gives the two global views only.</summary>
     public int LocalCrops { get; init; } = 8;
     /// <summary>Smallest area fraction of a local crop (DINO and SwAV: 0.05).</summary>
     public double LocalScaleMin { get; init; } = 0.05;

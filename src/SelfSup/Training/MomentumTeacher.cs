@@ -112,7 +112,8 @@ public sealed class MomentumTeacher<TModule> : nn.Module where TModule : nn.Modu
             if (!t.TryGetValue(key, out var other))
                 throw new ArgumentException($"MomentumTeacher: the factory's module has no '{key}'; it must build the student's architecture");
             if (!value.shape.SequenceEqual(other.shape))
-                throw new ArgumentException($"MomentumTeacher: '{key}' has shape [{string.Join(", ", other.shape)}] in the factory's module, expected the student's [{string.Join(", ", value.shape)}]");
+                throw new ArgumentException($"MomentumTeacher: '{key}' has shape [{string.Join(", ", other.shape)}] in the factory's module, " +
+                    $"expected the student's [{string.Join(", ", value.shape)}]");
         }
         foreach (var key in t.Keys.Where(k => !s.ContainsKey(k)))
             throw new ArgumentException($"MomentumTeacher: the factory's module has '{key}', which the student lacks; it must build the student's architecture");

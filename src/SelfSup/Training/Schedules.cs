@@ -25,17 +25,17 @@ public static class Schedules
 
     /// <summary>
     /// Half-cosine from <paramref name="start"/> at step 0 to <paramref name="end"/> at step T − 1, without warm-up:
-    /// v_t = end + ½ (start − end) (1 + cos(π t / (T − 1))). Rising or falling: DINO and I-JEPA raise weight decay
-    /// 0.04 → 0.4 with it, BYOL and DINO the teacher's EMA momentum 0.996 → 1 (BYOL's τ = 1 − (1 − τ_base)(cos(πk/K) + 1)/2).
-    /// The official DINO scheduler divides by T instead of T − 1, so its last value stops just short of the end;
-    /// here the end is reached. One step gives [start].
+    /// v_t = end + ½ (start − end) (1 + cos(π t / (T − 1))), computed so that both ends are exact. Rising or
+    /// falling: DINO and I-JEPA raise weight decay 0.04 → 0.4 with it, BYOL and DINO the teacher's EMA momentum
+    /// 0.996 → 1 (BYOL's τ = 1 − (1 − τ_base)(cos(πk/K) + 1)/2). The official DINO scheduler divides by T instead
+    /// of T − 1, so its last value stops just short of the end; here the end is reached. One step gives [start].
     /// </summary>
     public static double[] Cosine(double start, double end, long totalSteps)
     {
         CheckTotal(totalSteps);
         var values = new double[totalSteps];
         for (long t = 0; t < totalSteps; t++)
-            values[t] = end + 0.5 * (start - end) * (1 + Math.Cos(Math.PI * Progress(t, totalSteps)));
+            values[t] = Mix(start, end, 0.5 * (1 - Math.Cos(Math.PI * Progress(t, totalSteps))));
         return values;
     }
 
@@ -48,9 +48,12 @@ public static class Schedules
         CheckTotal(totalSteps);
         var values = new double[totalSteps];
         for (long t = 0; t < totalSteps; t++)
-            values[t] = start + (end - start) * Progress(t, totalSteps);
+            values[t] = Mix(start, end, Progress(t, totalSteps));
         return values;
     }
+
+    /// <summary>(1 − w)·start + w·end: exactly start at w = 0 and exactly end at w = 1.</summary>
+    static double Mix(double start, double end, double w) => (1 - w) * start + w * end;
 
     /// <summary>t / (T − 1) in [0, 1]; 0 for a single step.</summary>
     static double Progress(long t, long totalSteps) => totalSteps == 1 ? 0 : (double)t / (totalSteps - 1);
