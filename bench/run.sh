@@ -58,6 +58,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 if [ "$MEMORY" = 1 ]; then bench/memory.sh; fi
-/usr/bin/python3 bench/summarize.py "$raw" bench/results/memory.json > bench/results/summary.json.tmp
+BENCH_COMMAND="ROUNDS=$ROUNDS REPEATS=$REPEATS KEEP=${KEEP:-0} MEMORY=$MEMORY CASES=\"$CASES\" bench/run.sh" \
+  /usr/bin/python3 bench/summarize.py "$raw" bench/results/memory.json > bench/results/summary.json.tmp
 mv bench/results/summary.json.tmp bench/results/summary.json
 /usr/bin/python3 bench/summarize.py --table bench/results/summary.json

@@ -4,7 +4,15 @@ Per case and side, every timed repetition of every round is pooled and the media
 (peak: 2 n^3 / median). Peak RSS is the largest over the case's processes (each case runs in its own process).
 Usage: summarize.py raw.jsonl [memory.json] > summary.json;  summarize.py --table summary.json
 """
-import json, os, statistics, sys
+import datetime, json, os, statistics, subprocess, sys
+
+
+def provenance(command):
+    """The fields every result file under bench/results carries: the command, the commit, the machine and the date."""
+    commit = subprocess.check_output(["git", "rev-parse", "HEAD"], text=True).strip()
+    model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
+    return {"command": command, "commit": commit, "measured_on": f"{os.cpu_count()}-core CPU ({model})",
+            "date": datetime.date.today().isoformat()}
 
 
 def summarise(raw_path, memory_path):
@@ -26,7 +34,8 @@ def summarise(raw_path, memory_path):
         s["batch"] = r.get("batch")
         s["matmul_size"] = r.get("matmul_size") or s.get("matmul_size")
         s["gflop_per_step"] = r.get("gflop_per_step", s.get("gflop_per_step"))
-    out = {"cases": {}}
+    out = provenance(os.environ.get("BENCH_COMMAND", "bench/run.sh"))
+    out["cases"] = {}
     for name, sides in cases.items():
         entry = {}
         for side, s in sides.items():
