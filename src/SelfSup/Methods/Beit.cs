@@ -1,7 +1,7 @@
 using SelfSup.Augment;
 using SelfSup.Encoders;
 using SelfSup.Encoders.Transformer;
-using SelfSup.Evaluation;
+using SelfSup.Numerics;
 using SelfSup.Heads;
 using SelfSup.Training;
 using TorchSharp;

@@ -1,6 +1,6 @@
 using SelfSup.Encoders;
 using SelfSup.Tests.Encoders;
-using SelfSup.Evaluation;
+using SelfSup.Numerics;
 using SelfSup.Heads;
 using SelfSup.Methods;
 using SelfSup.Tests.TestSupport;
