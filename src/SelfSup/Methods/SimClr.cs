@@ -17,6 +17,11 @@ public sealed record SimClrOptions
     public int ProjectionHiddenDim { get; init; } = 2048;
     /// <summary>Output width of the projection MLP, where the loss is computed (paper: 128).</summary>
     public int ProjectionDim { get; init; } = 128;
+    /// <summary>
+    /// BatchNorm (scale only) on the projection's output layer, as google-research/simclr builds g. Off by default:
+    /// the paper's g(h) = W₂σ(W₁h) ends in a plain Linear layer, and the results in docs/methods.md were measured so.
+    /// </summary>
+    public bool ProjectionOutputBatchNorm { get; init; }
     /// <summary>Smallest crop area (fraction of the image) of the random resized crop; the paper uses 0.08.</summary>
     public double CropMinScale { get; init; } = 0.08;
 }
@@ -28,13 +33,14 @@ public sealed record SimClrOptions
 public sealed class SimClr : SslMethod
 {
     readonly Encoder encoder;
-    readonly ProjectionHead projector;
+    readonly MlpHead projector;
 
     public SimClr(Encoder encoder, SimClrOptions options) : base(nameof(SimClr), encoder)
     {
         this.encoder = encoder;
         Options = options;
-        projector = new ProjectionHead(encoder.EmbeddingDim, options.ProjectionHiddenDim, options.ProjectionDim);
+        projector = MlpHead.SimClr(encoder.EmbeddingDim, options.ProjectionHiddenDim, options.ProjectionDim,
+            outputBatchNorm: options.ProjectionOutputBatchNorm);
         RegisterComponents();
     }
 
