@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using SelfSup.Data;
 using SelfSup.Evaluation;
+using SelfSup.Numerics;
 using SelfSup.Runs;
 using Spectre.Console;
 using TorchSharp;

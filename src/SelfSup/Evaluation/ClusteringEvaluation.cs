@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using SelfSup.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SelfSup.Numerics;
 using static TorchSharp.torch;
 
 namespace SelfSup.Evaluation;

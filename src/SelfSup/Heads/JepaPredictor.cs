@@ -1,6 +1,5 @@
 using SelfSup.Encoders.Transformer;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace SelfSup.Heads;
@@ -10,34 +9,19 @@ namespace SelfSup.Heads;
 /// encoder's embeddings at target positions. Context tokens are projected to the predictor width and given their
 /// 2-D sin-cos positions; each target position is one shared learned mask token plus its sin-cos position; all go
 /// through pre-norm blocks and the outputs at the target positions are projected back to the encoder width.
-/// Paper: width 384, depth 12 (ViT-H/14 encoder).
+/// Paper: width 384, depth 12 (ViT-H/14 encoder). Built on <see cref="TransformerStack"/> with the reference
+/// predictor's init (truncated normal, block outputs scaled by depth; state-dict keys <c>stack.*</c>).
 /// </summary>
 public sealed class JepaPredictor : nn.Module
 {
-    readonly Linear predictor_embed;
-    readonly Parameter mask_token;
-    readonly Tensor predictor_pos_embed;
-    readonly ModuleList<TransformerBlock> predictor_blocks;
-    readonly LayerNorm predictor_norm;
-    readonly Linear predictor_proj;
+    readonly TransformerStack stack;
 
     public JepaPredictor(int encoderDim, int predictorDim, int depth, int heads, int gridSize) : base(nameof(JepaPredictor))
     {
-        if (predictorDim < 4 || predictorDim % 4 != 0) throw new ArgumentException($"I-JEPA predictor: width must be a positive multiple of 4, got {predictorDim}");
-        if (depth < 1) throw new ArgumentException($"I-JEPA predictor: depth must be ≥ 1, got {depth}");
-        if (heads < 1 || predictorDim % heads != 0) throw new ArgumentException($"I-JEPA predictor: width {predictorDim} must be divisible by heads {heads}");
         GridSize = gridSize;
-        predictor_embed = nn.Linear(encoderDim, predictorDim);
-        mask_token = new Parameter(zeros(1, 1, predictorDim));
-        predictor_pos_embed = SinCosPositions.Grid2D(predictorDim, gridSize, gridSize); // [T, Dp]
-        predictor_blocks = new ModuleList<TransformerBlock>();
-        for (int i = 0; i < depth; i++) predictor_blocks.Add(new TransformerBlock(predictorDim, heads));
-        predictor_norm = nn.LayerNorm(predictorDim, eps: TransformerBlock.LayerNormEps);
-        predictor_proj = nn.Linear(predictorDim, encoderDim);
+        stack = new TransformerStack(encoderDim, predictorDim, depth, heads, gridSize, encoderDim,
+            TransformerStackInit.TruncatedNormalDepthScaled, "I-JEPA predictor");
         RegisterComponents();
-        TransformerInit.Apply(this);
-        using var noGrad = no_grad();
-        nn.init.normal_(mask_token, 0, 0.02);
     }
 
     /// <summary>Side of the patch grid the predictor's positions are built for.</summary>
@@ -54,16 +38,14 @@ public sealed class JepaPredictor : nn.Module
             throw new ArgumentException($"I-JEPA predictor: expected context [B, K, D], context indices [B, K] and target indices [B, N], got "
                 + $"[{string.Join(", ", context.shape)}], [{string.Join(", ", contextIndices.shape)}], [{string.Join(", ", targetIndices.shape)}]");
         using var scope = NewDisposeScope();
-        var pos = predictor_pos_embed.to(context.device);                                   // [T, Dp]
-        var x = predictor_embed.call(context) + pos.index_select(0, contextIndices.flatten())
-            .view(contextIndices.shape[0], contextIndices.shape[1], -1);                   // [B, K, Dp]
+        var x = stack.Embed(context) + PositionsAt(contextIndices);                // [B, K, Dp]
         var (b, n) = (targetIndices.shape[0], targetIndices.shape[1]);
-        var targetPos = pos.index_select(0, targetIndices.flatten()).view(b, n, -1);       // [B, N, Dp]
-        var queries = mask_token.expand(b, n, -1) + targetPos;                             // [B, N, Dp]
-        var h = cat([x, queries], 1);                                                      // [B, K + N, Dp]
-        foreach (var block in predictor_blocks) h = block.call(h);
-        h = predictor_norm.call(h);
-        var pred = predictor_proj.call(h.narrow(1, x.shape[1], n));                        // [B, N, De]
-        return pred.MoveToOuterDisposeScope();
+        var queries = stack.MaskTokens(b, n) + PositionsAt(targetIndices);         // [B, N, Dp]
+        var h = cat([x, queries], 1);                                              // [B, K + N, Dp]
+        return stack.Predict(h, x.shape[1], n).MoveToOuterDisposeScope();          // [B, N, De]
     }
+
+    /// <summary>Sin-cos positions of token indices [B, N] → [B, N, Dp].</summary>
+    Tensor PositionsAt(Tensor indices) =>
+        stack.Positions.index_select(0, indices.flatten()).view(indices.shape[0], indices.shape[1], -1);
 }

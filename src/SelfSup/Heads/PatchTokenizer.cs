@@ -1,4 +1,4 @@
-using SelfSup.Evaluation;
+using SelfSup.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 

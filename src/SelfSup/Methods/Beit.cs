@@ -1,8 +1,8 @@
 using SelfSup.Augment;
 using SelfSup.Encoders;
 using SelfSup.Encoders.Transformer;
-using SelfSup.Evaluation;
 using SelfSup.Heads;
+using SelfSup.Numerics;
 using SelfSup.Training;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -16,6 +16,8 @@ public sealed record SimClrOptions
     public int ProjectionHiddenDim { get; init; }
     /// <summary>Output width of the projection MLP, where the loss is computed (paper: 128).</summary>
     public int ProjectionDim { get; init; } = 128;
+    /// <summary>BatchNorm (scale only) on the projection's output layer, as google-research/simclr builds g (the paper's g(h) = W₂σ(W₁h) ends in a plain Linear).</summary>
+    public bool ProjectionOutputBatchNorm { get; init; } = true;
     /// <summary>Smallest crop area (fraction of the image) of the random resized crop; the paper uses 0.08.</summary>
     public double CropMinScale { get; init; } = 0.08;
     /// <summary>Start each ResNet residual branch's last BN at γ = 0, as the reference ResNet does; ignored for other encoders.</summary>
@@ -29,7 +31,7 @@ public sealed record SimClrOptions
 public sealed class SimClr : SslMethod
 {
     readonly Encoder encoder;
-    readonly ProjectionHead projector;
+    readonly MlpHead projector;
 
     public SimClr(Encoder encoder, SimClrOptions options) : base(nameof(SimClr), encoder)
     {
@@ -37,7 +39,7 @@ public sealed class SimClr : SslMethod
         Options = options;
         if (options.ZeroInitResidual && encoder is ResNet resnet) resnet.ZeroInitResidualBranches();
         var hidden = options.ProjectionHiddenDim > 0 ? options.ProjectionHiddenDim : encoder.EmbeddingDim;
-        projector = new ProjectionHead(encoder.EmbeddingDim, hidden, options.ProjectionDim);
+        projector = MlpHead.SimClr(encoder.EmbeddingDim, hidden, options.ProjectionDim, outputBatchNorm: options.ProjectionOutputBatchNorm);
         RegisterComponents();
     }
 

@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using SelfSup.Data;
 using SelfSup.Encoders;
 using SelfSup.Evaluation;
+using SelfSup.Numerics;
 using SelfSup.Reporting.Plots;
 using SelfSup.Runs;
 using TorchSharp;

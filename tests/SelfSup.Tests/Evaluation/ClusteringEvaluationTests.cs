@@ -1,4 +1,5 @@
 using SelfSup.Evaluation;
+using SelfSup.Numerics;
 using static TorchSharp.torch;
 
 namespace SelfSup.Tests.Evaluation;

@@ -1,8 +1,8 @@
 using SelfSup.Encoders;
-using SelfSup.Tests.Encoders;
-using SelfSup.Evaluation;
 using SelfSup.Heads;
 using SelfSup.Methods;
+using SelfSup.Numerics;
+using SelfSup.Tests.Encoders;
 using SelfSup.Tests.TestSupport;
 using SelfSup.Training;
 using TorchSharp;

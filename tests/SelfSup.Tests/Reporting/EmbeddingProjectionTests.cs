@@ -1,4 +1,5 @@
 using SelfSup.Evaluation;
+using SelfSup.Numerics;
 using SelfSup.Reporting;
 using static TorchSharp.torch;
 

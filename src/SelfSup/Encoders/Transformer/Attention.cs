@@ -29,6 +29,9 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
 
     public int Heads => heads;
 
+    /// <summary>The projection of the concatenated heads back to the width (<c>attn.proj</c> in timm and MAE).</summary>
+    internal Linear OutputProjection => proj;
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();

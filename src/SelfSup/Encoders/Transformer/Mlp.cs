@@ -19,6 +19,9 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The second layer, back to the width (<c>mlp.fc2</c>).</summary>
+    internal Linear OutputLayer => fc2;
+
     public override Tensor forward(Tensor x)
     {
         using var h = fc1.call(x);

@@ -36,6 +36,17 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
         return x.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Multiplies the weights of the two layers that write into the residual stream (attention output projection,
+    /// second MLP layer) by <paramref name="factor"/>: I-JEPA's <c>fix_init_weight</c> uses 1/√(2·layer).
+    /// </summary>
+    public void ScaleOutputProjections(double factor)
+    {
+        using var noGrad = no_grad();
+        attn.OutputProjection.weight!.mul_(factor);
+        mlp.OutputLayer.weight!.mul_(factor);
+    }
+
     /// <summary>This block's attention probabilities for input tokens <paramref name="x"/>: [B, H, N, N].</summary>
     public Tensor AttentionWeights(Tensor x)
     {

@@ -4,14 +4,22 @@ using static TorchSharp.torch;
 
 namespace SelfSup.Encoders.Transformer;
 
-/// <summary>The ViT initialisation of timm and MAE.</summary>
+/// <summary>Initialisations of transformer weights: timm's ViT (truncated normal) and MAE's (xavier-uniform).</summary>
 public static class TransformerInit
 {
     /// <summary>
     /// Linear weights truncated-normal (std 0.02, cut at ±2 std) with zero bias, LayerNorm γ = 1, β = 0: small
     /// residual branches at the start keep every block close to the identity.
     /// </summary>
-    public static void Apply(nn.Module module)
+    public static void Apply(nn.Module module) => Apply(module, w => TruncatedNormal(w, 0.02));
+
+    /// <summary>
+    /// MAE's <c>_init_weights</c> (facebookresearch/mae, after the JAX ViT): Linear weights xavier-uniform, bound
+    /// √(6 / (fan_in + fan_out)), with zero bias; LayerNorm γ = 1, β = 0.
+    /// </summary>
+    public static void ApplyXavierUniform(nn.Module module) => Apply(module, w => nn.init.xavier_uniform_(w));
+
+    static void Apply(nn.Module module, Action<Tensor> linearWeight)
     {
         ArgumentNullException.ThrowIfNull(module);
         using var noGrad = no_grad();
@@ -20,7 +28,7 @@ public static class TransformerInit
             switch (m)
             {
                 case Linear linear:
-                    TruncatedNormal(linear.weight, 0.02);
+                    linearWeight(linear.weight);
                     if (linear.bias is not null) nn.init.zeros_(linear.bias);
                     break;
                 case LayerNorm ln:

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SelfSup.Evaluation;
+namespace SelfSup.Numerics;
 
 /// <summary>Settings of <see cref="KMeans"/>; the defaults are scikit-learn's for k-means++ with several restarts.</summary>
 public sealed record KMeansOptions

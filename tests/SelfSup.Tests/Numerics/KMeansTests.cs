@@ -1,7 +1,8 @@
 using SelfSup.Evaluation;
+using SelfSup.Numerics;
 using static TorchSharp.torch;
 
-namespace SelfSup.Tests.Evaluation;
+namespace SelfSup.Tests.Numerics;
 
 public class KMeansTests
 {

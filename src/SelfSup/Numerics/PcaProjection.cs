@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace SelfSup.Evaluation;
+namespace SelfSup.Numerics;
 
 /// <summary>
 /// Principal component projection: the linear map onto the directions of largest variance. t-SNE runs on the first
