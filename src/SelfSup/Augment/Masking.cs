@@ -91,14 +91,19 @@ public static class Masking
     /// I-JEPA's multi-block masks (Assran et al. 2023): <paramref name="targets"/> target blocks of scale
     /// <paramref name="targetScale"/> and aspect <paramref name="targetAspect"/>, and one context block of scale
     /// <paramref name="contextScale"/> (aspect 1) from which every target is removed. As in I-JEPA, the block sizes
-    /// are drawn once per batch (so every sample has equally large targets) and the block positions per sample.
+    /// are drawn once per batch (so every sample has equally large targets), strictly smaller than the grid, and the
+    /// block positions per sample. As the reference collator does, a context left with fewer than
+    /// <paramref name="minContext"/> tokens is placed again; after 20 failed placements one more target block is
+    /// ignored when cutting the context (the constraint relaxes), so every context keeps at least that many tokens.
     /// </summary>
     public static MultiBlockMasks MultiBlock(long batch, int gridH, int gridW, Generator? generator, Device device,
         int targets = 4, (double Min, double Max)? targetScale = null, (double Min, double Max)? targetAspect = null,
-        (double Min, double Max)? contextScale = null)
+        (double Min, double Max)? contextScale = null, int minContext = 4)
     {
         CheckGrid(gridH, gridW, "Masking.MultiBlock");
         if (targets < 1) throw new ArgumentException($"Masking.MultiBlock: targets must be ≥ 1, got {targets}");
+        var tokens = gridH * gridW;
+        if (minContext < 1 || minContext > tokens) throw new ArgumentException($"Masking.MultiBlock: minContext must be in [1, {tokens}], got {minContext}");
         var ts = targetScale ?? (0.15, 0.2);
         var ta = targetAspect ?? (0.75, 1.5);
         var cs = contextScale ?? (0.85, 1.0);
@@ -106,30 +111,50 @@ public static class Masking
         var sizeRng = new System.Random(seeds[batch]);
         var (th, tw) = BlockSize(sizeRng, ts, ta, gridH, gridW);
         var (ch, cw) = BlockSize(sizeRng, cs, (1.0, 1.0), gridH, gridW);
-        var tokens = gridH * gridW;
         var context = new float[batch * tokens];
         var target = new float[batch * targets * tokens];
         for (int b = 0; b < batch; b++)
         {
             var rng = new System.Random(seeds[b]);
-            var union = new bool[gridH, gridW];
+            var blocks = new bool[targets][,];
             for (int m = 0; m < targets; m++)
             {
-                var block = new bool[gridH, gridW];
-                Place(block, rng, th, tw);
-                Write(block, target, b * targets + m);
-                for (int i = 0; i < gridH; i++)
-                    for (int j = 0; j < gridW; j++) union[i, j] |= block[i, j];
+                blocks[m] = new bool[gridH, gridW];
+                Place(blocks[m], rng, th, tw);
+                Write(blocks[m], target, b * targets + m);
             }
-            var ctx = new bool[gridH, gridW];
-            Place(ctx, rng, ch, cw);
-            for (int i = 0; i < gridH; i++)
-                for (int j = 0; j < gridW; j++) ctx[i, j] &= !union[i, j];
-            Write(ctx, context, b);
+            Write(PlaceContext(rng, blocks, ch, cw, minContext), context, b);
         }
         using var c = tensor(context, [batch, tokens]);
         using var t = tensor(target, [batch, targets, tokens]);
         return new MultiBlockMasks(c.to(ScalarType.Bool).to(device), t.to(ScalarType.Bool).to(device));
+    }
+
+    /// <summary>
+    /// Places the context block and removes the target blocks from it until it keeps ≥ <paramref name="minContext"/>
+    /// tokens: 20 placements per constraint level, then one target fewer is removed (the reference's timeout and tries).
+    /// </summary>
+    static bool[,] PlaceContext(System.Random rng, bool[][,] targets, int h, int w, int minContext)
+    {
+        var (gh, gw) = (targets[0].GetLength(0), targets[0].GetLength(1));
+        minContext = Math.Min(minContext, h * w); // once every target is ignored, the whole block is kept
+        for (int relaxed = 0; ; relaxed++)
+        {
+            var used = Math.Max(0, targets.Length - relaxed);
+            for (int attempt = 0; attempt < 20; attempt++)
+            {
+                var ctx = new bool[gh, gw];
+                Place(ctx, rng, h, w);
+                var kept = 0;
+                for (int i = 0; i < gh; i++)
+                    for (int j = 0; j < gw; j++)
+                    {
+                        for (int m = 0; m < used && ctx[i, j]; m++) ctx[i, j] &= !targets[m][i, j];
+                        kept += ctx[i, j] ? 1 : 0;
+                    }
+                if (kept >= minContext) return ctx;
+            }
+        }
     }
 
     /// <summary>One BEiT block attempt (up to ten draws): returns how many new tokens it masked.</summary>
@@ -158,7 +183,7 @@ public static class Masking
         return 0;
     }
 
-    /// <summary>A block of area scale·T and aspect h/w, clipped to the grid (at least 1×1).</summary>
+    /// <summary>A block of area scale·T and aspect h/w, at least 1×1 and, as in the reference, smaller than the grid on each side longer than 1.</summary>
     static (int H, int W) BlockSize(System.Random rng, (double Min, double Max) scale, (double Min, double Max) aspect, int gh, int gw)
     {
         var s = scale.Min + rng.NextDouble() * (scale.Max - scale.Min);
@@ -166,7 +191,7 @@ public static class Masking
         var area = s * gh * gw;
         var h = (int)Math.Round(Math.Sqrt(area * a));
         var w = (int)Math.Round(Math.Sqrt(area / a));
-        return (Math.Clamp(h, 1, gh), Math.Clamp(w, 1, gw));
+        return (Math.Clamp(h, 1, Math.Max(1, gh - 1)), Math.Clamp(w, 1, Math.Max(1, gw - 1)));
     }
 
     static void Place(bool[,] mask, System.Random rng, int h, int w)

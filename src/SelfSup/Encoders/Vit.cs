@@ -9,13 +9,13 @@ namespace SelfSup.Encoders;
 /// Vision Transformer (Dosovitskiy et al. 2021) as used by MAE and DINO: a conv patch embedding (kernel = stride =
 /// patch), a CLS token, fixed 2-D sin-cos or learned positions (interpolated bicubically on the 2-D grid for
 /// other input sizes), pre-norm blocks and a final LayerNorm. <see cref="ForwardFeatures"/> gives the tokens
-/// [B, 1 + T, D] (CLS first); <see cref="ForwardVisible"/> runs only a chosen subset of patch tokens (MAE's
+/// [B, 1 + T, D] (CLS first; [B, T, D] for a ViT built without a class token); <see cref="ForwardVisible"/> runs only a chosen subset of patch tokens (MAE's
 /// encoder sees 25 % of them).
 /// </summary>
 public sealed class Vit : Encoder
 {
     readonly Conv2d patch_embed;
-    readonly Parameter cls_token;
+    readonly Parameter? cls_token;
     readonly Tensor? pos_embed_fixed;
     readonly Parameter? pos_embed;
     readonly ModuleList<TransformerBlock> blocks;
@@ -28,7 +28,7 @@ public sealed class Vit : Encoder
         Options = options;
         GridSize = options.ImageSize / options.PatchSize;
         patch_embed = nn.Conv2d(options.InChannels, options.Dim, kernel_size: options.PatchSize, stride: options.PatchSize);
-        cls_token = new Parameter(zeros(1, 1, options.Dim));
+        if (options.ClassToken) cls_token = new Parameter(zeros(1, 1, options.Dim));
         var tokens = GridSize * GridSize;
         if (options.Positions == VitPositions.SinCos)
             pos_embed_fixed = SinCosPositions.Grid2D(options.Dim, GridSize, GridSize).unsqueeze(0); // [1, T, D]
@@ -46,7 +46,7 @@ public sealed class Vit : Encoder
         TransformerInit.Apply(this);
         TransformerInit.PatchEmbedding(patch_embed);
         using var noGrad = no_grad();
-        nn.init.normal_(cls_token, 0, 0.02);
+        if (cls_token is not null) nn.init.normal_(cls_token, 0, 0.02);
         if (pos_embed is not null) TransformerInit.TruncatedNormal(pos_embed, 0.02);
     }
 
@@ -58,6 +58,9 @@ public sealed class Vit : Encoder
     public int PatchSize => Options.PatchSize;
 
     public override int EmbeddingDim => Options.Dim;
+
+    /// <summary>Tokens before the patch tokens in every output: 1 (CLS) or 0 (no class token).</summary>
+    public int PrefixTokens => Options.ClassToken ? 1 : 0;
 
     /// <summary>Patch tokens with positions added, before any block: [B, T, D] and the grid (rows, cols).</summary>
     public (Tensor Tokens, int GridH, int GridW) EmbedPatches(Tensor x)
@@ -136,16 +139,17 @@ public sealed class Vit : Encoder
         return blocks[blocks.Count - 1].AttentionWeights(t).MoveToOuterDisposeScope();
     }
 
-    /// <summary>CLS token (default) or the mean of patch tokens: [B, 1 + T, D] → [B, D].</summary>
+    /// <summary>CLS token (default) or the mean of patch tokens: [B, P + T, D] → [B, D] (P = <see cref="PrefixTokens"/>).</summary>
     public override Tensor Pool(Tensor features)
     {
         if (features.dim() != 3 || features.shape[2] != Options.Dim)
-            throw new ArgumentException($"Vit pool: expected tokens [B, 1 + T, {Options.Dim}], got [{string.Join(", ", features.shape)}]");
-        return Options.Pool == VitPool.Cls ? features.select(1, 0) : features.narrow(1, 1, features.shape[1] - 1).mean([1]);
+            throw new ArgumentException($"Vit pool: expected tokens [B, {PrefixTokens} + T, {Options.Dim}], got [{string.Join(", ", features.shape)}]");
+        return Options.Pool == VitPool.Cls ? features.select(1, 0) : features.narrow(1, PrefixTokens, features.shape[1] - PrefixTokens).mean([1]);
     }
 
     Tensor PrependCls(Tensor tokens)
     {
+        if (cls_token is null) return tokens.alias();
         using var cls = cls_token.expand(tokens.shape[0], -1, -1); // [B, 1, D]
         return cat([cls, tokens], 1);                              // [B, 1 + T, D]
     }
@@ -170,6 +174,7 @@ public sealed class Vit : Encoder
             throw new ArgumentException($"VitOptions.Dim: sin-cos positions need a multiple of 4, got {o.Dim}");
         if (!(o.MlpRatio > 0)) throw new ArgumentException($"VitOptions.MlpRatio: expected > 0, got {o.MlpRatio}");
         if (!(o.DropPath >= 0 && o.DropPath < 1)) throw new ArgumentException($"VitOptions.DropPath: expected [0, 1), got {o.DropPath}");
+        if (!o.ClassToken && o.Pool == VitPool.Cls) throw new ArgumentException("VitOptions.Pool: a ViT without a class token must pool the mean of its patch tokens (VitPool.Mean), got Cls");
     }
 
     /// <summary>

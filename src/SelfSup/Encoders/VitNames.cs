@@ -5,7 +5,7 @@ namespace SelfSup.Encoders;
 /// <summary>
 /// Registry names of the ViTs: <c>vit-tiny</c>, <c>vit-small</c>, <c>vit-base</c>, optionally followed by
 /// '/'-separated overrides: <c>p&lt;N&gt;</c> patch size (a bare number also means the patch size), <c>d&lt;N&gt;</c>
-/// depth, <c>h&lt;N&gt;</c> heads. Examples: <c>vit-tiny/2</c> (patch 2), <c>vit-tiny/p4/d6</c> (6 blocks).
+/// depth, <c>h&lt;N&gt;</c> heads, <c>mean</c> (mean-pooled patch tokens), <c>nocls</c> (no CLS token, mean-pooled). Examples: <c>vit-tiny/2</c> (patch 2), <c>vit-tiny/p4/d6</c> (6 blocks).
 /// The width comes from <see cref="EncoderOptions.Width"/> (0: the size's own D); heads default to D/64 as in the
 /// named sizes. The patch defaults to <see cref="VitOptions.DefaultPatchSize"/>.
 /// </summary>
@@ -33,7 +33,8 @@ public static class VitNames
         var options = preset with { Dim = dim };
         foreach (var part in (overrides ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (part == "mean") { options = options with { Pool = VitPool.Mean }; continue; } // mean-pooled patch tokens (I-JEPA's CLS is untrained)
+            if (part == "mean") { options = options with { Pool = VitPool.Mean }; continue; } // mean-pooled patch tokens
+            if (part == "nocls") { options = options with { ClassToken = false, Pool = VitPool.Mean }; continue; } // no CLS token, mean-pooled (I-JEPA)
             var (key, digits) = char.IsDigit(part[0]) ? ('p', part) : (part[0], part[1..]);
             if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
                 throw new ArgumentException($"encoder '{baseName}/{overrides}': override '{part}' must be p<N>, d<N>, h<N> or a bare patch size, with N ≥ 1");

@@ -29,6 +29,7 @@ public enum VitPool
 /// <param name="DropPath">Stochastic-depth rate of the last block, rising linearly from 0 over the blocks (0: off).</param>
 /// <param name="Positions">Fixed sin-cos (default, as MAE) or learned position embeddings.</param>
 /// <param name="Pool">CLS token (default) or mean of patch tokens.</param>
+/// <param name="ClassToken">Prepend a learned CLS token (ViT, MAE, DINO); I-JEPA's ViT has none and is mean-pooled.</param>
 public sealed record VitOptions(
     int InChannels = 3,
     int ImageSize = 224,
@@ -39,7 +40,8 @@ public sealed record VitOptions(
     double MlpRatio = 4.0,
     double DropPath = 0.0,
     VitPositions Positions = VitPositions.SinCos,
-    VitPool Pool = VitPool.Cls)
+    VitPool Pool = VitPool.Cls,
+    bool ClassToken = true)
 {
     public static VitOptions Tiny(int inChannels, int imageSize, int patchSize) => new(inChannels, imageSize, patchSize, 192, 12, 3);
     public static VitOptions Small(int inChannels, int imageSize, int patchSize) => new(inChannels, imageSize, patchSize, 384, 12, 6);

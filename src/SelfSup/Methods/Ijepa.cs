@@ -41,6 +41,8 @@ public sealed record IjepaOptions
     public double MomentumEnd { get; init; } = 1.0;
     /// <summary>Smallest crop area of the view's random resized crop; I-JEPA's only augmentation (reference code: 0.3, no flip).</summary>
     public double CropMinScale { get; init; } = 0.3;
+    /// <summary>Fewest context tokens a sample may keep; the mask sampler re-places and relaxes until it does (reference configs: min_keep 10).</summary>
+    public int MinContextTokens { get; init; } = 10;
 }
 
 /// <summary>What one I-JEPA forward pass produces; every tensor belongs to the caller.</summary>
@@ -48,7 +50,7 @@ public sealed record IjepaOptions
 /// <param name="Target">The target encoder's layer-normalised embeddings at the same tokens, [B·M, N, D], no gradient.</param>
 /// <param name="ContextIndices">Token indices the context encoder saw, int64 [B, K].</param>
 /// <param name="TargetIndices">Token indices of each target block, int64 [B·M, N].</param>
-/// <param name="Context">The context encoder's output, [B, 1 + K, D] (CLS first).</param>
+/// <param name="Context">The context encoder's output, [B, K, D] (I-JEPA's ViT has no CLS token).</param>
 public sealed record IjepaForward(Tensor Prediction, Tensor Target, Tensor ContextIndices, Tensor TargetIndices, Tensor Context) : IDisposable
 {
     public void Dispose()
@@ -65,14 +67,16 @@ public sealed record IjepaForward(Tensor Prediction, Tensor Target, Tensor Conte
 /// I-JEPA: from one image, a context encoder (the ViT) sees one large block of patches with M target blocks cut
 /// out; a narrow predictor, given the context tokens and the targets' positions, predicts the target encoder's
 /// layer-normalised embeddings of those blocks (computed on the full image); the loss is the mean squared error
-/// in embedding space. The target encoder is an EMA of the context encoder. Nothing is reconstructed in pixel space.
+/// in embedding space. The target encoder is an EMA of the context encoder (<see cref="MomentumTeacher{TModule}"/>).
+/// Nothing is reconstructed in pixel space. As in the paper, the ViT has no CLS token and its representation is the
+/// mean of its patch tokens: a ViT name gets the <c>/nocls</c> variant (<see cref="MethodInfo.EncoderName"/>).
 /// Per-sample masks keep different token counts; as in the reference collator, every sample's context (and target)
 /// index list is truncated to the batch's smallest count, keeping the first indices in row-major order.
 /// </summary>
 public sealed class Ijepa : SslMethod
 {
     readonly Vit encoder;
-    readonly Vit target_encoder;
+    readonly MomentumTeacher<Vit> target_encoder;
     readonly JepaPredictor predictor;
 
     public Ijepa(Encoder encoder, IjepaOptions options) : base(nameof(Ijepa), encoder)
@@ -80,20 +84,21 @@ public sealed class Ijepa : SslMethod
         ArgumentNullException.ThrowIfNull(options);
         this.encoder = encoder as Vit
             ?? throw new ArgumentException($"ijepa: the encoder must be a ViT (vit-tiny, vit-small, vit-base), got {encoder.GetName()}");
+        if (this.encoder.Options.ClassToken)
+            throw new ArgumentException("ijepa: the ViT must have no CLS token (I-JEPA's ViT is mean-pooled); use an encoder name with /nocls");
         Validate(options);
         Options = options;
         predictor = new JepaPredictor(this.encoder.EmbeddingDim, options.PredictorDim, options.PredictorDepth, options.PredictorHeads, this.encoder.GridSize);
-        // No deep copy in TorchSharp: same architecture (without stochastic depth), then the student's weights.
-        target_encoder = new Vit(this.encoder.Options with { DropPath = 0 });
-        target_encoder.load_state_dict(this.encoder.state_dict());
-        foreach (var p in target_encoder.parameters()) p.requires_grad = false;
+        // Same architecture without stochastic depth, then the student's weights; never trained by gradients.
+        var teacherOptions = this.encoder.Options with { DropPath = 0 };
+        target_encoder = MomentumTeacher.Create(this.encoder, () => new Vit(teacherOptions));
         RegisterComponents();
     }
 
     public IjepaOptions Options { get; }
 
     /// <summary>The EMA copy of the encoder that produces the regression targets.</summary>
-    public Vit TargetEncoder => target_encoder;
+    public Vit TargetEncoder => target_encoder.Module;
 
     public JepaPredictor Predictor => predictor;
 
@@ -108,7 +113,10 @@ public sealed class Ijepa : SslMethod
         },
         new IjepaOptions(),
         (ctx, o) => new Ijepa(ctx.Encoder, o),
-        (ctx, o) => new MaeViews(new ViewPipeline([new RandomResizedCrop(ctx.ImageSize, (o.CropMinScale, 1.0))], ctx.Stats)));
+        (ctx, o) => new MaeViews(new ViewPipeline([new RandomResizedCrop(ctx.ImageSize, (o.CropMinScale, 1.0))], ctx.Stats))) with
+    {
+        EncoderName = name => VitNames.IsVit(name.Split('/')[0].Trim().ToLowerInvariant()) && !name.Contains("/nocls", StringComparison.OrdinalIgnoreCase) ? name + "/nocls" : name,
+    };
 
     public override StepResult TrainingStep(TrainingBatch batch, StepContext context)
     {
@@ -116,7 +124,7 @@ public sealed class Ijepa : SslMethod
         var loss = Loss(f.Prediction, f.Target);
         var scalars = new Dictionary<string, Tensor>
         {
-            ["embedding_std"] = Monitors.StdOfL2Normalized(f.Context.select(1, 0).detach()),
+            ["embedding_std"] = Monitors.StdOfL2Normalized(f.Context.detach().flatten(0, 1)), // over patch tokens [B·K, D]
             ["context_tokens"] = tensor((float)f.ContextIndices.shape[1]),
             ["target_tokens"] = tensor((float)f.TargetIndices.shape[1]),
         };
@@ -134,13 +142,12 @@ public sealed class Ijepa : SslMethod
         var m = Options.Targets;
         using var masks = Masking.MultiBlock(x.shape[0], g, g, generator, x.device, m,
             (Options.TargetScaleMin, Options.TargetScaleMax), (Options.TargetAspectMin, Options.TargetAspectMax),
-            (Options.ContextScaleMin, Options.ContextScaleMax));
+            (Options.ContextScaleMin, Options.ContextScaleMax), Math.Min(Options.MinContextTokens, g * g));
         var contextIdx = TruncatedIndices(masks.Context, "context");                     // [B, K]
         var targetIdx = TruncatedIndices(masks.Targets.flatten(0, 1), "target");         // [B·M, N]
         var target = Targets(x, targetIdx, m);                                           // [B·M, N, D]
-        var context = encoder.ForwardVisible(x, contextIdx);                             // [B, 1 + K, D]
-        var tokens = context.narrow(1, 1, contextIdx.shape[1]);                          // [B, K, D]: I-JEPA has no CLS
-        var prediction = predictor.Forward(tokens.repeat_interleave(m, 0), contextIdx.repeat_interleave(m, 0), targetIdx); // [B·M, N, D]
+        var context = encoder.ForwardVisible(x, contextIdx);                             // [B, K, D]
+        var prediction = predictor.Forward(context.repeat_interleave(m, 0), contextIdx.repeat_interleave(m, 0), targetIdx); // [B·M, N, D]
         return new IjepaForward(prediction.MoveToOuterDisposeScope(), target.MoveToOuterDisposeScope(),
             contextIdx.MoveToOuterDisposeScope(), targetIdx.MoveToOuterDisposeScope(), context.MoveToOuterDisposeScope());
     }
@@ -153,10 +160,10 @@ public sealed class Ijepa : SslMethod
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var h = target_encoder.ForwardFeatures(x);                                        // [B, 1 + T, D]
+        var h = target_encoder.Module.ForwardFeatures(x);                                 // [B, T, D]
         var d = h.shape[2];
         h = nn.functional.layer_norm(h, [d]);
-        var patches = h.narrow(1, 1, h.shape[1] - 1).repeat_interleave(blocks, 0);        // [B·M, T, D]
+        var patches = h.repeat_interleave(blocks, 0);                                     // [B·M, T, D]
         var index = targetIndices.unsqueeze(-1).expand(-1, -1, d);                        // [B·M, N, D]
         return patches.gather(1, index).MoveToOuterDisposeScope();
     }
@@ -179,14 +186,8 @@ public sealed class Ijepa : SslMethod
     }
 
     /// <summary>Target ← m · target + (1 − m) · encoder, parameter by parameter.</summary>
-    public override void AfterOptimizerStep(StepContext context)
-    {
-        var m = Momentum(context.Step, context.TotalSteps);
-        using var noGrad = no_grad();
-        var student = encoder.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        foreach (var (name, t) in target_encoder.named_parameters())
-            t.mul_(m).add_(student[name], alpha: 1 - m);
-    }
+    public override void AfterOptimizerStep(StepContext context) =>
+        target_encoder.Update(encoder, Momentum(context.Step, context.TotalSteps));
 
     /// <summary>
     /// Token indices where <paramref name="mask"/> [R, T] (bool) is set, in row-major order, each row cut to the
@@ -215,5 +216,6 @@ public sealed class Ijepa : SslMethod
         if (!(o.MomentumStart >= 0 && o.MomentumStart <= 1 && o.MomentumEnd >= 0 && o.MomentumEnd <= 1))
             throw new ArgumentException($"ijepa: momentum must be in [0, 1], got {o.MomentumStart} → {o.MomentumEnd}");
         if (!(o.CropMinScale > 0 && o.CropMinScale <= 1)) throw new ArgumentException($"ijepa: crop_min_scale must be in (0, 1], got {o.CropMinScale}");
+        if (o.MinContextTokens < 1) throw new ArgumentException($"ijepa: min_context_tokens must be ≥ 1, got {o.MinContextTokens}");
     }
 }

@@ -26,6 +26,12 @@ public sealed record MethodInfo(
     Func<MethodContext, SslMethod> Create,
     Func<MethodContext, IViewRecipe> CreateViews)
 {
+    /// <summary>
+    /// The encoder name the method actually builds from the run's name: the identity, or an architectural variant
+    /// the method's paper requires (I-JEPA's ViT has no CLS token). The random-init twin is built the same way.
+    /// </summary>
+    public Func<string, string> EncoderName { get; init; } = name => name;
+
     /// <summary>A method whose typed options record <typeparamref name="TOptions"/> is bound from the context's overrides.</summary>
     public static MethodInfo Of<TOptions>(string name, string family, string paper, string summary, Recipe recipe, TOptions defaults,
         Func<MethodContext, TOptions, SslMethod> create, Func<MethodContext, TOptions, IViewRecipe> views) where TOptions : class =>

@@ -92,15 +92,19 @@ public sealed class Pretraining : IDisposable
     public static Encoder BuildEncoder(RunConfig config)
     {
         manual_seed(config.Seed);
-        return EncoderRegistry.Create(config.Encoder, new EncoderOptions(config.Channels, config.ImageSize, config.Width, config.Stem));
+        return EncoderRegistry.Create(EncoderName(config), new EncoderOptions(config.Channels, config.ImageSize, config.Width, config.Stem));
     }
+
+    /// <summary>The encoder name the config's method builds (its variant of the configured name).</summary>
+    static string EncoderName(RunConfig config) =>
+        MethodRegistry.IsKnown(config.Method) ? MethodRegistry.Get(config.Method).EncoderName(config.Encoder) : config.Encoder;
 
     /// <summary>Method and views for a resolved config (image size, channels and normalisation known).</summary>
     public static (SslMethod Method, IViewRecipe Views) BuildMethod(RunConfig config, MethodInfo? info = null)
     {
         info ??= MethodRegistry.Get(config.Method);
         var encoder = BuildEncoder(config);
-        Encoder Another() => EncoderRegistry.Create(config.Encoder, new EncoderOptions(config.Channels, config.ImageSize, config.Width, config.Stem));
+        Encoder Another() => EncoderRegistry.Create(EncoderName(config), new EncoderOptions(config.Channels, config.ImageSize, config.Width, config.Stem));
         var ctx = new MethodContext(encoder, Another, config.ImageSize, config.Channels, new ChannelStats(config.NormalizeMean, config.NormalizeStd), config.MethodOptions);
         return (info.Create(ctx), info.CreateViews(ctx));
     }

@@ -16,7 +16,7 @@ public class IjepaTests
     {
         manual_seed(0);
         // 16×16 images, 2×2 patches: an 8×8 grid of 64 tokens.
-        var vit = new Vit(new VitOptions(InChannels: 1, ImageSize: 16, PatchSize: 2, Dim: 16, Depth: 1, Heads: 2));
+        var vit = new Vit(new VitOptions(InChannels: 1, ImageSize: 16, PatchSize: 2, Dim: 16, Depth: 1, Heads: 2, Pool: VitPool.Mean, ClassToken: false));
         return new Ijepa(vit, options ?? SmallPredictor);
     }
 
@@ -58,8 +58,8 @@ public class IjepaTests
     public void TargetEncoder_FollowsTheEmaFormula_WithLinearMomentum()
     {
         using var ijepa = Make();
-        var student = ijepa.Encoder.named_parameters().First(p => p.name == "cls_token").parameter;
-        var teacher = ijepa.TargetEncoder.named_parameters().First(p => p.name == "cls_token").parameter;
+        var student = ijepa.Encoder.named_parameters().First(p => p.name == "patch_embed.bias").parameter;
+        var teacher = ijepa.TargetEncoder.named_parameters().First(p => p.name == "patch_embed.bias").parameter;
         using (no_grad())
         {
             student.fill_(1f);
@@ -97,7 +97,7 @@ public class IjepaTests
         Assert.Equal(4L * m, f.TargetIndices.shape[0]);
         Assert.Equal(new long[] { 4L * m, f.TargetIndices.shape[1], 16 }, f.Prediction.shape);
         Assert.Equal(f.Prediction.shape, f.Target.shape);
-        Assert.Equal(new long[] { 4, 1 + f.ContextIndices.shape[1], 16 }, f.Context.shape);
+        Assert.Equal(new long[] { 4, f.ContextIndices.shape[1], 16 }, f.Context.shape);         // no CLS
         for (int b = 0; b < 4; b++)
         {
             var context = f.ContextIndices[b].data<long>().ToHashSet();
@@ -126,14 +126,45 @@ public class IjepaTests
         Assert.False(t.requires_grad);
         using var mean = t.mean([-1]);
         TensorAssert.Close(zeros(2, 2), mean, 1e-5, "per-token mean");
-        using var full = ijepa.TargetEncoder.ForwardFeatures(x).detach();                     // [2, 65, 16]
-        using var token = nn.functional.layer_norm(full[1, 64], [16]);                         // sample 1, token 63 (after CLS)
+        using var full = ijepa.TargetEncoder.ForwardFeatures(x).detach();                     // [2, 64, 16]: no CLS
+        using var token = nn.functional.layer_norm(full[1, 63], [16]);                         // sample 1, token 63
         TensorAssert.Close(token, t[1, 0], 1e-5, "token 63 of sample 1");
     }
 
     [Fact]
     public void NonVitEncoder_IsRejectedWithTheReason() =>
         Assert.Contains("ViT", Assert.Throws<ArgumentException>(() => new Ijepa(new TinyEncoder(), new IjepaOptions())).Message);
+
+    [Fact]
+    public void VitWithClsToken_IsRejected_AndTheRegistryBuildsTheNoClsVariant()
+    {
+        using var withCls = new Vit(new VitOptions(InChannels: 1, ImageSize: 16, PatchSize: 2, Dim: 16, Depth: 1, Heads: 2));
+        Assert.Contains("no CLS", Assert.Throws<ArgumentException>(() => new Ijepa(withCls, SmallPredictor)).Message);
+        var info = MethodRegistry.Get("ijepa");
+        Assert.Equal("vit-tiny/p4/d4/nocls", info.EncoderName("vit-tiny/p4/d4"));
+        Assert.Equal("vit-tiny/p4/nocls", info.EncoderName("vit-tiny/p4/nocls"));
+        using var vit = (Vit)EncoderRegistry.Create(info.EncoderName("vit-tiny/p2/d1"), new EncoderOptions(1, 8, 16, null));
+        Assert.False(vit.Options.ClassToken);
+        Assert.DoesNotContain(vit.named_parameters(), p => p.name == "cls_token");
+        using var x = randn(2, 1, 8, 8);
+        using var tokens = vit.ForwardFeatures(x);
+        Assert.Equal(new long[] { 2, 16, 16 }, tokens.shape);                                   // 4×4 patch tokens, no CLS
+        using var pooled = vit.forward(x);
+        TensorAssert.Close(tokens.mean([1]), pooled, 1e-6, "mean of all tokens");
+    }
+
+    [Theory]
+    [InlineData(7)]
+    [InlineData(8)]
+    public void Contexts_KeepAtLeastTheMinimum_OnSmallGrids(int grid)
+    {
+        // On 7×7 and 8×8 grids four targets of 15–20 % can cover the context block; the sampler must re-place and relax.
+        using var masks = Masking.MultiBlock(256, grid, grid, new Generator(3), CPU, targets: 4, minContext: 10);
+        using var kept = masks.Context.sum([1]);
+        Assert.True(kept.min().item<long>() >= 10, $"a context kept {kept.min().item<long>()} tokens");
+        using var targetSizes = masks.Targets.sum([2]);
+        Assert.True(targetSizes.max().item<long>() < grid * grid, "a target block covers the whole grid");
+    }
 
     [Fact]
     public void Registry_ListsIjepa_WithPaperDefaults_AndOneCropView()
