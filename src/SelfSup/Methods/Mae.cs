@@ -61,7 +61,10 @@ public sealed class Mae : SslMethod
             ?? throw new ArgumentException($"mae: the encoder must be a ViT (vit-tiny, vit-small, vit-base), got {encoder.GetName()}");
         if (!(options.MaskRatio > 0 && options.MaskRatio < 1))
             throw new ArgumentException($"mae: mask_ratio must be in (0, 1), got {options.MaskRatio}");
+        if (!this.encoder.Options.ClassToken) throw new ArgumentException("mae: the ViT needs its CLS token (MAE's decoder input starts with it)");
         Options = options;
+        // The official _init_weights: every Linear of the encoder xavier-uniform (the ViT's default is truncated normal).
+        TransformerInit.ApplyXavierUniform(this.encoder);
         var patch = this.encoder.PatchSize;
         decoder = new MaeDecoder(this.encoder.EmbeddingDim, options.DecoderDim, options.DecoderDepth, options.DecoderHeads,
             this.encoder.GridSize, patch * patch * this.encoder.Options.InChannels);
