@@ -51,7 +51,8 @@ public static class DemoCommand
             {
                 Data = new EvalDataSettings { TrainLimit = r.GetValue(trainLimit), Seed = (int)config.Seed, Log = DataLog.Options().Log },
                 Device = config.Device,
-            }) with { PretrainSeconds = Math.Round(pretrainSeconds, 1) };
+            });
+            results = results with { PretrainSeconds = Math.Round(pretrainSeconds, 1) };
             var file = Path.Combine(outDir, "results.json");
             results.Save(file);
             ResultsTable.Print(results);

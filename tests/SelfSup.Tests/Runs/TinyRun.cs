@@ -30,8 +30,17 @@ internal static class TinyRun
     {
         var config = new RunConfig
         {
-            Method = "simclr", Data = data, Encoder = "convnet", Width = 4, Epochs = 1, BatchSize = 8, MaxSteps = 1,
-            Optimizer = OptimizerKind.Sgd, LearningRate = 0.1, CheckpointEvery = 0, Seed = 1,
+            Method = "simclr",
+            Data = data,
+            Encoder = "convnet",
+            Width = 4,
+            Epochs = 1,
+            BatchSize = 8,
+            MaxSteps = 1,
+            Optimizer = OptimizerKind.Sgd,
+            LearningRate = 0.1,
+            CheckpointEvery = 0,
+            Seed = 1,
             MethodOptions = new() { ["projection_hidden_dim"] = "16", ["projection_dim"] = "8" },
         };
         using var run = Pretraining.Create(config, runDir);
