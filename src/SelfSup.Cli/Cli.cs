@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Spectre.Console;
 
 namespace SelfSup.Cli;
@@ -6,21 +7,28 @@ namespace SelfSup.Cli;
 /// <summary>The `selfsup` command line: every command is a thin layer over the library; errors become one line and exit code 1.</summary>
 public static class Cli
 {
-    public static int Run(string[] args)
+    /// <summary>What help and usage lines call the program, whatever the executable's file name (SelfSup.Cli.dll).</summary>
+    public const string Name = "selfsup";
+
+    public static int Run(string[] args) => CreateRoot().Parse(args).Invoke();
+
+    /// <summary>
+    /// The root command. A <see cref="RootCommand"/> takes its name from the executable's file name, which would make
+    /// usage lines read `SelfSup.Cli`; a plain command named <see cref="Name"/> with the same help and version options does not.
+    /// </summary>
+    public static Command CreateRoot() => new(Name, "SelfSup: self-supervised encoder training on TorchSharp")
     {
-        var root = new RootCommand("SelfSup: self-supervised encoder training on TorchSharp")
-        {
-            PretrainCommand.Create(),
-            EvalCommand.Create(),
-            EmbedCommand.Create(),
-            DemoCommand.Create(),
-            MethodsCommand.Create(),
-            BenchCommand.Create(),
-            ReportCommand.Create(),
-            ReconstructCommand.Create(),
-        };
-        return root.Parse(args).Invoke();
-    }
+        new HelpOption(),
+        new VersionOption(),
+        PretrainCommand.Create(),
+        EvalCommand.Create(),
+        EmbedCommand.Create(),
+        DemoCommand.Create(),
+        MethodsCommand.Create(),
+        BenchCommand.Create(),
+        ReportCommand.Create(),
+        ReconstructCommand.Create(),
+    };
 
     /// <summary>Runs a command body, turning any failure into one readable line and a non-zero exit code.</summary>
     public static int Guard(Func<int> body)

@@ -38,7 +38,7 @@ public static class ClusterCommand
                 scores[source.Name] = JsonSerializer.SerializeToNode(s);
             }
             AnsiConsole.Write(table);
-            run.Save("clustering.json", new JsonObject { ["k"] = k, ["restarts"] = options.Restarts, ["features_l2_normalized"] = true, ["scores"] = scores }, clock);
+            run.Save(ClusteringEvaluation.ResultFile, new JsonObject { ["k"] = k, ["restarts"] = options.Restarts, ["features_l2_normalized"] = true, ["scores"] = scores }, clock);
             return 0;
         }));
         return cmd;
@@ -52,6 +52,7 @@ internal sealed class AnalysisOptions
     readonly Option<string?> data = new("--data") { Description = "labeled dataset with train/test splits (default: the pretraining data)" };
     readonly Option<int?> trainLimit = new("--train-limit") { Description = "use a seeded subset of this many training images" };
     readonly Option<int?> testLimit = new("--test-limit") { Description = "use a seeded subset of this many test images" };
+    readonly Option<double> testFraction = EvalCommand.TestFractionOption();
     readonly Option<string?> output = new("--out") { Description = "folder for the JSON result (default: the checkpoint's run folder)" };
     readonly Option<string> device = new("--device") { DefaultValueFactory = _ => "cpu" };
     readonly Option<int> seed = new("--seed") { Description = "seeds subsets, k-means, corruptions", DefaultValueFactory = _ => 0 };
@@ -60,70 +61,75 @@ internal sealed class AnalysisOptions
     public static AnalysisOptions Create(Command cmd)
     {
         var o = new AnalysisOptions();
-        foreach (var option in new Option[] { o.checkpoint, o.data, o.trainLimit, o.testLimit, o.output, o.device, o.seed, o.reestimateBn }) cmd.Options.Add(option);
+        foreach (var option in new Option[] { o.checkpoint, o.data, o.trainLimit, o.testLimit, o.testFraction, o.output, o.device, o.seed, o.reestimateBn }) cmd.Options.Add(option);
         return o;
     }
 
     public AnalysisRun Open(ParseResult r)
     {
         TorchRuntime.Initialize();
-        var path = EvalCommand.ResolveCheckpoint(r.GetValue(checkpoint)!);
-        return new AnalysisRun(path, r.GetValue(data), r.GetValue(trainLimit), r.GetValue(testLimit), TorchRuntime.ParseDevice(r.GetValue(device)!),
-            r.GetValue(seed), r.GetValue(output), r.GetValue(reestimateBn));
+        var data = EvaluationData.Open(EvalCommand.ResolveCheckpoint(r.GetValue(checkpoint)!), new EvalDataSettings
+        {
+            Data = r.GetValue(this.data),
+            TrainLimit = r.GetValue(trainLimit),
+            TestLimit = r.GetValue(testLimit),
+            TestFraction = r.GetValue(testFraction),
+            Seed = r.GetValue(seed),
+            Log = DataLog.Options().Log,
+        });
+        try
+        {
+            return new AnalysisRun(data, TorchRuntime.ParseDevice(r.GetValue(device)!), r.GetValue(output), r.GetValue(reestimateBn));
+        }
+        catch
+        {
+            data.Dispose();
+            throw;
+        }
     }
 }
 
-/// <summary>A checkpoint with its train/test splits and the three feature sources (encoder, random-init twin, raw pixels).</summary>
+/// <summary>A checkpoint with its train/test splits (<see cref="EvaluationData"/>) and the three feature sources (encoder, random-init twin, raw pixels).</summary>
 internal sealed class AnalysisRun : IDisposable
 {
-    readonly TrainedEncoder trained;
+    readonly EvaluationData data;
     readonly Encoders.Encoder randomInit;
     readonly string? outDir;
 
-    public AnalysisRun(string checkpointPath, string? data, int? trainLimit, int? testLimit, TorchSharp.torch.Device device, int seed, string? outDir,
-        bool reestimateBatchNorm = false)
+    public AnalysisRun(EvaluationData data, TorchSharp.torch.Device device, string? outDir, bool reestimateBatchNorm = false)
     {
-        CheckpointPath = checkpointPath;
-        trained = TrainedEncoder.Load(checkpointPath);
+        this.data = data;
         Device = device;
-        Seed = seed;
         this.outDir = outDir;
-        var config = trained.Config;
-        DataName = data ?? config.Data;
-        DataOptions = DataLog.Options() with { ImageSize = config.ImageSize, Channels = config.Channels };
-        Train = Pretraining.LimitTo(Datasets.Load(DataName, "train", DataOptions), trainLimit, seed);
-        Test = Pretraining.LimitTo(Datasets.Load(DataName, "test", DataOptions), testLimit, seed);
-        if (!Train.HasLabels || !Test.HasLabels)
-            throw new ArgumentException($"{DataName}: the analysis needs labels on the train and test splits");
+        data.RequireLabels("the analysis");
+        var trained = data.Trained;
         trained.Encoder.to(device);
         TrainedBatchNormReestimated = reestimateBatchNorm;
         if (reestimateBatchNorm)
         {
             Cli.Info($"trained encoder: re-estimating BatchNorm statistics on up to 10000 of {Train.Count} train images");
-            BatchNormReestimation.Run(trained.Encoder, Train, trained.Stats, device, seed: seed);
+            BatchNormReestimation.Run(trained.Encoder, Train, trained.Stats, device, seed: Seed);
         }
         randomInit = trained.RandomInitTwin();
         randomInit.to(device);
         Cli.Info($"random init: re-estimating BatchNorm statistics on up to 10000 of {Train.Count} train images");
-        Sources = MetricsFeatureSource.Standard(trained.Encoder, randomInit, Train, trained.Stats, device, seed: seed);
+        Sources = MetricsFeatureSource.Standard(trained.Encoder, randomInit, Train, trained.Stats, device, seed: Seed);
     }
 
-    public string CheckpointPath { get; }
-    public string DataName { get; }
-    public DatasetOptions DataOptions { get; }
-    public ImageDataset Train { get; }
-    public ImageDataset Test { get; }
+    public string DataName => data.DataName;
+    public DatasetOptions DataOptions => data.DataOptions;
+    public ImageDataset Train => data.Train;
+    public ImageDataset Test => data.Test;
     public TorchSharp.torch.Device Device { get; }
-    public int Seed { get; }
+    public int Seed => data.Seed;
     public IReadOnlyList<MetricsFeatureSource> Sources { get; }
-    public TrainedEncoder Trained => trained;
     /// <summary>Whether the trained encoder's BatchNorm statistics were re-estimated on clean training images.</summary>
     public bool TrainedBatchNormReestimated { get; }
 
     /// <summary>Adds run metadata to <paramref name="body"/> and writes it atomically as <paramref name="fileName"/> in the run folder.</summary>
     public void Save(string fileName, JsonObject body, Stopwatch clock)
     {
-        var config = trained.Config;
+        var config = data.Config;
         var result = new JsonObject
         {
             ["method"] = config.Method,
@@ -131,12 +137,13 @@ internal sealed class AnalysisRun : IDisposable
             ["dataset"] = DataName,
             ["train_images"] = Train.Count,
             ["test_images"] = Test.Count,
-            ["checkpoint"] = Path.GetFullPath(CheckpointPath),
+            ["checkpoint"] = data.CheckpointPath,
             ["trained_batchnorm_reestimated"] = TrainedBatchNormReestimated,
         };
+        foreach (var (key, value) in data.SplitFields()) result[key] = value?.DeepClone();
         foreach (var (key, value) in body) result[key] = value?.DeepClone();
         result["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1);
-        var dir = outDir ?? EvalCommand.RunFolderOf(CheckpointPath);
+        var dir = outDir ?? EvalCommand.RunFolderOf(data.CheckpointPath);
         Directory.CreateDirectory(dir);
         var file = Path.Combine(dir, fileName);
         File.WriteAllText(file + ".tmp", result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -147,8 +154,6 @@ internal sealed class AnalysisRun : IDisposable
     public void Dispose()
     {
         randomInit.Dispose();
-        Train.Dispose();
-        Test.Dispose();
-        trained.Dispose();
+        data.Dispose();
     }
 }

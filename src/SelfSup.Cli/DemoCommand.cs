@@ -46,11 +46,10 @@ public static class DemoCommand
             Console.WriteLine($"pretrained {summary.StepsDone} steps in {pretrainSeconds:F0} s ({summary.ImagesPerSecond:F0} img/s); evaluating on the test split");
             var results = CheckpointEvaluation.Run(summary.LastCheckpoint!, new EvalSettings
             {
-                TrainLimit = r.GetValue(trainLimit),
+                Data = new EvalDataSettings { TrainLimit = r.GetValue(trainLimit), Seed = (int)config.Seed, Log = DataLog.Options().Log },
                 Device = config.Device,
-                Seed = config.Seed,
-                Log = DataLog.Options().Log,
-            }) with { PretrainSeconds = Math.Round(pretrainSeconds, 1) };
+            });
+            results = results with { PretrainSeconds = Math.Round(pretrainSeconds, 1) };
             var file = Path.Combine(outDir, "results.json");
             results.Save(file);
             ResultsTable.Print(results);

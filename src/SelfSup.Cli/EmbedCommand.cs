@@ -1,5 +1,4 @@
 using System.CommandLine;
-using SelfSup.Data;
 using SelfSup.Evaluation;
 using SelfSup.Interop;
 using SelfSup.Runs;
@@ -18,7 +17,8 @@ public static class EmbedCommand
         var output = new Option<string>("--out") { Description = "embeddings file (x.npy); labels go to x.labels.npy, row ids to x.ids.npy", Required = true };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu" };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 512 };
-        foreach (var o in new Option[] { checkpoint, data, split, output, device, batchSize }) cmd.Options.Add(o);
+        var testFraction = EvalCommand.TestFractionOption();
+        foreach (var o in new Option[] { checkpoint, data, split, testFraction, output, device, batchSize }) cmd.Options.Add(o);
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var file = r.GetValue(output)!;
@@ -26,11 +26,14 @@ public static class EmbedCommand
                 throw new ArgumentException($"--out {file}: expected a file name ending in .npy");
             TorchRuntime.Initialize();
             var path = EvalCommand.ResolveCheckpoint(r.GetValue(checkpoint)!);
-            using var trained = TrainedEncoder.Load(path);
-            var config = trained.Config;
-            var dataName = r.GetValue(data) ?? config.Data;
-            var options = DataLog.Options() with { ImageSize = config.ImageSize, Channels = config.Channels };
-            using var images = Datasets.Load(dataName, r.GetValue(split)!, options);
+            using var opened = EvaluationData.Open(path, new EvalDataSettings
+            {
+                Data = r.GetValue(data),
+                TestFraction = r.GetValue(testFraction),
+                Log = DataLog.Options().Log,
+            });
+            var trained = opened.Trained;
+            var images = opened.Split(r.GetValue(split)!);
             var source = MetricsFeatureSource.FromEncoder("encoder", trained.Encoder, trained.Stats, TorchRuntime.ParseDevice(r.GetValue(device)!));
             using var features = source.Extract(images.Images, r.GetValue(batchSize)); // [N, D]
             var stem = file[..^4];

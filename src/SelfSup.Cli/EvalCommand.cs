@@ -18,7 +18,8 @@ public static class EvalCommand
         var k = new Option<int>("--k") { Description = "k-NN neighbours", DefaultValueFactory = _ => 20 };
         var temperature = new Option<double>("--knn-temperature") { Description = "k-NN vote temperature", DefaultValueFactory = _ => 0.07 };
         var reestimateBn = ReestimateBatchNormOption();
-        foreach (var o in new Option[] { checkpoint, data, trainLimit, rawLimit, output, device, k, temperature, reestimateBn }) cmd.Options.Add(o);
+        var testFraction = TestFractionOption();
+        foreach (var o in new Option[] { checkpoint, data, trainLimit, testFraction, rawLimit, output, device, k, temperature, reestimateBn }) cmd.Options.Add(o);
         cmd.Subcommands.Add(LabelEfficiencyCommand.Create());
         foreach (var sub in new[] { ClusterCommand.Create(), RetrievalCommand.Create(), RobustnessCommand.Create() }) cmd.Subcommands.Add(sub);
         cmd.Subcommands.Add(ProjectCommand.Create());
@@ -27,8 +28,13 @@ public static class EvalCommand
             var path = ResolveCheckpoint(r.GetValue(checkpoint)!);
             var results = CheckpointEvaluation.Run(path, new EvalSettings
             {
-                Data = r.GetValue(data),
-                TrainLimit = r.GetValue(trainLimit),
+                Data = new EvalDataSettings
+                {
+                    Data = r.GetValue(data),
+                    TrainLimit = r.GetValue(trainLimit),
+                    TestFraction = r.GetValue(testFraction),
+                    Log = DataLog.Options().Log,
+                },
                 RawPixelTrainImages = r.GetValue(rawLimit) switch
                 {
                     0 => null,
@@ -39,7 +45,6 @@ public static class EvalCommand
                 K = r.GetValue(k),
                 Temperature = r.GetValue(temperature),
                 ReestimateBatchNorm = r.GetValue(reestimateBn),
-                Log = DataLog.Options().Log,
             });
             var outDir = r.GetValue(output) ?? RunFolderOf(path);
             var file = Path.Combine(outDir, "results.json");
@@ -53,6 +58,13 @@ public static class EvalCommand
 
     /// <summary>`--reestimate-bn`, shared by `eval` and its analysis subcommands.</summary>
     internal static Option<bool> ReestimateBatchNormOption() => new("--reestimate-bn") { Description = "re-estimate the trained encoder's BatchNorm statistics on clean training images, as random init's are (default: keep those of pretraining)" };
+
+    /// <summary>`--test-fraction`, shared by every command that evaluates on a test split.</summary>
+    internal static Option<double> TestFractionOption() => new("--test-fraction")
+    {
+        Description = "share of every class held out (seeded, stratified) as the test split when the dataset has no test split of its own",
+        DefaultValueFactory = _ => 0.2,
+    };
 
     /// <summary>A run folder stands for its last checkpoint.</summary>
     public static string ResolveCheckpoint(string path) =>

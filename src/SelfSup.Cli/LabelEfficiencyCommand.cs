@@ -18,7 +18,7 @@ public static class LabelEfficiencyCommand
     {
         var cmd = new Command("label-efficiency", "Scratch vs linear probe vs fine-tuning at few labels per class (test top-1, mean ± std over seeds)");
         var checkpoint = new Option<string>("--checkpoint") { Description = "a checkpoint file or a run folder", Required = true };
-        var data = new Option<string?>("--data") { Description = "labeled dataset with train/test splits (default: the pretraining data)" };
+        var dataOption = new Option<string?>("--data") { Description = "labeled dataset with train/test splits (default: the pretraining data)" };
         var labels = new Option<string>("--labels-per-class") { Description = "comma-separated counts, 'all' for the whole split", DefaultValueFactory = _ => "1,10,100" };
         var seeds = new Option<int>("--seeds") { Description = "number of seeds (0..N-1), each a different labelled subset", DefaultValueFactory = _ => 3 };
         var epochs = new Option<int>("--epochs") { Description = "fine-tuning epochs (scratch trains twice as long)", DefaultValueFactory = _ => 30 };
@@ -33,7 +33,8 @@ public static class LabelEfficiencyCommand
         var headInit = new Option<string>("--head-init") { Description = "fine-tuning head start: probe (a linear probe on the frozen features first, LP-FT) or random", DefaultValueFactory = _ => "probe" };
         var output = new Option<string?>("--out") { Description = "folder for label_efficiency.{json,png,md} (default: the checkpoint's run folder)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu" };
-        foreach (var o in new Option[] { checkpoint, data, labels, seeds, epochs, batchSize, optimizer, lr, factor, layerDecay, freeze, patience, lrGrid, headInit, output, device })
+        var testFraction = EvalCommand.TestFractionOption();
+        foreach (var o in new Option[] { checkpoint, dataOption, testFraction, labels, seeds, epochs, batchSize, optimizer, lr, factor, layerDecay, freeze, patience, lrGrid, headInit, output, device })
             cmd.Options.Add(o);
         cmd.SetAction(r => Cli.Guard(() =>
         {
@@ -50,16 +51,16 @@ public static class LabelEfficiencyCommand
                 var v => throw new ArgumentException($"--head-init: expected probe or random, got '{v}'"),
             };
             var path = EvalCommand.ResolveCheckpoint(r.GetValue(checkpoint)!);
-            if (!File.Exists(path)) throw new FileNotFoundException($"--checkpoint: no checkpoint at {path}");
 
             TorchRuntime.Initialize();
             var deviceValue = TorchRuntime.ParseDevice(r.GetValue(device)!);
-            using var trained = TrainedEncoder.Load(path);
-            var config = trained.Config;
-            var dataName = r.GetValue(data) ?? config.Data;
-            var dataOptions = DataLog.Options() with { ImageSize = config.ImageSize, Channels = config.Channels };
-            using var train = Datasets.Load(dataName, "train", dataOptions);
-            using var test = Datasets.Load(dataName, "test", dataOptions);
+            using var data = EvaluationData.Open(path, new EvalDataSettings
+            {
+                Data = r.GetValue(dataOption),
+                TestFraction = r.GetValue(testFraction),
+                Log = DataLog.Options().Log,
+            });
+            var (trained, config, train, test) = (data.Trained, data.Config, data.Train, data.Test);
             trained.Encoder.to(deviceValue);
             var patienceValue = r.GetValue(patience);
             var options = new LabelEfficiencyOptions
@@ -87,8 +88,9 @@ public static class LabelEfficiencyCommand
             {
                 Method = config.Method,
                 Encoder = config.Encoder + (config.Width > 0 ? $" w{config.Width}" : ""),
-                Dataset = dataName,
-                Checkpoint = Path.GetFullPath(path),
+                Dataset = data.DataName,
+                Checkpoint = data.CheckpointPath,
+                TestSplit = data.TestSplit.Key,
             };
             results = results with { Seconds = Math.Round(clock.Elapsed.TotalSeconds, 1) };
             var outDir = r.GetValue(output) ?? EvalCommand.RunFolderOf(path);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SelfSup.Reporting;
+using SelfSup.Runs;
 
 namespace SelfSup.Cli;
 
@@ -25,7 +26,8 @@ public static class ProjectCommand
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "output folder (default: the checkpoint's run folder)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu" };
-        foreach (var o in new Option[] { checkpoint, data, split, points, method, perplexity, iterations, k, queries, seed, output, device }) cmd.Options.Add(o);
+        var testFraction = EvalCommand.TestFractionOption();
+        foreach (var o in new Option[] { checkpoint, data, split, testFraction, points, method, perplexity, iterations, k, queries, seed, output, device }) cmd.Options.Add(o);
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var path = EvalCommand.ResolveCheckpoint(r.GetValue(checkpoint)!);
@@ -39,7 +41,7 @@ public static class ProjectCommand
             TorchRuntime.Initialize();
             var summary = EmbeddingProjection.Run(path, outDir, new ProjectionSettings
             {
-                Data = r.GetValue(data),
+                Data = new EvalDataSettings { Data = r.GetValue(data), TestFraction = r.GetValue(testFraction), Log = DataLog.Options().Log },
                 Split = r.GetValue(split)!,
                 Points = r.GetValue(points),
                 Method = kind,

@@ -14,4 +14,10 @@ public sealed record DatasetOptions
 
     /// <summary>Receives one line per preparation step (source found, decoding, cache written).</summary>
     public IProgress<string>? Log { get; init; }
+
+    /// <summary>
+    /// How the test split is made for a labelled source without one of its own (default: a seeded, stratified 20 %);
+    /// its train split is the rest. Sources with a test split ignore it.
+    /// </summary>
+    public TestHoldOut HoldOut { get; init; } = new();
 }

@@ -11,65 +11,75 @@ public static class Datasets
 
     /// <summary>
     /// Loads one split. An existing path wins over a built-in name. Path forms: a folder with train/ and test/
-    /// subfolders (image folder of that split), a folder of class folders (split ignored), a .npz file, an IDX
-    /// images file or a folder holding {train,t10k}-images-idx3-ubyte[.gz], a folder of CIFAR-10 binary batches.
+    /// subfolders (image folder of that split), a folder of class folders, a .npz file, an IDX images file or a folder
+    /// holding {train,t10k}-images-idx3-ubyte[.gz], a folder of CIFAR-10 binary or Python batches, a single CIFAR-10
+    /// .bin batch. Sources without a test split of their own (a folder of class folders, a single IDX file or a folder
+    /// with only one of train/t10k, a single .bin batch) are split by <see cref="DatasetOptions.HoldOut"/>: "test" is
+    /// the held-out rows and "train" the rest, never the same rows.
     /// </summary>
-    public static ImageDataset Load(string nameOrPath, string split = "train", DatasetOptions? options = null)
+    public static ImageDataset Load(string nameOrPath, string split = "train", DatasetOptions? options = null) =>
+        LoadSplit(nameOrPath, split, options).Data;
+
+    /// <summary>As <see cref="Load"/>, also saying whether the test split was given or held out.</summary>
+    public static SplitData LoadSplit(string nameOrPath, string split = "train", DatasetOptions? options = null)
     {
         options ??= new DatasetOptions();
         var cacheDir = options.CacheDir ?? PackedCache.DefaultDirectory();
         if (File.Exists(nameOrPath)) return LoadFile(nameOrPath, split, options);
         if (Directory.Exists(nameOrPath)) return LoadDirectory(nameOrPath, split, options, cacheDir);
         if (BuiltinDatasets.Canonical(nameOrPath) is { } builtin)
-            return BuiltinDatasets.Load(builtin, split, options, cacheDir);
+            return Given(BuiltinDatasets.Load(builtin, split, options, cacheDir), builtin);
         throw new FileNotFoundException(
             $"{nameOrPath}: no such file or folder, and not a built-in dataset ({string.Join(", ", BuiltinNames)})", nameOrPath);
     }
 
-    static ImageDataset LoadFile(string path, string split, DatasetOptions o)
+    static SplitData LoadFile(string path, string split, DatasetOptions o)
     {
         var file = Path.GetFileName(path);
-        ImageDataset data;
         if (file.EndsWith(".npz", StringComparison.OrdinalIgnoreCase))
-        {
-            data = NpzReader.Read(path, split);
-        }
-        else if (file.Contains("images-idx3", StringComparison.Ordinal))
+            return Given(DatasetConform.Apply(NpzReader.Read(path, split), o.ImageSize, o.Channels), file);
+        ImageDataset whole;
+        if (file.Contains("images-idx3", StringComparison.Ordinal))
         {
             var labels = Path.Combine(Path.GetDirectoryName(path) ?? ".", file.Replace("images-idx3", "labels-idx1", StringComparison.Ordinal));
-            data = IdxReader.Read(path, File.Exists(labels) ? labels : null);
+            whole = IdxReader.Read(path, File.Exists(labels) ? labels : null);
         }
         else if (file.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
         {
-            data = CifarBinaryReader.ReadFiles([path], CifarBinaryReader.ReadClassNames(Path.GetDirectoryName(Path.GetFullPath(path))!), Path.GetFileNameWithoutExtension(path));
+            whole = CifarBinaryReader.ReadFiles([path], CifarBinaryReader.ReadClassNames(Path.GetDirectoryName(Path.GetFullPath(path))!), Path.GetFileNameWithoutExtension(path));
         }
         else
         {
             throw new ArgumentException(
                 $"{path}: unrecognised dataset file; expected a .npz, an IDX images file (*-images-idx3-ubyte[.gz]) or a CIFAR-10 .bin batch");
         }
-        return DatasetConform.Apply(data, o.ImageSize, o.Channels);
+        return HeldOut(DatasetConform.Apply(whole, o.ImageSize, o.Channels), split, o.HoldOut, file);
     }
 
-    static ImageDataset LoadDirectory(string dir, string split, DatasetOptions o, string cacheDir)
+    static SplitData LoadDirectory(string dir, string split, DatasetOptions o, string cacheDir)
     {
-        var idxPrefix = split switch { "train" => "train", "test" => "t10k", _ => null };
-        if (FindIdx(dir, "train") is not null || FindIdx(dir, "t10k") is not null)
+        var (trainIdx, testIdx) = (FindIdx(dir, "train"), FindIdx(dir, "t10k"));
+        if (trainIdx is not null || testIdx is not null)
         {
-            var images = (idxPrefix is null ? null : FindIdx(dir, idxPrefix))
-                ?? throw new FileNotFoundException($"{dir}: no IDX images for split '{split}' (train → train-images-idx3-ubyte[.gz], test → t10k-images-idx3-ubyte[.gz])");
-            var labels = LocalData.Find([dir], $"{idxPrefix}-labels-idx1-ubyte", $"{idxPrefix}-labels-idx1-ubyte.gz");
-            return DatasetConform.Apply(IdxReader.Read(images, labels, $"{FolderName(dir)}-{split}"), o.ImageSize, o.Channels);
+            var given = trainIdx is not null && testIdx is not null;
+            var prefix = given ? split switch { "train" => "train", "test" => "t10k", _ => null } : trainIdx is not null ? "train" : "t10k";
+            var images = prefix is null
+                ? throw new FileNotFoundException($"{dir}: no IDX images for split '{split}' (train → train-images-idx3-ubyte[.gz], test → t10k-images-idx3-ubyte[.gz])")
+                : FindIdx(dir, prefix)!;
+            var labels = LocalData.Find([dir], $"{prefix}-labels-idx1-ubyte", $"{prefix}-labels-idx1-ubyte.gz");
+            var name = given ? $"{FolderName(dir)}-{split}" : FolderName(dir);
+            var data = DatasetConform.Apply(IdxReader.Read(images, labels, name), o.ImageSize, o.Channels);
+            return given ? Given(data, FolderName(dir)) : HeldOut(data, split, o.HoldOut, FolderName(dir));
         }
         foreach (var candidate in new[] { dir, Path.Combine(dir, "cifar-10-batches-bin") })
         {
             if (File.Exists(Path.Combine(candidate, "data_batch_1.bin")) || File.Exists(Path.Combine(candidate, "test_batch.bin")))
-                return DatasetConform.Apply(CifarBinaryReader.Read(candidate, split), o.ImageSize, o.Channels);
+                return Given(DatasetConform.Apply(CifarBinaryReader.Read(candidate, split), o.ImageSize, o.Channels), FolderName(dir));
         }
         foreach (var candidate in new[] { dir, Path.Combine(dir, "cifar-10-batches-py") })
         {
             if (File.Exists(Path.Combine(candidate, "data_batch_1")) || File.Exists(Path.Combine(candidate, "test_batch")))
-                return DatasetConform.Apply(CifarPickleReader.Read(candidate, split), o.ImageSize, o.Channels);
+                return Given(DatasetConform.Apply(CifarPickleReader.Read(candidate, split), o.ImageSize, o.Channels), FolderName(dir));
         }
         if (Directory.Exists(Path.Combine(dir, "train")) && Directory.Exists(Path.Combine(dir, "test")))
         {
@@ -77,9 +87,40 @@ public static class Datasets
             if (!Directory.Exists(splitDir))
                 throw new DirectoryNotFoundException(
                     $"{dir}: split folder '{split}' not found; it has {string.Join(", ", Directory.GetDirectories(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal))}");
-            return CachedFolder(splitDir, $"{FolderName(dir)}-{split}", o, cacheDir);
+            return Given(CachedFolder(splitDir, $"{FolderName(dir)}-{split}", o, cacheDir), FolderName(dir));
         }
-        return CachedFolder(dir, FolderName(dir), o, cacheDir);
+        return HeldOut(CachedFolder(dir, FolderName(dir), o, cacheDir), split, o.HoldOut, FolderName(dir));
+    }
+
+    static SplitData Given(ImageDataset data, string source) =>
+        new(data, new TestSplit { Source = source, Kind = TestSplitKind.Given });
+
+    /// <summary>The requested split of a source without a test split of its own: the held-out rows or the rest.</summary>
+    static SplitData HeldOut(ImageDataset whole, string split, TestHoldOut holdOut, string source)
+    {
+        string? problem = split is not ("train" or "test")
+            ? $"{source}: split '{split}' not found; a dataset without a test split of its own has 'train' and a held-out 'test'"
+            : !whole.HasLabels && split == "test"
+                ? $"{source} has no test split and no labels to hold one out by; evaluation needs labelled images (class folders, an IDX labels file) or a dataset with a test split"
+                : null;
+        if (problem is not null)
+        {
+            whole.Dispose();
+            throw new ArgumentException(problem);
+        }
+        if (!whole.HasLabels) return new(whole, new TestSplit { Source = source, Kind = TestSplitKind.None });
+        var (train, test) = LabeledSplit.HoldOut(whole, holdOut);
+        whole.Dispose();
+        if (test.Count == 0)
+        {
+            train.Dispose();
+            test.Dispose();
+            throw new ArgumentException($"{source}: every class has fewer than 2 images, too few to hold out a test split");
+        }
+        var info = new TestSplit { Source = source, Kind = TestSplitKind.HeldOut, HoldOut = holdOut, TrainImages = train.Count, TestImages = test.Count };
+        var (kept, dropped) = split == "train" ? (train, test) : (test, train);
+        dropped.Dispose();
+        return new(kept, info);
     }
 
     static ImageDataset CachedFolder(string folder, string name, DatasetOptions o, string cacheDir)

@@ -2,7 +2,8 @@ namespace SelfSup.Data;
 
 /// <summary>
 /// Splits a labelled dataset into a small labelled part and the unlabelled rest, for label-efficiency
-/// experiments. Both splits are stratified by class and depend only on the seed; rows keep their original order.
+/// experiments, or into train and held-out test rows. Every split is stratified by class and depends only on the
+/// seed; rows keep their original order.
 /// </summary>
 public static class LabeledSplit
 {
@@ -24,7 +25,14 @@ public static class LabeledSplit
         return Split(data, seed, (_, count) => Math.Clamp((int)Math.Round(fraction * count, MidpointRounding.AwayFromZero), 1, count));
     }
 
-    static (ImageDataset, ImageDataset) Split(ImageDataset data, int seed, Func<long, int, int> take)
+    /// <summary>The train rows and a held-out test split of <paramref name="holdOut"/>'s fraction of every class (<see cref="TestHoldOut.TestRowsOf"/>).</summary>
+    public static (ImageDataset Train, ImageDataset Test) HoldOut(ImageDataset data, TestHoldOut holdOut)
+    {
+        var (test, train) = Split(data, holdOut.Seed, (_, count) => holdOut.TestRowsOf(count), "-test", "-train");
+        return (train, test);
+    }
+
+    static (ImageDataset, ImageDataset) Split(ImageDataset data, int seed, Func<long, int, int> take, string chosenSuffix = "-labeled", string restSuffix = "-unlabeled")
     {
         var labels = data.Labels ?? throw new ArgumentException($"dataset '{data.Name}' has no labels to split by");
         var rng = new Random(seed);
@@ -37,6 +45,6 @@ public static class LabeledSplit
         }
         var labeled = Enumerable.Range(0, labels.Length).Where(i => chosen[i]).Select(i => (long)i).ToArray();
         var unlabeled = Enumerable.Range(0, labels.Length).Where(i => !chosen[i]).Select(i => (long)i).ToArray();
-        return (data.Subset(labeled, data.Name + "-labeled"), data.Subset(unlabeled, data.Name + "-unlabeled"));
+        return (data.Subset(labeled, data.Name + chosenSuffix), data.Subset(unlabeled, data.Name + restSuffix));
     }
 }

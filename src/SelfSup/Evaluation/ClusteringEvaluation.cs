@@ -21,6 +21,9 @@ public sealed record ClusteringScores(
 /// </summary>
 public static class ClusteringEvaluation
 {
+    /// <summary>The file `selfsup eval cluster` writes into the run folder and `selfsup report` shows.</summary>
+    public const string ResultFile = "clustering.json";
+
     public static ClusteringScores Score(Tensor features, long[] labels, int? k = null, KMeansOptions? options = null,
         bool normalize = true)
     {

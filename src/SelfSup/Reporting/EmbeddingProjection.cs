@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using SelfSup.Data;
 using SelfSup.Encoders;
 using SelfSup.Evaluation;
 using SelfSup.Numerics;
@@ -29,8 +28,8 @@ public enum ProjectionMethod
 /// <summary>Settings of <see cref="EmbeddingProjection.Run"/>.</summary>
 public sealed record ProjectionSettings
 {
-    /// <summary>Dataset name or path (default: the checkpoint's pretraining data).</summary>
-    public string? Data { get; init; }
+    /// <summary>Dataset (default: the checkpoint's pretraining data) and the hold-out for datasets without a test split.</summary>
+    public EvalDataSettings Data { get; init; } = new();
     /// <summary>Split whose images are drawn.</summary>
     public string Split { get; init; } = "test";
     /// <summary>A seeded random subset of this many images is projected (exact t-SNE is O(N²)).</summary>
@@ -62,6 +61,8 @@ public sealed record ProjectionSummary
     [JsonPropertyName("projection")] public required string Projection { get; init; }
     [JsonPropertyName("dataset")] public required string Dataset { get; init; }
     [JsonPropertyName("split")] public required string Split { get; init; }
+    /// <summary>"given" when the dataset has its own test split, else the hold-out that made it ("held_out_20pct_seed_0").</summary>
+    [JsonPropertyName("test_split")] public string? TestSplit { get; init; }
     [JsonPropertyName("points")] public int Points { get; init; }
     [JsonPropertyName("perplexity")] public double? Perplexity { get; init; }
     [JsonPropertyName("k")] public int K { get; init; }
@@ -90,21 +91,17 @@ public static class EmbeddingProjection
         if (settings.Points < 2 * settings.K + 2) throw new ArgumentException($"--points must be at least {2 * settings.K + 2} for k = {settings.K}, got {settings.Points}");
         var clock = Stopwatch.StartNew();
         var device = TorchRuntime.ParseDevice(settings.Device);
-        using var trained = TrainedEncoder.Load(checkpointPath);
-        var config = trained.Config;
-        var dataName = settings.Data ?? config.Data;
-        var options = new DatasetOptions { ImageSize = config.ImageSize, Channels = config.Channels, Log = settings.Log };
-        using var images = Pretraining.LimitTo(Datasets.Load(dataName, settings.Split, options), settings.Points, (int)settings.Seed);
-        if (!images.HasLabels) throw new ArgumentException($"{dataName} ({settings.Split}): pictures are coloured by label, but the split has no labels");
+        using var data = EvaluationData.Open(checkpointPath, settings.Data);
+        var (trained, config, dataName) = (data.Trained, data.Config, data.DataName);
+        var split = data.Split(settings.Split);
+        if (!split.HasLabels) throw new ArgumentException($"{dataName} ({settings.Split}): pictures are coloured by label, but the split has no labels");
+        using var images = split.Subset(Pretraining.LimitRows(split.Count, settings.Points, (int)settings.Seed));
 
         trained.Encoder.to(device);
         using var randomInit = trained.RandomInitTwin();
         randomInit.to(device);
-        using (var train = Datasets.Load(dataName, "train", options))
-        {
-            settings.Log?.Report($"re-estimating the random-init encoder's BatchNorm statistics on {Math.Min(train.Count, settings.BatchNormImages)} training images");
-            BatchNormReestimation.Run(randomInit, train, trained.Stats, device, settings.BatchNormImages, seed: (int)settings.Seed);
-        }
+        settings.Log?.Report($"re-estimating the random-init encoder's BatchNorm statistics on {Math.Min(data.Train.Count, settings.BatchNormImages)} training images");
+        BatchNormReestimation.Run(randomInit, data.Train, trained.Stats, device, settings.BatchNormImages, seed: (int)settings.Seed);
 
         var prefix = settings.Method == ProjectionMethod.Tsne ? "tsne" : "pca";
         var name = settings.Method == ProjectionMethod.Tsne ? "t-SNE" : "PCA";
@@ -143,6 +140,7 @@ public static class EmbeddingProjection
             Projection = prefix,
             Dataset = dataName,
             Split = settings.Split,
+            TestSplit = data.TestSplit.Key,
             Points = images.Count,
             Perplexity = settings.Method == ProjectionMethod.Tsne ? settings.Perplexity : null,
             K = settings.K,

@@ -22,7 +22,7 @@ public static class RunReport
     [
         ("Evaluation", ["results.json"], "`selfsup eval`"),
         ("Label efficiency", ["label_efficiency.*"], "the label-efficiency evaluation"),
-        ("Clustering", ["cluster.json", "cluster_*.png"], "the clustering evaluation"),
+        ("Clustering", [Evaluation.ClusteringEvaluation.ResultFile, "clustering_*.png"], "`selfsup eval cluster`"),
         ("Retrieval", ["retrieval.json", "retrieval_*.png"], "the retrieval evaluation"),
         ("Robustness", ["robustness.json", "robustness_*.png"], "the robustness evaluation"),
         ("Embedding maps", ["tsne.json", "tsne_*.png", "pca.json", "pca_*.png", "neighbours_*.png"], "`selfsup eval project`"),

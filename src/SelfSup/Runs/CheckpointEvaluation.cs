@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using SelfSup.Data;
 using SelfSup.Evaluation;
 using TorchSharp;
 
@@ -8,39 +7,33 @@ namespace SelfSup.Runs;
 /// <summary>How a checkpoint is evaluated on frozen features.</summary>
 public sealed record EvalSettings
 {
-    /// <summary>Dataset name or path (default: the one the checkpoint was pretrained on).</summary>
-    public string? Data { get; init; }
-    /// <summary>Use a seeded subset of this many training images as the k-NN bank and probe training set (null: all).</summary>
-    public int? TrainLimit { get; init; }
+    /// <summary>
+    /// Dataset (default: the checkpoint's), a seeded subset of training images as the k-NN bank and probe training set,
+    /// the hold-out for datasets without a test split, the seed of subsets and probes, and the log.
+    /// </summary>
+    public EvalDataSettings Data { get; init; } = new();
     public string Device { get; init; } = "cpu";
     public int K { get; init; } = 20;
     public double Temperature { get; init; } = 0.07;
-    public long Seed { get; init; }
     /// <summary>Cap on training images for the raw-pixel baseline (null: all).</summary>
     public int? RawPixelTrainImages { get; init; } = 10_000;
     /// <summary>Re-estimate the trained encoder's BatchNorm statistics on clean training images, as random init's are.</summary>
     public bool ReestimateBatchNorm { get; init; }
-    public IProgress<string>? Log { get; init; }
 }
 
 /// <summary>
-/// Evaluates a checkpoint's encoder on the train/test split of a labeled dataset: k-NN and a linear probe on
-/// frozen features, beside a random-init encoder of the same architecture (BatchNorm statistics re-estimated on the
-/// training images) and raw pixels.
+/// Evaluates a checkpoint's encoder on the train/test split of a labeled dataset (<see cref="EvaluationData"/>): k-NN
+/// and a linear probe on frozen features, beside a random-init encoder of the same architecture (BatchNorm statistics
+/// re-estimated on the training images) and raw pixels.
 /// </summary>
 public static class CheckpointEvaluation
 {
     public static EvaluationResults Run(string checkpointPath, EvalSettings settings)
     {
         var clock = Stopwatch.StartNew();
-        using var trained = TrainedEncoder.Load(checkpointPath);
-        var config = trained.Config;
-        var dataName = settings.Data ?? config.Data;
-        var options = new DatasetOptions { ImageSize = config.ImageSize, Channels = config.Channels, Log = settings.Log };
-        using var train = Pretraining.LimitTo(Datasets.Load(dataName, "train", options), settings.TrainLimit, (int)settings.Seed);
-        using var test = Datasets.Load(dataName, "test", options);
-        if (!train.HasLabels || !test.HasLabels)
-            throw new ArgumentException($"{dataName}: evaluation needs labels on the train and test splits");
+        using var data = EvaluationData.Open(checkpointPath, settings.Data);
+        var (trained, config, train, test) = (data.Trained, data.Config, data.Train, data.Test);
+        data.RequireLabels("evaluation");
         using var randomInit = trained.RandomInitTwin();
         var device = TorchRuntime.ParseDevice(settings.Device);
         trained.Encoder.to(device);
@@ -52,14 +45,14 @@ public static class CheckpointEvaluation
             Temperature = settings.Temperature,
             RawPixelTrainImages = settings.RawPixelTrainImages,
             ReestimateTrainedBatchNorm = settings.ReestimateBatchNorm,
-            Seed = (int)settings.Seed,
-            Log = settings.Log,
+            Seed = settings.Data.Seed,
+            Log = settings.Data.Log,
         });
         var state = trained.State;
         return new EvaluationResults
         {
             Method = config.Method,
-            Dataset = dataName,
+            Dataset = data.DataName,
             Encoder = config.Encoder,
             Width = config.Width,
             Epochs = Math.Round((double)state.Step / Math.Max(1, state.TotalSteps) * config.Epochs, 3),
@@ -67,6 +60,9 @@ public static class CheckpointEvaluation
             PretrainImages = config.TrainImages,
             EvalTrainImages = train.Count,
             EvalTestImages = test.Count,
+            TestSplit = data.TestSplit.Key,
+            SplitTrainImages = data.SplitSize("train"),
+            SplitTestImages = data.SplitSize("test"),
             KnnTop1 = report.Knn.Top1,
             LinearTop1 = report.Linear.Top1,
             RandomInit = new ProbeScores(report.RandomInit.Knn.Top1, report.RandomInit.Linear.Top1),
@@ -76,7 +72,7 @@ public static class CheckpointEvaluation
             KnnTemperature = settings.Temperature,
             TrainedBatchNormReestimated = settings.ReestimateBatchNorm,
             Seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
-            Checkpoint = Path.GetFullPath(checkpointPath),
+            Checkpoint = data.CheckpointPath,
         };
     }
 }

@@ -20,6 +20,11 @@ public sealed record EvaluationResults
     [JsonPropertyName("pretrain_images")] public int PretrainImages { get; init; }
     [JsonPropertyName("eval_train_images")] public int EvalTrainImages { get; init; }
     [JsonPropertyName("eval_test_images")] public int EvalTestImages { get; init; }
+    /// <summary>"given" when the dataset has its own test split, else the hold-out that made it ("held_out_20pct_seed_0").</summary>
+    [JsonPropertyName("test_split")] public string? TestSplit { get; init; }
+    /// <summary>Images in the train and test splits before any <c>--train-limit</c>.</summary>
+    [JsonPropertyName("split_train_images")] public int? SplitTrainImages { get; init; }
+    [JsonPropertyName("split_test_images")] public int? SplitTestImages { get; init; }
     [JsonPropertyName("knn_top1")] public double KnnTop1 { get; init; }
     [JsonPropertyName("linear_top1")] public double LinearTop1 { get; init; }
     [JsonPropertyName("random_init")] public required ProbeScores RandomInit { get; init; }

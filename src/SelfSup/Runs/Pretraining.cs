@@ -64,7 +64,10 @@ public sealed class Pretraining : IDisposable
         }
     }
 
-    /// <summary>The training split, resized/converted as the config asks and limited to a seeded subset when asked.</summary>
+    /// <summary>
+    /// The training split, resized/converted as the config asks and limited to a seeded subset when asked. A labelled
+    /// dataset without a test split of its own gives the rows not held out for testing (<see cref="DatasetOptions.HoldOut"/>).
+    /// </summary>
     public static ImageDataset LoadTrainingImages(RunConfig config, DatasetOptions? dataOptions = null)
     {
         var options = (dataOptions ?? new DatasetOptions()) with
@@ -72,7 +75,8 @@ public sealed class Pretraining : IDisposable
             ImageSize = config.ImageSize > 0 ? config.ImageSize : dataOptions?.ImageSize,
             Channels = config.Channels > 0 ? config.Channels : dataOptions?.Channels,
         };
-        var data = Datasets.Load(config.Data, "train", options);
+        var (data, split) = Datasets.LoadSplit(config.Data, "train", options);
+        if (split.Describe() is { } line) options.Log?.Report(line);
         return LimitTo(data, config.DataLimit, (int)config.Seed);
     }
 
@@ -80,12 +84,19 @@ public sealed class Pretraining : IDisposable
     public static ImageDataset LimitTo(ImageDataset data, int? limit, int seed)
     {
         if (limit is not { } n || n >= data.Count) return data;
-        if (n <= 0) throw new ArgumentException($"data_limit must be positive, got {n}");
-        var order = Enumerable.Range(0, data.Count).Select(i => (long)i).ToArray();
-        new Random(seed).Shuffle(order);
-        var subset = data.Subset(order[..n]);
+        var subset = data.Subset(LimitRows(data.Count, n, seed));
         data.Dispose();
         return subset;
+    }
+
+    /// <summary>The rows <see cref="LimitTo"/> keeps of <paramref name="count"/>: a seeded sample, or all in order when no limit applies.</summary>
+    public static long[] LimitRows(int count, int? limit, int seed)
+    {
+        var order = Enumerable.Range(0, count).Select(i => (long)i).ToArray();
+        if (limit is not { } n || n >= count) return order;
+        if (n <= 0) throw new ArgumentException($"data_limit must be positive, got {n}");
+        new Random(seed).Shuffle(order);
+        return order[..n];
     }
 
     /// <summary>The encoder a config describes, freshly initialised from the config's seed (before the method touches it).</summary>

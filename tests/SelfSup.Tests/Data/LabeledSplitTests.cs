@@ -72,4 +72,20 @@ public class LabeledSplitTests
 
         Assert.Contains("class 0 has 5 images, fewer than the 6", e.Message);
     }
+
+    [Fact]
+    public void HoldOut_TakesTheShareOfEachClassAsTest_AndTheRestAsTrain()
+    {
+        TorchRuntime.Initialize();
+        using var data = Fifteen();
+
+        var (train, test) = LabeledSplit.HoldOut(data, new TestHoldOut(0.4, seed: 2));
+        using var tr = train;
+        using var te = test;
+
+        Assert.Equal(6, te.Count); // 40 % of 5 per class
+        Assert.All(new long[] { 0, 1, 2 }, c => Assert.Equal(2, te.Labels!.Count(x => x == c)));
+        Assert.Equal(Enumerable.Range(0, 15).Select(i => (byte)i), Rows(tr).Concat(Rows(te)).Order());
+        Assert.Equal(("fifteen-train", "fifteen-test"), (tr.Name, te.Name));
+    }
 }

@@ -46,8 +46,8 @@ public class RunReportTests
         Assert.Contains("| ssl.knn_preservation | 0.3 |", md);
         Assert.Contains("## Other results", md);
         Assert.Contains("![extra.png](extra.png)", md);
-        Assert.Equal(["label_efficiency.*", "cluster.json", "retrieval.json", "robustness.json"], result.Missing);
-        Assert.Contains("Missing: no `cluster.json` or `cluster_*.png`", md);
+        Assert.Equal(["label_efficiency.*", "clustering.json", "retrieval.json", "robustness.json"], result.Missing);
+        Assert.Contains("Missing: no `clustering.json` or `clustering_*.png`", md);
         Assert.True(md.IndexOf("## Evaluation", StringComparison.Ordinal) < md.IndexOf("## Embedding maps", StringComparison.Ordinal));
     }
 
@@ -58,7 +58,7 @@ public class RunReportTests
         var result = RunReport.Write(dir.Path);
         var md = File.ReadAllText(result.Path);
         Assert.Empty(result.Included);
-        Assert.Equal(["config.yaml", "metrics.jsonl", "results.json", "label_efficiency.*", "cluster.json", "retrieval.json", "robustness.json", "tsne.json"], result.Missing);
+        Assert.Equal(["config.yaml", "metrics.jsonl", "results.json", "label_efficiency.*", "clustering.json", "retrieval.json", "robustness.json", "tsne.json"], result.Missing);
         Assert.Contains("Missing: no `config.yaml`", md);
         Assert.Contains("- `metrics.jsonl`", md);
         Assert.False(File.Exists(dir.File("curves.png")));

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Text.Json;
+using SelfSup.Evaluation;
+using SelfSup.Reporting;
+using SelfSup.Tests.Data;
+using SelfSup.Tests.Runs;
+using CliApp = SelfSup.Cli.Cli;
+
+namespace SelfSup.Tests.Cli;
+
+public class CliTests
+{
+    static string Help(params string[] args)
+    {
+        using var output = new StringWriter();
+        var rc = CliApp.CreateRoot().Parse(args).Invoke(new InvocationConfiguration { Output = output });
+        Assert.Equal(0, rc);
+        return output.ToString();
+    }
+
+    [Fact]
+    public void Help_UsageLinesNameTheCommandSelfsup()
+    {
+        var root = Help("--help");
+        var cluster = Help("eval", "cluster", "--help");
+
+        Assert.Contains("Usage:\n  selfsup [command] [options]", root.ReplaceLineEndings("\n"));
+        Assert.Contains("Usage:\n  selfsup eval cluster [options]", cluster.ReplaceLineEndings("\n"));
+        Assert.DoesNotContain("SelfSup.Cli", root + cluster);
+    }
+
+    [Fact]
+    public void EvalCommands_OfferTheTestFraction()
+    {
+        foreach (var command in new[] { new[] { "eval" }, ["eval", "cluster"], ["eval", "retrieval"], ["eval", "robustness"], ["eval", "label-efficiency"], ["eval", "project"], ["embed"] })
+            Assert.Contains("--test-fraction", Help([.. command, "--help"]));
+    }
+
+    [Fact]
+    public void EvalAndCluster_OnADatasetWithoutTestSplit_HoldOutItsTestRows_AndTheReportShowsTheClustering()
+    {
+        using var dir = new TempDir();
+        var data = TinyRun.IdxWithoutTestSplit(dir.File("data"));
+        var run = dir.File("run");
+
+        Assert.Equal(0, CliApp.Run(["pretrain", "--method", "simclr", "--data", data, "--encoder", "convnet", "--width", "4", "--epochs", "1",
+            "--batch-size", "8", "--max-steps", "1", "--set", "projection_hidden_dim=16", "--set", "projection_dim=8", "--out", run]));
+        Assert.Equal(0, CliApp.Run(["eval", "--checkpoint", run, "--k", "3"]));
+        Assert.Equal(0, CliApp.Run(["eval", "cluster", "--checkpoint", run, "--restarts", "2"]));
+        Assert.Equal(0, CliApp.Run(["report", run]));
+
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "results.json")));
+        Assert.Equal("held_out_20pct_seed_0", results.RootElement.GetProperty("test_split").GetString());
+        Assert.Equal(24, results.RootElement.GetProperty("eval_train_images").GetInt32());
+        Assert.Equal(6, results.RootElement.GetProperty("eval_test_images").GetInt32());
+        using var clustering = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, ClusteringEvaluation.ResultFile)));
+        Assert.Equal("held_out_20pct_seed_0", clustering.RootElement.GetProperty("test_split").GetString());
+        Assert.Equal(6, clustering.RootElement.GetProperty("test_images").GetInt32());
+        var report = File.ReadAllText(Path.Combine(run, RunReport.FileName)).ReplaceLineEndings("\n");
+        Assert.Contains("## Clustering\n\n`clustering.json`:", report);
+        Assert.DoesNotContain("Missing: no `clustering.json`", report);
+    }
+}
