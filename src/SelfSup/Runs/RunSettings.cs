@@ -73,15 +73,27 @@ public static class RunSettings
             if (text.TrimStart().StartsWith('{'))
                 return JsonNode.Parse(text)?.AsObject() ?? throw new InvalidDataException($"{path}: empty run file");
             var yaml = new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<object?>(text);
-            if (yaml is null) return new JsonObject();
-            var json = new YamlDotNet.Serialization.SerializerBuilder().JsonCompatible().Build().Serialize(yaml);
-            return JsonNode.Parse(json)?.AsObject() ?? new JsonObject();
+            return yaml is null ? new JsonObject() : ToJson(yaml) as JsonObject
+                ?? throw new InvalidDataException($"{path}: expected a mapping of settings such as 'epochs: 10' at the top level");
         }
         catch (Exception e) when (e is JsonException or YamlDotNet.Core.YamlException or InvalidOperationException)
         {
             throw new InvalidDataException($"{path}: not a valid run file; expected a YAML or JSON mapping of settings such as 'epochs: 10' ({e.Message})", e);
         }
     }
+
+    /// <summary>YAML's untyped tree as JSON: plain scalars that read as numbers or booleans become those, as YAML 1.2's core schema says.</summary>
+    static JsonNode? ToJson(object? node) => node switch
+    {
+        null => null,
+        IDictionary<object, object?> map => new JsonObject(map.Select(kv => KeyValuePair.Create(kv.Key.ToString()!, ToJson(kv.Value)))),
+        IList<object?> list => new JsonArray(list.Select(ToJson).ToArray()),
+        string s when s is "null" or "~" or "" => null,
+        string s when bool.TryParse(s, out var b) => JsonValue.Create(b),
+        string s when long.TryParse(s, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var l) => JsonValue.Create(l),
+        string s when double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) => JsonValue.Create(d),
+        _ => JsonValue.Create(node.ToString()),
+    };
 
     static void Overlay(JsonObject target, JsonObject layer, string source, Dictionary<string, string> sources)
     {
