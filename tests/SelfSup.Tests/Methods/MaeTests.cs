@@ -22,6 +22,22 @@ public class MaeTests
     }
 
     [Fact]
+    public void EncoderLinearLayers_AreXavierUniform_AsTheOfficialInit()
+    {
+        using var mae = Make(new MaeOptions { DecoderDim = 16, DecoderDepth = 1, DecoderHeads = 2 });
+        var linears = mae.Encoder.named_modules().Where(m => m.module is TorchSharp.Modules.Linear).ToList();
+        Assert.NotEmpty(linears);
+        foreach (var (name, module) in linears)
+        {
+            var w = ((TorchSharp.Modules.Linear)module).weight!;
+            var bound = Math.Sqrt(6.0 / (w.shape[0] + w.shape[1]));
+            var max = w.abs().max().item<float>();
+            // Uniform on ±bound: inside it, and close to it (a truncated normal of std 0.02 stays far below for these sizes).
+            Assert.True(max <= bound + 1e-6 && max > 0.8 * bound, $"{name}: max |w| {max} against the xavier bound {bound}");
+        }
+    }
+
+    [Fact]
     public void Loss_CountsOnlyMaskedPatches()
     {
         using var target = zeros(1, 4, 3);

@@ -97,6 +97,20 @@ public sealed class MethodHooksTests : IDisposable
         Assert.Equal((2, 0, 40, 10L), resumed.Epochs[1]);
     }
 
+    [Fact]
+    public void CollapseMonitor_RunsForOneViewMethods_OnTheCleanImages()
+    {
+        manual_seed(0);
+        using var method = new RecordingMethod(new TinyEncoder(channels: 1));
+        var trainer = Trainer(method, Config() with { MonitorEvery = 2 }, Path.Combine(root, "monitor"));
+        trainer.Fit();
+        var monitored = File.ReadLines(trainer.MetricsPath).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(e => e.TryGetProperty("monitor_std", out _)).ToList();
+        Assert.Equal([1L, 2, 4, 6, 8, 10, 12, 14], monitored.Select(e => e.GetProperty("step").GetInt64()));
+        Assert.All(monitored, e => Assert.True(e.GetProperty("rank_me").GetDouble() >= 1));
+        Assert.All(monitored, e => Assert.False(e.TryGetProperty("alignment", out _), "alignment needs two views"));
+    }
+
     /// <summary>Fits the per-channel mean of the data in closed form; its representation subtracts it.</summary>
     sealed class MeanFit : ClosedFormMethod
     {

@@ -30,6 +30,35 @@ public class SimClrTests
     }
 
     [Fact]
+    public void ProjectionHead_IsTheReferences_HiddenAtEncoderWidth_WithBatchNormOnTheOutput()
+    {
+        manual_seed(0);
+        using var method = new SimClr(new TinyEncoder(channels: 3, width: 12), new SimClrOptions { ProjectionDim = 8 });
+        var shapes = method.named_parameters().Where(p => p.name.StartsWith("projector.")).ToDictionary(p => p.name, p => p.parameter.shape);
+        Assert.Equal(new long[] { 12, 12 }, shapes["projector.net.linear0.weight"]); // hidden width = encoder width
+        Assert.Equal(new long[] { 8, 12 }, shapes["projector.net.linear1.weight"]);
+        Assert.Contains("projector.net.bn1.weight", shapes.Keys);                  // BN (scale only) on the output layer
+        Assert.DoesNotContain("projector.net.bn1.bias", shapes.Keys);
+        method.train();
+        using var z = method.Step(randn(16, 3, 8, 8), randn(16, 3, 8, 8)).Loss;
+        Assert.True(float.IsFinite(z.item<float>()));
+    }
+
+    [Fact]
+    public void ResidualBranches_StartAtZero_UnlessTurnedOff()
+    {
+        float LastNormScale(bool zero)
+        {
+            manual_seed(0);
+            var resnet = new SelfSup.Encoders.ResNet(SelfSup.Encoders.ResNetDepth.ResNet18, new SelfSup.Encoders.ResNetOptions(InChannels: 3, Width: 4));
+            using var method = new SimClr(resnet, new SimClrOptions { ZeroInitResidual = zero });
+            return method.Encoder.named_parameters().Where(p => p.name.EndsWith("bn2.weight", StringComparison.Ordinal)).Sum(p => p.parameter.abs().sum().item<float>());
+        }
+        Assert.Equal(0f, LastNormScale(zero: true));
+        Assert.True(LastNormScale(zero: false) > 0);
+    }
+
+    [Fact]
     public void Loss_IsSymmetricInTheTwoViews()
     {
         using var method = Make();
