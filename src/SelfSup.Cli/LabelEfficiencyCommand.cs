@@ -84,7 +84,7 @@ public static class LabelEfficiencyCommand
                 Log = new Progress(Cli.Info),
             };
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var results = LabelEfficiency.Run(trained.Encoder, seed => Pretraining.BuildEncoder(config with { Seed = seed }), train, test, trained.Stats, options) with
+            var results = LabelEfficiency.Run(trained.Encoder, seed => Pretraining.BuildRepresentation(config with { Seed = seed }), train, test, trained.Stats, options) with
             {
                 Method = config.Method,
                 Encoder = config.Encoder + (config.Width > 0 ? $" w{config.Width}" : ""),

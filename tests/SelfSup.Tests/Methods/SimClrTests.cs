@@ -110,7 +110,7 @@ public class SimClrRealDataTests(Xunit.Abstractions.ITestOutputHelper output)
             };
             using var run = SelfSup.Runs.Pretraining.Create(config, runDir);
             var summary = run.Trainer.Fit();
-            using var randomInit = SelfSup.Runs.Pretraining.BuildEncoder(run.Config);
+            using var randomInit = SelfSup.Runs.Pretraining.BuildRepresentation(run.Config);
             using var train = SelfSup.Runs.Pretraining.LimitTo(SelfSup.Data.Datasets.Load("fashion-mnist", "train"), 5000, 2);
             using var test = SelfSup.Runs.Pretraining.LimitTo(SelfSup.Data.Datasets.Load("fashion-mnist", "test"), 2000, 3);
             var stats = new ChannelStats(run.Config.NormalizeMean, run.Config.NormalizeStd);
