@@ -33,8 +33,19 @@ public sealed class MethodContractTests : IDisposable
     /// <summary>The first tiny encoder the method accepts: a 1-block ViT (2×2 patches on 16 px, an 8×8 grid), else a small ConvNet.</summary>
     static readonly (string Encoder, int Width)[] TinyEncoders = [("vit-tiny/p2/d1", 16), ("convnet", 4)];
 
+    /// <summary>
+    /// Smaller heads for methods whose paper-sized heads (MAE's 512 × 8 decoder, I-JEPA's 384 × 12 predictor) would make
+    /// each checkpoint of a 16-px test model about 100 MB; a method not listed trains with its own defaults.
+    /// </summary>
+    static readonly Dictionary<string, Dictionary<string, string>> SmallHeads = new()
+    {
+        ["mae"] = new() { ["decoder_dim"] = "16", ["decoder_depth"] = "1", ["decoder_heads"] = "2" },
+        ["ijepa"] = new() { ["predictor_dim"] = "16", ["predictor_depth"] = "1", ["predictor_heads"] = "2" },
+    };
+
     RunConfig Config(string method, string encoder, int width, long? maxSteps = null) => new()
     {
+        MethodOptions = SmallHeads.TryGetValue(method, out var small) ? new(small) : new(),
         Method = method, Data = "synthetic", Encoder = encoder, Width = width, ImageSize = 16, Channels = 1,
         Epochs = 2, BatchSize = 16, Optimizer = OptimizerKind.AdamW, LearningRate = 1e-3, WeightDecay = 0.01, Seed = 3,
         CheckpointEvery = 0, MonitorEvery = 2, MaxSteps = maxSteps, TrainImages = data.Count,
