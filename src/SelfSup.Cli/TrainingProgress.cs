@@ -1,3 +1,4 @@
+using SelfSup.Runs;
 using SelfSup.Training;
 using Spectre.Console;
 

@@ -1,6 +1,7 @@
 using SelfSup.Augment;
 using SelfSup.Data;
 using SelfSup.Encoders;
+using SelfSup.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,5 +1,4 @@
 using SelfSup.Encoders;
-using SelfSup.Evaluation;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -2,6 +2,7 @@ using SelfSup.Encoders;
 using SelfSup.Heads;
 using SelfSup.Methods;
 using SelfSup.Numerics;
+using SelfSup.Runs;
 using SelfSup.Tests.Encoders;
 using SelfSup.Tests.TestSupport;
 using SelfSup.Training;

@@ -1,11 +1,12 @@
 using SelfSup.Augment;
 using SelfSup.Data;
 using SelfSup.Encoders;
+using SelfSup.Evaluation;
 using SelfSup.Tests.TestSupport;
 using SelfSup.Training;
 using static TorchSharp.torch;
 
-namespace SelfSup.Tests.Training;
+namespace SelfSup.Tests.Evaluation;
 
 public sealed class OnlineProbeTests
 {

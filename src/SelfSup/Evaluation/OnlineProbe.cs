@@ -3,9 +3,10 @@ using SelfSup.Augment;
 using SelfSup.Data;
 using SelfSup.Encoders;
 using SelfSup.Evaluation;
+using SelfSup.Training;
 using static TorchSharp.torch;
 
-namespace SelfSup.Training;
+namespace SelfSup.Evaluation;
 
 /// <summary>One online probe evaluation: k-NN accuracies (percent) and how long it took.</summary>
 public sealed record OnlineProbeResult(double KnnTop1, double KnnTop5, double Seconds);

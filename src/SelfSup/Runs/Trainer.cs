@@ -2,11 +2,13 @@ using System.Diagnostics;
 using SelfSup.Augment;
 using SelfSup.Data;
 using SelfSup.Encoders;
+using SelfSup.Evaluation;
 using SelfSup.Methods;
+using SelfSup.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SelfSup.Training;
+namespace SelfSup.Runs;
 
 /// <summary>Progress of a run, reported after every step.</summary>
 public sealed record TrainProgress(long Step, long TotalSteps, int Epoch, double Loss, double LearningRate, double ImagesPerSecond)
@@ -34,7 +36,7 @@ public sealed class NonFiniteLossException(string message) : Exception(message);
 /// warm-up + cosine schedule, a DisposeScope per step, JSONL metrics, atomic checkpoints and exact resume.
 /// Every <see cref="RunConfig.MonitorEvery"/> steps it measures the encoder's embeddings of the current views
 /// (<see cref="CollapseMonitor"/>) and every <see cref="RunConfig.OnlineProbeEvery"/> epochs it runs a k-NN
-/// <see cref="Training.OnlineProbe"/>; neither draws random numbers nor touches gradients, so both leave the
+/// <see cref="Evaluation.OnlineProbe"/>; neither draws random numbers nor touches gradients, so both leave the
 /// training trajectory unchanged.
 /// </summary>
 public sealed class Trainer

@@ -1,10 +1,11 @@
 using System.Text;
 using System.Text.Json;
 using SelfSup.Methods;
+using SelfSup.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SelfSup.Training;
+namespace SelfSup.Runs;
 
 /// <summary>Where a run stands: enough to continue it exactly, or to rebuild its encoder.</summary>
 public sealed record CheckpointState

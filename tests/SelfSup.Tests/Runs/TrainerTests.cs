@@ -2,11 +2,12 @@ using System.Text.Json;
 using SelfSup.Augment;
 using SelfSup.Data;
 using SelfSup.Methods;
+using SelfSup.Runs;
 using SelfSup.Tests.TestSupport;
 using SelfSup.Training;
 using static TorchSharp.torch;
 
-namespace SelfSup.Tests.Training;
+namespace SelfSup.Tests.Runs;
 
 [Collection(GlobalRngCollection.Name)]
 public sealed class TrainerTests : IDisposable

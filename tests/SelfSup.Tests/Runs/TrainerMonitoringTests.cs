@@ -1,12 +1,15 @@
 using System.Text.Json;
 using SelfSup.Augment;
 using SelfSup.Data;
+using SelfSup.Evaluation;
 using SelfSup.Methods;
+using SelfSup.Runs;
+using SelfSup.Tests.Evaluation;
 using SelfSup.Tests.TestSupport;
 using SelfSup.Training;
 using static TorchSharp.torch;
 
-namespace SelfSup.Tests.Training;
+namespace SelfSup.Tests.Runs;
 
 /// <summary>The Trainer's monitors and online probe: logged, and invisible to the training trajectory.</summary>
 [Collection(GlobalRngCollection.Name)]

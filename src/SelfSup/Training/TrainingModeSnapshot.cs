@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace SelfSup.Evaluation;
+namespace SelfSup.Training;
 
 /// <summary>
 /// Remembers the train/eval flag of a module and of every submodule, and puts them back on dispose, so that
