@@ -41,8 +41,22 @@ public sealed record IjepaOptions
     public double MomentumEnd { get; init; } = 1.0;
     /// <summary>Smallest crop area of the view's random resized crop; I-JEPA's only augmentation (reference code: 0.3, no flip).</summary>
     public double CropMinScale { get; init; } = 0.3;
+    /// <summary>
+    /// Regression loss in embedding space: smooth L1 (β = 1), as the official training code computes it, or mse, the
+    /// paper's written L2 distance.
+    /// </summary>
+    public JepaLoss Loss { get; init; } = JepaLoss.SmoothL1;
     /// <summary>Fewest context tokens a sample may keep; the mask sampler re-places and relaxes until it does (reference configs: min_keep 10).</summary>
     public int MinContextTokens { get; init; } = 10;
+}
+
+/// <summary>I-JEPA's regression loss between predicted and target embeddings.</summary>
+public enum JepaLoss
+{
+    /// <summary>Smooth L1 with β = 1 (facebookresearch/ijepa's train.py): ½d² for |d| &lt; 1, |d| − ½ beyond.</summary>
+    SmoothL1,
+    /// <summary>Mean squared error (the paper's equation).</summary>
+    Mse,
 }
 
 /// <summary>What one I-JEPA forward pass produces; every tensor belongs to the caller.</summary>
@@ -121,7 +135,7 @@ public sealed class Ijepa : SslMethod
     public override StepResult TrainingStep(TrainingBatch batch, StepContext context)
     {
         using var f = Forward(batch.SingleView("I-JEPA"), generator: null);
-        var loss = Loss(f.Prediction, f.Target);
+        var loss = Loss(f.Prediction, f.Target, Options.Loss);
         var scalars = new Dictionary<string, Tensor>
         {
             ["embedding_std"] = Monitors.StdOfL2Normalized(f.Context.detach().flatten(0, 1)), // over patch tokens [B·K, D]
@@ -168,13 +182,14 @@ public sealed class Ijepa : SslMethod
         return patches.gather(1, index).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Mean squared error in embedding space, averaged over target blocks, tokens and dimensions.</summary>
-    public static Tensor Loss(Tensor prediction, Tensor target)
+    /// <summary>The regression loss in embedding space, averaged over target blocks, tokens and dimensions.</summary>
+    public static Tensor Loss(Tensor prediction, Tensor target, JepaLoss kind = JepaLoss.SmoothL1)
     {
         if (!prediction.shape.SequenceEqual(target.shape))
             throw new ArgumentException($"I-JEPA loss: prediction [{string.Join(", ", prediction.shape)}] and target [{string.Join(", ", target.shape)}] must have the same shape");
-        using var scope = NewDisposeScope();
-        return (prediction - target).pow(2).mean().MoveToOuterDisposeScope();
+        return kind == JepaLoss.Mse
+            ? nn.functional.mse_loss(prediction, target)
+            : nn.functional.smooth_l1_loss(prediction, target, beta: 1.0);
     }
 
     /// <summary>The EMA momentum at 0-based <paramref name="step"/>: linear from start to end over <paramref name="totalSteps"/>.</summary>

@@ -76,15 +76,17 @@ public class IjepaTests
     }
 
     [Fact]
-    public void Loss_IsZero_WhenPredictionEqualsTargets_AndTheMeanSquaredDistanceOtherwise()
+    public void Loss_IsZero_WhenPredictionEqualsTargets_AndSmoothL1OrTheMeanSquaredDistanceOtherwise()
     {
         using var target = tensor(new float[] { 1, 2, 3, 4, /**/ -1, 0, 0, 1 }).view(2, 1, 4); // 2 blocks, 1 token, D = 4
         using var same = Ijepa.Loss(target.clone(), target);
         Assert.Equal(0f, same.item<float>());
-        using var pred = tensor(new float[] { 1, 2, 3, 6, /**/ -1, 0, 0, 1 }).view(2, 1, 4);
-        // one element off by 2: squared error 4 over 8 elements → 0.5.
-        using var loss = Ijepa.Loss(pred, target);
-        Assert.Equal(0.5f, loss.item<float>(), 6);
+        using var pred = tensor(new float[] { 1, 2, 3, 6, /**/ -1, 0, 0.5f, 1 }).view(2, 1, 4);
+        // errors 2 and 0.5 over 8 elements. Smooth L1: (2 − ½) + ½·0.5² = 1.625 → 0.203125; squared: 4 + 0.25 → 0.53125.
+        using var smooth = Ijepa.Loss(pred, target);
+        Assert.Equal(0.203125f, smooth.item<float>(), 6);
+        using var mse = Ijepa.Loss(pred, target, JepaLoss.Mse);
+        Assert.Equal(0.53125f, mse.item<float>(), 6);
     }
 
     [Fact]
