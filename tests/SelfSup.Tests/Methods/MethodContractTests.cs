@@ -1,8 +1,8 @@
-using System.Text.Json;
 using SelfSup.Augment;
 using SelfSup.Data;
 using SelfSup.Methods;
 using SelfSup.Runs;
+using SelfSup.Tests.Runs;
 using SelfSup.Tests.TestSupport;
 using SelfSup.Training;
 using TorchSharp;
@@ -138,10 +138,7 @@ public sealed class MethodContractTests : IDisposable
         using var _m = method;
         var trainer = new Trainer(method, views, new DataLoader(data, config.BatchSize, (int)config.Seed), config, runDir);
         trainer.Fit(resume);
-        return File.ReadLines(trainer.MetricsPath)
-            .Select(l => JsonDocument.Parse(l).RootElement)
-            .Where(e => e.TryGetProperty("loss", out _))
-            .ToDictionary(e => e.GetProperty("step").GetInt64(), e => e.GetProperty("loss").GetDouble());
+        return TrainerTests.StepLosses(trainer.MetricsPath);
     }
 
     [Theory]

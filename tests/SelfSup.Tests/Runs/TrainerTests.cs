@@ -50,7 +50,8 @@ public sealed class TrainerTests : IDisposable
         return new Trainer(method, views, new DataLoader(data, config.BatchSize, (int)config.Seed), config, runDir);
     }
 
-    static Dictionary<long, double> StepLosses(string metricsPath) => File.ReadLines(metricsPath)
+    /// <summary>step → loss of every step line in a metrics.jsonl.</summary>
+    internal static Dictionary<long, double> StepLosses(string metricsPath) => File.ReadLines(metricsPath)
         .Select(l => JsonDocument.Parse(l).RootElement)
         .Where(e => e.TryGetProperty("loss", out _))
         .ToDictionary(e => e.GetProperty("step").GetInt64(), e => e.GetProperty("loss").GetDouble());
