@@ -1,5 +1,6 @@
 using SelfSup.Augment;
 using SelfSup.Encoders;
+using SelfSup.Encoders.Transformer;
 using SelfSup.Heads;
 using SelfSup.Training;
 using TorchSharp;
@@ -102,6 +103,9 @@ public sealed class Ijepa : SslMethod
             throw new ArgumentException("ijepa: the ViT must have no CLS token (I-JEPA's ViT is mean-pooled); use an encoder name with /nocls");
         Validate(options);
         Options = options;
+        // The reference encoder's fix_init_weight: block l's two residual-writing layers divided by √(2l).
+        var layer = 0;
+        foreach (var block in this.encoder.modules().OfType<TransformerBlock>()) block.ScaleOutputProjections(1 / Math.Sqrt(2.0 * ++layer));
         predictor = new JepaPredictor(this.encoder.EmbeddingDim, options.PredictorDim, options.PredictorDepth, options.PredictorHeads, this.encoder.GridSize);
         // Same architecture without stochastic depth, then the student's weights; never trained by gradients.
         var teacherOptions = this.encoder.Options with { DropPath = 0 };

@@ -134,6 +134,24 @@ public class IjepaTests
     }
 
     [Fact]
+    public void Encoder_GetsTheReferenceDepthScaledInit()
+    {
+        var options = new VitOptions(InChannels: 1, ImageSize: 16, PatchSize: 2, Dim: 16, Depth: 3, Heads: 2, Pool: VitPool.Mean, ClassToken: false);
+        manual_seed(0);
+        using var plain = new Vit(options);
+        manual_seed(0);
+        using var ijepa = new Ijepa(new Vit(options), SmallPredictor);
+        var scaled = ijepa.Encoder.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, p) in plain.named_parameters())
+        {
+            var layer = name.StartsWith("blocks.", StringComparison.Ordinal) ? int.Parse(name.Split('.')[1]) + 1 : 0;
+            var rescaled = name.EndsWith("attn.proj.weight", StringComparison.Ordinal) || name.EndsWith("mlp.fc2.weight", StringComparison.Ordinal);
+            var factor = rescaled ? 1 / Math.Sqrt(2.0 * layer) : 1.0;
+            TensorAssert.Close(p * factor, scaled[name], 1e-6, name);
+        }
+    }
+
+    [Fact]
     public void NonVitEncoder_IsRejectedWithTheReason() =>
         Assert.Contains("ViT", Assert.Throws<ArgumentException>(() => new Ijepa(new TinyEncoder(), new IjepaOptions())).Message);
 
