@@ -92,9 +92,9 @@ public sealed class Trainer
 
         var representation = method.Representation;
         var monitor = config.MonitorEvery > 0 ? new CollapseMonitor(representation.EmbeddingDim, config.CollapseStdThreshold, config.CollapseRankFraction) : null;
-        var stats = new ChannelStats(config.NormalizeMean, config.NormalizeStd);
+        var stats = Stats();
         using var ownedProbe = config.OnlineProbeEvery > 0 && OnlineProbe is null
-            ? OnlineProbe.FromConfig(config, config.NormalizeMean.Length > 0 ? new ChannelStats(config.NormalizeMean, config.NormalizeStd) : null, ProbeDataOptions)
+            ? OnlineProbe.FromConfig(config, config.NormalizeMean.Length > 0 ? stats : null, ProbeDataOptions)
             : null;
         var probe = config.OnlineProbeEvery > 0 ? OnlineProbe ?? ownedProbe : null;
         var warnings = new List<string>();
@@ -254,6 +254,9 @@ public sealed class Trainer
         return monitor.Measure(representation, clean, view1: null);
     }
 
+    /// <summary>The run's normalisation (resolved runs carry it; otherwise measured on the training images).</summary>
+    ChannelStats Stats() => config.NormalizeMean.Length > 0 ? new ChannelStats(config.NormalizeMean, config.NormalizeStd) : ChannelStats.Measure(loader.Dataset);
+
     /// <summary>The closed-form path: one fit over the whole dataset, no optimizer, then the usual checkpoint.</summary>
     TrainSummary FitClosedForm(ClosedFormMethod closedForm, long total, CancellationToken cancel)
     {
@@ -261,7 +264,7 @@ public sealed class Trainer
         cancel.ThrowIfCancellationRequested();
         using (var scope = NewDisposeScope())
         using (no_grad())
-            closedForm.Fit(new EpochContext(0, 0, loader.Dataset, new ChannelStats(config.NormalizeMean, config.NormalizeStd), device, config.Seed, 0, total));
+            closedForm.Fit(new EpochContext(0, 0, loader.Dataset, Stats(), device, config.Seed, 0, total));
         using (var metrics = new MetricsLog(MetricsPath))
             metrics.Write(new Dictionary<string, object> { ["step"] = total, ["epoch"] = config.Epochs, ["closed_form_fit_s"] = Math.Round(clock.Elapsed.TotalSeconds, 2) });
         using var generator = new Generator((ulong)config.Seed, new Device(DeviceType.CPU));
