@@ -2,6 +2,7 @@ using System.CommandLine;
 using SelfSup.Data;
 using SelfSup.Evaluation;
 using SelfSup.Reporting;
+using SelfSup.Methods;
 using SelfSup.Runs;
 using SelfSup.Training;
 using TorchSharp;
@@ -78,6 +79,7 @@ public static class LabelEfficiencyCommand
                     FrozenStages = r.GetValue(freeze),
                     Patience = patienceValue > 0 ? patienceValue : null,
                     HeadFromProbe = headFromProbe,
+                    GlobalPool = MethodRegistry.IsKnown(config.Method) && MethodRegistry.Get(config.Method).FineTuneGlobalPool,
                 },
                 LrGrid = LabelEfficiency.ParseLrGrid(r.GetValue(lrGrid)!),
                 Device = deviceValue,

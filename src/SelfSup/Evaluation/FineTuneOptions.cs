@@ -44,6 +44,12 @@ public sealed record FineTuneOptions
     /// <summary>The first K stages (see <see cref="FineTuneStages"/>) stay as loaded: no gradient, BatchNorm in eval mode. 0: full fine-tuning.</summary>
     public int FrozenStages { get; init; }
 
+    /// <summary>
+    /// Fine-tune a ViT on the mean of its patch tokens (before its final norm, then a fresh fc_norm), whatever it pools
+    /// for probes, as MAE and BEiT fine-tune (<c>global_pool</c>); a ViT built with mean pooling always does.
+    /// </summary>
+    public bool GlobalPool { get; init; }
+
     /// <summary>Smallest area fraction of the random resized crop (the crop keeps most of the object).</summary>
     public double CropMinScale { get; init; } = 0.5;
 

@@ -21,8 +21,8 @@ public sealed class FineTunedModel : IDisposable
 
     internal FineTunedModel(Encoder encoder, LayerNorm? fcNorm, Linear head, IReadOnlyList<EncoderStage> stages, int frozenStages)
     {
-        if (fcNorm is not null && !UsesFcNorm(encoder))
-            throw new ArgumentException($"fine-tune: fc_norm applies to a mean-pooled ViT, not to '{encoder.GetName()}'");
+        if (fcNorm is not null && encoder is not Vit)
+            throw new ArgumentException($"fine-tune: fc_norm applies to a ViT's mean patch token, not to '{encoder.GetName()}'");
         Encoder = encoder;
         FcNorm = fcNorm;
         Head = head;
@@ -34,8 +34,11 @@ public sealed class FineTunedModel : IDisposable
             foreach (var p in fcNorm.parameters()) p.requires_grad_(false);
     }
 
-    /// <summary>Whether fine-tuning <paramref name="encoder"/> pools before its final norm and adds an fc_norm (a ViT with <see cref="VitPool.Mean"/>).</summary>
-    public static bool UsesFcNorm(Encoder encoder) => encoder is Vit { Options.Pool: VitPool.Mean };
+    /// <summary>
+    /// Whether fine-tuning <paramref name="encoder"/> pools its patch tokens before its final norm and adds an fc_norm: a
+    /// ViT with <see cref="VitPool.Mean"/>, or any ViT when <paramref name="globalPool"/> (<see cref="FineTuneOptions.GlobalPool"/>).
+    /// </summary>
+    public static bool UsesFcNorm(Encoder encoder, bool globalPool = false) => encoder is Vit v && (globalPool || v.Options.Pool == VitPool.Mean);
 
     public Encoder Encoder { get; }
     /// <summary>The LayerNorm on the mean of the patch tokens (mean-pooled ViTs, see <see cref="UsesFcNorm"/>); it trains with the last stage.</summary>
@@ -60,8 +63,9 @@ public sealed class FineTunedModel : IDisposable
     {
         if (FcNorm is null) return Encoder.call(x);
         var vit = (Vit)Encoder;
-        using var tokens = vit.ForwardTokens(x, applyNorm: false); // [B, 1 + T, D], no final norm
-        using var pooled = vit.Pool(tokens);                        // [B, D], mean of the patch tokens
+        using var tokens = vit.ForwardTokens(x, applyNorm: false); // [B, P + T, D], no final norm (P: CLS or none)
+        using var patches = tokens.narrow(1, vit.PrefixTokens, tokens.shape[1] - vit.PrefixTokens);
+        using var pooled = patches.mean([1]);                       // [B, D], mean of the patch tokens
         return FcNorm.call(pooled);                                 // [B, D]
     }
 

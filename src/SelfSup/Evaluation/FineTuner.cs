@@ -45,7 +45,7 @@ public static class FineTuner
             manual_seed(options.Seed);
             head = nn.Linear(encoder.EmbeddingDim, numClasses);
             head.to(device);
-            if (FineTunedModel.UsesFcNorm(encoder))
+            if (FineTunedModel.UsesFcNorm(encoder, options.GlobalPool))
             {
                 fcNorm = nn.LayerNorm(encoder.EmbeddingDim, eps: TransformerBlock.LayerNormEps); // fresh: weight 1, bias 0
                 fcNorm.to(device);

@@ -87,7 +87,7 @@ public sealed class Mae : SslMethod
         },
         new MaeOptions(),
         (ctx, o) => new Mae(ctx.Encoder, o),
-        (ctx, o) => MaeViews.ForImages(ctx.ImageSize, ctx.Stats, o.CropMinScale));
+        (ctx, o) => MaeViews.ForImages(ctx.ImageSize, ctx.Stats, o.CropMinScale)) with { FineTuneGlobalPool = true };
 
     public override StepResult TrainingStep(TrainingBatch batch, StepContext context)
     {

@@ -32,6 +32,9 @@ public sealed record MethodInfo(
     /// </summary>
     public Func<string, string> EncoderName { get; init; } = name => name;
 
+    /// <summary>Whether the method's paper fine-tunes a ViT on its mean patch token with an fc_norm (MAE, BEiT), whatever it probes.</summary>
+    public bool FineTuneGlobalPool { get; init; }
+
     /// <summary>A method whose typed options record <typeparamref name="TOptions"/> is bound from the context's overrides.</summary>
     public static MethodInfo Of<TOptions>(string name, string family, string paper, string summary, Recipe recipe, TOptions defaults,
         Func<MethodContext, TOptions, SslMethod> create, Func<MethodContext, TOptions, IViewRecipe> views) where TOptions : class =>

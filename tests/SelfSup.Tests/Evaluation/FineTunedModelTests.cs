@@ -22,10 +22,10 @@ public class FineTunedModelTests
     }
 
     /// <summary>A model around <paramref name="encoder"/> whose fc_norm (if any) has random gain and shift.</summary>
-    static FineTunedModel Wrap(Encoder encoder)
+    static FineTunedModel Wrap(Encoder encoder, bool globalPool = false)
     {
         LayerNorm? fcNorm = null;
-        if (FineTunedModel.UsesFcNorm(encoder))
+        if (FineTunedModel.UsesFcNorm(encoder, globalPool))
         {
             fcNorm = nn.LayerNorm(encoder.EmbeddingDim, eps: TransformerBlock.LayerNormEps);
             using var noGrad = no_grad();
@@ -35,10 +35,12 @@ public class FineTunedModelTests
         return new FineTunedModel(encoder, fcNorm, nn.Linear(encoder.EmbeddingDim, 3), FineTuneStages.Of(encoder), 0);
     }
 
-    [Fact]
-    public void MeanPooledVit_IsHeadOfFcNormOfTheMeanPatchTokenBeforeTheFinalNorm()
+    [Theory]
+    [InlineData(VitPool.Mean, false)]
+    [InlineData(VitPool.Cls, true)] // MAE and BEiT fine-tune a CLS-probed ViT on its mean patch token (global pool)
+    public void MeanPooledVit_IsHeadOfFcNormOfTheMeanPatchTokenBeforeTheFinalNorm(VitPool pool, bool globalPool)
     {
-        using var model = Wrap(TwoBlockVit(VitPool.Mean));
+        using var model = Wrap(TwoBlockVit(pool), globalPool);
         model.SetEvalMode();
         using var scope = NewDisposeScope();
         var x = randn(3, 3, 8, 8);
