@@ -1,8 +1,8 @@
 using System.CommandLine;
 using SelfSup.Data;
 using SelfSup.Evaluation;
-using SelfSup.Reporting;
 using SelfSup.Methods;
+using SelfSup.Reporting;
 using SelfSup.Runs;
 using SelfSup.Training;
 using TorchSharp;

@@ -30,20 +30,26 @@ public static class MethodsCommand
         AnsiConsole.Write(table);
     }
 
-    static void Show(MethodInfo m)
+    static void Show(MethodInfo m) => Console.Write(Describe(m));
+
+    /// <summary>One method's paper, recipe and options with their doc lines, as plain text.</summary>
+    public static string Describe(MethodInfo m)
     {
-        Console.WriteLine($"{m.Name} ({m.Family})");
-        Console.WriteLine($"  {m.Paper}");
-        Console.WriteLine($"  {m.Summary}");
-        Console.WriteLine();
-        Console.WriteLine("Recipe (used unless a run file or a flag sets it):");
-        foreach (var (key, value) in m.Recipe.Describe()) Console.WriteLine($"  {key,-18} {value}");
-        Console.WriteLine();
-        Console.WriteLine("Options (--set key=value):");
-        var table = new Table().AddColumns("option", "default", "what it controls");
+        var w = new StringWriter();
+        w.WriteLine($"{m.Name} ({m.Family})");
+        w.WriteLine($"  {m.Paper}");
+        w.WriteLine($"  {m.Summary}");
+        w.WriteLine();
+        w.WriteLine("Recipe (used unless a run file or a flag sets it):");
+        foreach (var (key, value) in m.Recipe.Describe()) w.WriteLine($"  {key,-18} {value}");
+        w.WriteLine();
+        w.WriteLine("Options (--set key=value):");
         foreach (var (key, value, doc) in OptionDocs.Describe(m.DefaultOptions))
-            table.AddRow(Markup.Escape(key), Markup.Escape(Format(value)), Markup.Escape(doc));
-        AnsiConsole.Write(table);
+        {
+            w.WriteLine($"  {key} = {Format(value)}");
+            if (doc.Length > 0) w.WriteLine($"      {doc}");
+        }
+        return w.ToString();
     }
 
     static string Format(object? v) => v switch

@@ -30,6 +30,16 @@ public class CliTests
     }
 
     [Fact]
+    public void MethodsName_PrintsThePaperTheRecipe_AndEveryOptionWithItsDocLine()
+    {
+        var text = SelfSup.Cli.MethodsCommand.Describe(SelfSup.Methods.MethodRegistry.Get("ijepa"));
+        Assert.Contains("Assran et al. 2023", text);
+        Assert.Contains("0.04 → 0.4 (cosine)", text);                      // the recipe's weight-decay schedule
+        Assert.Contains("min_context_tokens = 10", text);
+        Assert.Contains("re-places and relaxes until it does", text);      // its doc line, read from the XML docs
+    }
+
+    [Fact]
     public void EvalCommands_OfferTheTestFraction()
     {
         foreach (var command in new[] { new[] { "eval" }, ["eval", "cluster"], ["eval", "retrieval"], ["eval", "robustness"], ["eval", "label-efficiency"], ["eval", "project"], ["embed"] })

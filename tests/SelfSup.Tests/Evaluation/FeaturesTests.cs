@@ -1,6 +1,6 @@
-using SelfSup.Tests.TestSupport;
 using SelfSup.Augment;
 using SelfSup.Evaluation;
+using SelfSup.Tests.TestSupport;
 using static TorchSharp.torch;
 
 namespace SelfSup.Tests.Evaluation;
