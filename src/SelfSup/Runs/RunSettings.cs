@@ -16,6 +16,13 @@ public static class RunSettings
     /// <summary>Settings that come from the method's recipe unless given.</summary>
     static readonly string[] RecipeKeys = ["optimizer", "learning_rate", "weight_decay", "weight_decay_end", "momentum", "adam_beta1", "adam_beta2", "grad_clip", "warmup_epochs"];
 
+    /// <summary>
+    /// <paramref name="config"/> with its method's recipe applied (optimiser, learning rate scaled to its batch size,
+    /// weight decay and schedule, warm-up, betas, clipping): what a library caller building a <see cref="RunConfig"/>
+    /// by hand passes to <see cref="Pretraining.Create"/> to train as the CLI does.
+    /// </summary>
+    public static RunConfig WithRecipe(RunConfig config) => Resolve(config, null, null, new JsonObject());
+
     /// <param name="defaults">The command's defaults (data, encoder, epochs…; optimisation settings here are overridden by the recipe).</param>
     /// <param name="runFile">Settings from a run file (YAML or JSON), or null.</param>
     /// <param name="runFilePath">The run file's path, for error messages.</param>

@@ -178,6 +178,8 @@ public sealed class MethodHooksTests : IDisposable
         Assert.Equal("recipe", c.SettingSources["learning_rate"]);
         var shorter = Resolve(null, new JsonObject { ["batch_size"] = 128 });
         Assert.Equal(5e-4, shorter.LearningRate, 12);           // the typed batch size rescales the recipe's rate
+        var byHand = RunSettings.WithRecipe(new RunConfig { Method = "mae", BatchSize = 512, Epochs = 100 });
+        Assert.Equal((OptimizerKind.AdamW, 3e-4, 0.95), (byHand.Optimizer, byHand.LearningRate, byHand.AdamBeta2));
     }
 
     [Fact]
