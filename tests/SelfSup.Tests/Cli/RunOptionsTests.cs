@@ -37,6 +37,9 @@ public class RunOptionsTests
     {
         var path = Path.Combine(Directory.CreateTempSubdirectory("selfsup-runfile-").FullName, "run.yaml");
         File.WriteAllText(path, "method: ijepa\nweight_decay: 0.1\nepochs: 3\n");
+        var written = Path.Combine(Path.GetDirectoryName(path)!, "adamw.yaml");
+        File.WriteAllText(written, "optimizer: adamw\n");                    // as a user types it, not as config.yaml spells it
+        Assert.Equal(OptimizerKind.AdamW, Read("--method", "simclr", "--config", written).Optimizer);
         var c = Read("--config", path, "--epochs", "5");
         Assert.Equal(("ijepa", 0.1, 0.4, 5), (c.Method, c.WeightDecay, c.WeightDecayEnd!.Value, c.Epochs));
         Assert.Equal(1e-3, c.LearningRate, 12);
