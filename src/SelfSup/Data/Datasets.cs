@@ -125,7 +125,7 @@ public static class Datasets
 
     static ImageDataset CachedFolder(string folder, string name, DatasetOptions o, string cacheDir)
     {
-        var key = $"folder|{PackedCache.SourceKey(folder)}|size={o.ImageSize}|channels={o.Channels}|v1";
+        var key = $"folder|{PackedCache.SourceKey(folder)}|size={o.ImageSize}|channels={o.Channels}|v2"; // v2: unlabeled piles, gray detection
         var path = PackedCache.PathFor(cacheDir, name, key);
         return PackedCache.GetOrCreate(path, () => ImageFolderReader.Read(folder, o.ImageSize, o.Channels, name, o.Log), o.Log);
     }

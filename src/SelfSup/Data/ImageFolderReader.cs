@@ -6,9 +6,12 @@ namespace SelfSup.Data;
 internal sealed record EncodedImage(string Origin, int Label, Func<byte[]> Read);
 
 /// <summary>
-/// Reads <c>root/&lt;class&gt;/**/*.png|jpg|jpeg</c>: the class is the first-level folder (classes sorted
-/// ordinally, files sorted by relative path so the row order is reproducible), every image is resized to a
-/// square and converted to 1 (luminance) or 3 (RGB) channels. Decoding runs in parallel.
+/// Reads a folder of .png/.jpg/.jpeg images in one of two layouts. Images directly in the root make it an
+/// <b>unlabeled</b> pile: every image at any depth, no labels (the case self-supervision is for). Otherwise the
+/// first-level folders are classes: <c>root/&lt;class&gt;/**/*.png</c> (classes sorted ordinally). Files are sorted by
+/// relative path so the row order is reproducible; every image is resized to a square and converted to 1 (luminance)
+/// or 3 (RGB) channels. Without a channel count, a folder whose every image is gray (R = G = B everywhere) loads as
+/// 1 channel and any other as 3. Decoding runs in parallel.
 /// </summary>
 public static class ImageFolderReader
 {
@@ -16,11 +19,20 @@ public static class ImageFolderReader
 
     /// <summary>
     /// Decodes the folder. <paramref name="imageSize"/> defaults to the shorter side of the first image;
-    /// <paramref name="channels"/> defaults to 3.
+    /// <paramref name="channels"/> defaults to 1 for an all-gray folder, else 3.
     /// </summary>
     public static ImageDataset Read(string root, int? imageSize = null, int? channels = null, string? name = null, IProgress<string>? log = null)
     {
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: image folder not found");
+        name ??= Path.GetFileName(Path.TrimEndingDirectorySeparator(root));
+        if (Directory.EnumerateFiles(root).Any(IsImage))
+        {
+            // Images in the root: an unlabeled pile, whatever folders it also has.
+            var all = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Where(IsImage)
+                .Order(StringComparer.Ordinal).Select(f => new EncodedImage(f, -1, () => File.ReadAllBytes(f))).ToList();
+            log?.Report($"{root}: {all.Count} unlabeled images (images in the folder itself, read at any depth; class folders give labels)");
+            return Decode(all, [], imageSize, channels, name, log);
+        }
         var classDirs = Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>()
             .Where(n => !n.StartsWith('.')).Order(StringComparer.Ordinal).ToArray();
         var items = new List<EncodedImage>();
@@ -36,13 +48,17 @@ public static class ImageFolderReader
         }
         if (items.Count == 0)
             throw new InvalidDataException(
-                $"{root}: no images found; expected class folders holding .png/.jpg/.jpeg files (root/<class>/*.png)");
-        return Decode(items, classNames, imageSize, channels, name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(root)), log);
+                $"{root}: no images found; expected .png/.jpg/.jpeg files in the folder (unlabeled, read at any depth) or in class folders (root/<class>/*.png)");
+        return Decode(items, classNames, imageSize, channels, name, log);
     }
 
     static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Decodes encoded images in parallel into one packed dataset.</summary>
+    /// <summary>
+    /// Decodes encoded images in parallel into one packed dataset; no class names make it unlabeled. Without
+    /// <paramref name="channels"/> the images are decoded as RGB and kept as one plane when every pixel of every image
+    /// is gray (the plane is then exactly the luminance).
+    /// </summary>
     internal static ImageDataset Decode(IReadOnlyList<EncodedImage> items, IReadOnlyList<string> classNames, int? imageSize, int? channels, string name, IProgress<string>? log)
     {
         var c = channels ?? 3;
@@ -78,8 +94,36 @@ public static class ImageFolderReader
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
         }
         log?.Report($"decoded {items.Count} images in {watch.Elapsed.TotalSeconds:F1} s");
+        if (channels is null && AllGray(pixels, items.Count, size))
+        {
+            pixels = FirstPlanes(pixels, items.Count, size);
+            c = 1;
+            log?.Report($"{name}: every image is gray, loading 1 channel (--channels 3 keeps three)");
+        }
         var images = TensorBytes.ToByteTensor(pixels, 0, [items.Count, c, size, size]);
-        return new ImageDataset(name, images, labels, classNames.ToArray());
+        return new ImageDataset(name, images, classNames.Count > 0 ? labels : null, classNames.ToArray());
+    }
+
+    /// <summary>Whether the R, G and B planes of every planar RGB image [N, 3, S, S] are equal.</summary>
+    static bool AllGray(byte[] rgb, int count, int size)
+    {
+        var plane = size * size;
+        for (long i = 0; i < count; i++)
+        {
+            var image = rgb.AsSpan(checked((int)(i * 3 * plane)), 3 * plane);
+            if (!image[..plane].SequenceEqual(image.Slice(plane, plane)) || !image[..plane].SequenceEqual(image.Slice(2 * plane, plane)))
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>The first plane of every planar RGB image: [N, 3, S, S] → [N, 1, S, S].</summary>
+    static byte[] FirstPlanes(byte[] rgb, int count, int size)
+    {
+        var plane = size * size;
+        var gray = new byte[checked((long)plane * count)];
+        for (long i = 0; i < count; i++) rgb.AsSpan(checked((int)(i * 3 * plane)), plane).CopyTo(gray.AsSpan(checked((int)(i * plane)), plane));
+        return gray;
     }
 
     static int FirstShorterSide(EncodedImage first)

@@ -27,6 +27,45 @@ public class ImageFolderReaderTests
     }
 
     [Fact]
+    public void ImagesInTheRoot_MakeAnUnlabeledPile_ReadAtAnyDepth()
+    {
+        TorchRuntime.Initialize();
+        using var dir = new TempDir();
+        TestImages.WriteSolid(dir.File("b.png"), 4, 4, new SKColor(20, 20, 20));
+        TestImages.WriteSolid(dir.File("a.png"), 4, 4, new SKColor(10, 10, 10));
+        TestImages.WriteSolid(dir.File("patient7/study1/c.png"), 4, 4, new SKColor(30, 30, 30));
+        File.WriteAllText(dir.File("readme.txt"), "not an image");
+
+        using var data = ImageFolderReader.Read(dir.Path, channels: 1);
+
+        Assert.False(data.HasLabels);
+        Assert.Empty(data.ClassNames);
+        // every image at any depth, in sorted relative-path order: a, b, patient7/study1/c
+        Assert.Equal(new byte[] { 10, 20, 30 }, Enumerable.Range(0, 3).Select(i => data.Images[i, 0, 0, 0].item<byte>()).ToArray());
+    }
+
+    [Fact]
+    public void AllGrayFolder_LoadsOneChannel_UnlessThreeAreAsked_AndOneColourImageKeepsThree()
+    {
+        TorchRuntime.Initialize();
+        using var dir = new TempDir();
+        // Gray content saved as RGB PNGs (as exported X-rays often are): R = G = B everywhere.
+        TestImages.WritePng(dir.File("x/1.png"), 4, 4, (x, y) => new SKColor((byte)(16 * x + y), (byte)(16 * x + y), (byte)(16 * x + y)));
+        TestImages.WriteSolid(dir.File("y/2.png"), 4, 4, new SKColor(90, 90, 90));
+
+        using var gray = ImageFolderReader.Read(dir.Path);
+        using var three = ImageFolderReader.Read(dir.Path, channels: 3);
+        using var luma = ImageFolderReader.Read(dir.Path, channels: 1);
+        Assert.Equal(new long[] { 2, 1, 4, 4 }, gray.Images.shape);
+        Assert.Equal(new long[] { 2, 3, 4, 4 }, three.Images.shape);
+        Assert.Equal(luma.Images.data<byte>().ToArray(), gray.Images.data<byte>().ToArray()); // the kept plane is the luminance
+
+        TestImages.WriteSolid(dir.File("y/3.png"), 4, 4, new SKColor(90, 91, 90));          // one pixel value off gray
+        using var mixed = ImageFolderReader.Read(dir.Path);
+        Assert.Equal(new long[] { 3, 3, 4, 4 }, mixed.Images.shape);
+    }
+
+    [Fact]
     public void WideImage_IsCentreCroppedWithoutResampling_WhenShorterSideMatches()
     {
         TorchRuntime.Initialize();
