@@ -21,11 +21,15 @@ internal static class ImageDecoder
         return (codec.Info.Width, codec.Info.Height);
     }
 
-    /// <summary>Decodes <paramref name="encoded"/> into <paramref name="dest"/> (length channels·size·size, planar).</summary>
-    public static void DecodeInto(byte[] encoded, string origin, int size, int channels, Span<byte> dest)
+    /// <summary>
+    /// Decodes <paramref name="encoded"/> into <paramref name="dest"/> (length channels·size·size, planar); returns
+    /// whether the file itself stores one gray channel (e.g. a grayscale PNG or JPEG).
+    /// </summary>
+    public static bool DecodeInto(byte[] encoded, string origin, int size, int channels, Span<byte> dest)
     {
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data) ?? throw Unreadable(origin);
+        var storedGray = codec.Info.ColorType == SKColorType.Gray8;
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
         if (info.Width <= 0 || info.Height <= 0) throw Unreadable(origin);
         using var decoded = new SKBitmap(info);
@@ -36,7 +40,7 @@ internal static class ImageDecoder
         if (info.Width == size && info.Height == size)
         {
             WritePlanar(decoded.GetPixelSpan(), size, channels, dest);
-            return;
+            return storedGray;
         }
         var side = Math.Min(info.Width, info.Height);
         var src = SKRect.Create((info.Width - side) / 2, (info.Height - side) / 2, side, side);
@@ -48,6 +52,7 @@ internal static class ImageDecoder
             canvas.DrawImage(image, src, SKRect.Create(0, 0, size, size), side > size ? Down : Up, null);
         }
         WritePlanar(target.GetPixelSpan(), size, channels, dest);
+        return storedGray;
     }
 
     /// <summary>RGBA interleaved → planar RGB, or → luminance (ITU-R BT.601 weights, as PIL's "L").</summary>

@@ -11,7 +11,8 @@ internal sealed record EncodedImage(string Origin, int Label, Func<byte[]> Read)
 /// first-level folders are classes: <c>root/&lt;class&gt;/**/*.png</c> (classes sorted ordinally). Files are sorted by
 /// relative path so the row order is reproducible; every image is resized to a square and converted to 1 (luminance)
 /// or 3 (RGB) channels. Without a channel count, a folder whose every image is gray (R = G = B everywhere) loads as
-/// 1 channel and any other as 3. Decoding runs in parallel.
+/// 1 channel and any other as 3, except that one mixing 1-channel files with colour files is an error asking for a
+/// channel count. Decoding runs in parallel.
 /// </summary>
 public static class ImageFolderReader
 {
@@ -68,6 +69,7 @@ public static class ImageFolderReader
         var stride = checked(c * size * size);
         var pixels = new byte[checked((long)stride * items.Count)];
         var labels = new long[items.Count];
+        var storedGray = new bool[items.Count];
         log?.Report($"decoding {items.Count} images to {c}x{size}x{size} ({name})");
         var watch = Stopwatch.StartNew();
         try
@@ -84,7 +86,7 @@ public static class ImageFolderReader
                 {
                     throw new IOException($"{item.Origin}: could not be read ({e.Message})", e);
                 }
-                ImageDecoder.DecodeInto(bytes, item.Origin, size, c, pixels.AsSpan(i * stride, stride));
+                storedGray[i] = ImageDecoder.DecodeInto(bytes, item.Origin, size, c, pixels.AsSpan(i * stride, stride));
                 labels[i] = item.Label;
             });
         }
@@ -100,6 +102,9 @@ public static class ImageFolderReader
             c = 1;
             log?.Report($"{name}: every image is gray, loading 1 channel (--channels 3 keeps three)");
         }
+        else if (channels is null && Array.IndexOf(storedGray, true) is var g && g >= 0 && Array.IndexOf(storedGray, false) is var rgb && rgb >= 0)
+            throw new InvalidDataException(
+                $"{name}: the folder mixes 1-channel files ({storedGray.Count(x => x)}, e.g. {items[g].Origin}) and colour files ({storedGray.Count(x => !x)}, e.g. {items[rgb].Origin}); pass --channels 1 or --channels 3");
         var images = TensorBytes.ToByteTensor(pixels, 0, [items.Count, c, size, size]);
         return new ImageDataset(name, images, classNames.Count > 0 ? labels : null, classNames.ToArray());
     }

@@ -66,6 +66,24 @@ public class ImageFolderReaderTests
     }
 
     [Fact]
+    public void FolderMixingOneChannelAndColourFiles_IsAnErrorNamingBoth_UnlessChannelsAreGiven()
+    {
+        TorchRuntime.Initialize();
+        using var dir = new TempDir();
+        TestImages.WriteGrayPng(dir.File("g.png"), 4, 4, (x, y) => (byte)(10 * x + y));
+        TestImages.WriteSolid(dir.File("c.png"), 4, 4, new SKColor(200, 10, 10));
+
+        var e = Assert.Throws<InvalidDataException>(() => ImageFolderReader.Read(dir.Path));
+        Assert.Contains("g.png", e.Message);
+        Assert.Contains("c.png", e.Message);
+        Assert.Contains("--channels", e.Message);
+        using var three = ImageFolderReader.Read(dir.Path, channels: 3);
+        Assert.Equal(new long[] { 2, 3, 4, 4 }, three.Images.shape);
+        using var one = ImageFolderReader.Read(dir.Path, channels: 1);
+        Assert.Equal(new long[] { 2, 1, 4, 4 }, one.Images.shape);
+    }
+
+    [Fact]
     public void WideImage_IsCentreCroppedWithoutResampling_WhenShorterSideMatches()
     {
         TorchRuntime.Initialize();
