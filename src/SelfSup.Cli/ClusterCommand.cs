@@ -53,6 +53,7 @@ internal sealed class AnalysisOptions
     readonly Option<int?> trainLimit = new("--train-limit") { Description = "use a seeded subset of this many training images" };
     readonly Option<int?> testLimit = new("--test-limit") { Description = "use a seeded subset of this many test images" };
     readonly Option<double> testFraction = EvalCommand.TestFractionOption();
+    readonly Option<string?> labelFile = EvalCommand.LabelsOption();
     readonly Option<string?> output = new("--out") { Description = "folder for the JSON result (default: the checkpoint's run folder)" };
     readonly Option<string> device = new("--device") { DefaultValueFactory = _ => "cpu" };
     readonly Option<int> seed = new("--seed") { Description = "seeds subsets, k-means, corruptions", DefaultValueFactory = _ => 0 };
@@ -61,7 +62,7 @@ internal sealed class AnalysisOptions
     public static AnalysisOptions Create(Command cmd)
     {
         var o = new AnalysisOptions();
-        foreach (var option in new Option[] { o.checkpoint, o.data, o.trainLimit, o.testLimit, o.testFraction, o.output, o.device, o.seed, o.reestimateBn }) cmd.Options.Add(option);
+        foreach (var option in new Option[] { o.checkpoint, o.data, o.trainLimit, o.testLimit, o.testFraction, o.labelFile, o.output, o.device, o.seed, o.reestimateBn }) cmd.Options.Add(option);
         return o;
     }
 
@@ -74,6 +75,7 @@ internal sealed class AnalysisOptions
             TrainLimit = r.GetValue(trainLimit),
             TestLimit = r.GetValue(testLimit),
             TestFraction = r.GetValue(testFraction),
+                Labels = r.GetValue(labelFile),
             Seed = r.GetValue(seed),
             Log = DataLog.Options().Log,
         });

@@ -18,7 +18,8 @@ public static class EmbedCommand
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu" };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 512 };
         var testFraction = EvalCommand.TestFractionOption();
-        foreach (var o in new Option[] { checkpoint, data, split, testFraction, output, device, batchSize }) cmd.Options.Add(o);
+        var labelFile = EvalCommand.LabelsOption();
+        foreach (var o in new Option[] { checkpoint, data, split, testFraction, labelFile, output, device, batchSize }) cmd.Options.Add(o);
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var file = r.GetValue(output)!;
@@ -30,6 +31,7 @@ public static class EmbedCommand
             {
                 Data = r.GetValue(data),
                 TestFraction = r.GetValue(testFraction),
+                Labels = r.GetValue(labelFile),
                 Log = DataLog.Options().Log,
             });
             var trained = opened.Trained;

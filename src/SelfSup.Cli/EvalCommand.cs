@@ -19,7 +19,8 @@ public static class EvalCommand
         var temperature = new Option<double>("--knn-temperature") { Description = "k-NN vote temperature", DefaultValueFactory = _ => 0.07 };
         var reestimateBn = ReestimateBatchNormOption();
         var testFraction = TestFractionOption();
-        foreach (var o in new Option[] { checkpoint, data, trainLimit, testFraction, rawLimit, output, device, k, temperature, reestimateBn }) cmd.Options.Add(o);
+        var labelFile = LabelsOption();
+        foreach (var o in new Option[] { checkpoint, data, trainLimit, testFraction, labelFile, rawLimit, output, device, k, temperature, reestimateBn }) cmd.Options.Add(o);
         cmd.Subcommands.Add(LabelEfficiencyCommand.Create());
         foreach (var sub in new[] { ClusterCommand.Create(), RetrievalCommand.Create(), RobustnessCommand.Create() }) cmd.Subcommands.Add(sub);
         cmd.Subcommands.Add(ProjectCommand.Create());
@@ -33,6 +34,7 @@ public static class EvalCommand
                     Data = r.GetValue(data),
                     TrainLimit = r.GetValue(trainLimit),
                     TestFraction = r.GetValue(testFraction),
+                Labels = r.GetValue(labelFile),
                     Log = DataLog.Options().Log,
                 },
                 RawPixelTrainImages = r.GetValue(rawLimit) switch
@@ -58,6 +60,12 @@ public static class EvalCommand
 
     /// <summary>`--reestimate-bn`, shared by `eval` and its analysis subcommands.</summary>
     internal static Option<bool> ReestimateBatchNormOption() => new("--reestimate-bn") { Description = "re-estimate the trained encoder's BatchNorm statistics on clean training images, as random init's are (default: keep those of pretraining)" };
+
+    /// <summary>`--labels`, shared by every command that evaluates on labelled data.</summary>
+    internal static Option<string?> LabelsOption() => new("--labels")
+    {
+        Description = "label file (CSV or TSV, columns path,label, paths relative to the --data folder) labelling a subset of an unlabeled image folder; its test split is a seeded, stratified hold-out",
+    };
 
     /// <summary>`--test-fraction`, shared by every command that evaluates on a test split.</summary>
     internal static Option<double> TestFractionOption() => new("--test-fraction")

@@ -35,7 +35,8 @@ public static class LabelEfficiencyCommand
         var output = new Option<string?>("--out") { Description = "folder for label_efficiency.{json,png,md} (default: the checkpoint's run folder)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu" };
         var testFraction = EvalCommand.TestFractionOption();
-        foreach (var o in new Option[] { checkpoint, dataOption, testFraction, labels, seeds, epochs, batchSize, optimizer, lr, factor, layerDecay, freeze, patience, lrGrid, headInit, output, device })
+        var labelFile = EvalCommand.LabelsOption();
+        foreach (var o in new Option[] { checkpoint, dataOption, testFraction, labelFile, labels, seeds, epochs, batchSize, optimizer, lr, factor, layerDecay, freeze, patience, lrGrid, headInit, output, device })
             cmd.Options.Add(o);
         cmd.SetAction(r => Cli.Guard(() =>
         {
@@ -59,6 +60,7 @@ public static class LabelEfficiencyCommand
             {
                 Data = r.GetValue(dataOption),
                 TestFraction = r.GetValue(testFraction),
+                Labels = r.GetValue(labelFile),
                 Log = DataLog.Options().Log,
             });
             var (trained, config, train, test) = (data.Trained, data.Config, data.Train, data.Test);

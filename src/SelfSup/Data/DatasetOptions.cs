@@ -6,7 +6,7 @@ public sealed record DatasetOptions
     /// <summary>Square side in pixels; null keeps the dataset's own size (image folders: the first image's shorter side).</summary>
     public int? ImageSize { get; init; }
 
-    /// <summary>1 (luminance) or 3 (RGB); null keeps the dataset's own channels (image folders: 3).</summary>
+    /// <summary>1 (luminance) or 3 (RGB); null keeps the dataset's own channels (image folders: 1 when every image is gray, else 3).</summary>
     public int? Channels { get; init; }
 
     /// <summary>Where packed datasets and downloads live; null uses <see cref="PackedCache.DefaultDirectory"/>.</summary>
@@ -20,4 +20,11 @@ public sealed record DatasetOptions
     /// its train split is the rest. Sources with a test split ignore it.
     /// </summary>
     public TestHoldOut HoldOut { get; init; } = new();
+
+    /// <summary>
+    /// A label file (<see cref="LabelFile"/>: CSV or TSV, <c>path,label</c>, paths relative to the image folder) that
+    /// labels a subset of an image folder: the dataset is then those images with those labels, split by
+    /// <see cref="HoldOut"/>. Null: the folder's own layout decides.
+    /// </summary>
+    public string? Labels { get; init; }
 }

@@ -25,6 +25,8 @@ public static class Datasets
     {
         options ??= new DatasetOptions();
         var cacheDir = options.CacheDir ?? PackedCache.DefaultDirectory();
+        if (options.Labels is not null && !Directory.Exists(nameOrPath))
+            throw new ArgumentException($"--labels {options.Labels}: a label file labels the images of an image folder; {nameOrPath} is not a folder");
         if (File.Exists(nameOrPath)) return LoadFile(nameOrPath, split, options);
         if (Directory.Exists(nameOrPath)) return LoadDirectory(nameOrPath, split, options, cacheDir);
         if (BuiltinDatasets.Canonical(nameOrPath) is { } builtin)
@@ -81,6 +83,8 @@ public static class Datasets
             if (File.Exists(Path.Combine(candidate, "data_batch_1")) || File.Exists(Path.Combine(candidate, "test_batch")))
                 return Given(DatasetConform.Apply(CifarPickleReader.Read(candidate, split), o.ImageSize, o.Channels), FolderName(dir));
         }
+        if (o.Labels is { } labelFile)
+            return HeldOut(CachedLabeled(dir, labelFile, FolderName(dir), o, cacheDir), split, o.HoldOut, $"{FolderName(dir)} labelled by {Path.GetFileName(labelFile)}");
         if (Directory.Exists(Path.Combine(dir, "train")) && Directory.Exists(Path.Combine(dir, "test")))
         {
             var splitDir = Path.Combine(dir, split);
@@ -128,6 +132,14 @@ public static class Datasets
         var key = $"folder|{PackedCache.SourceKey(folder)}|size={o.ImageSize}|channels={o.Channels}|v2"; // v2: unlabeled piles, gray detection
         var path = PackedCache.PathFor(cacheDir, name, key);
         return PackedCache.GetOrCreate(path, () => ImageFolderReader.Read(folder, o.ImageSize, o.Channels, name, o.Log), o.Log);
+    }
+
+    /// <summary>The images a label file names, labelled by it, cached under a key of the folder and the label file.</summary>
+    static ImageDataset CachedLabeled(string folder, string labels, string name, DatasetOptions o, string cacheDir)
+    {
+        var key = $"labeled|{PackedCache.SourceKey(folder)}|{PackedCache.SourceKey(labels)}|size={o.ImageSize}|channels={o.Channels}|v1";
+        var path = PackedCache.PathFor(cacheDir, $"{name}-labeled", key);
+        return PackedCache.GetOrCreate(path, () => ImageFolderReader.ReadLabeled(folder, LabelFile.Read(labels, folder), o.ImageSize, o.Channels, $"{name}-labeled", o.Log), o.Log);
     }
 
     static string FolderName(string dir) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));

@@ -53,6 +53,21 @@ public static class ImageFolderReader
         return Decode(items, classNames, imageSize, channels, name, log);
     }
 
+    /// <summary>
+    /// The images a label file names (<see cref="LabelFile"/>), labelled by it: classes are the labels in ordinal
+    /// order and rows are sorted by class, then path, as the same images in class folders would be.
+    /// </summary>
+    public static ImageDataset ReadLabeled(string root, IReadOnlyList<LabeledPath> rows, int? imageSize = null, int? channels = null, string? name = null, IProgress<string>? log = null)
+    {
+        var classNames = rows.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToList();
+        var index = classNames.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i, StringComparer.Ordinal);
+        var encoded = rows.OrderBy(r => index[r.Label]).ThenBy(r => r.Path, StringComparer.Ordinal)
+            .Select(r => (File: Path.Combine(root, r.Path), Label: index[r.Label]))
+            .Select(t => new EncodedImage(t.File, t.Label, () => File.ReadAllBytes(t.File)))
+            .ToList();
+        return Decode(encoded, classNames, imageSize, channels, name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(root)), log);
+    }
+
     static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>

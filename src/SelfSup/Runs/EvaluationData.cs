@@ -14,6 +14,8 @@ public sealed record EvalDataSettings
     public int? TrainLimit { get; init; }
     /// <summary>Use a seeded subset of this many test images (null: all).</summary>
     public int? TestLimit { get; init; }
+    /// <summary>A label file (CSV or TSV, <c>path,label</c>, paths relative to the image folder) labelling a subset of the data (see <see cref="DatasetOptions.Labels"/>).</summary>
+    public string? Labels { get; init; }
     /// <summary>Share of every class held out as the test split when the dataset has no test split of its own.</summary>
     public double TestFraction { get; init; } = 0.2;
     /// <summary>Seeds the train/test subsets (the hold-out itself has its own seed, <see cref="TestHoldOut.Seed"/>, as pretraining uses).</summary>
@@ -46,6 +48,7 @@ public sealed class EvaluationData : IDisposable
             ImageSize = trained.Config.ImageSize,
             Channels = trained.Config.Channels,
             HoldOut = new TestHoldOut(settings.TestFraction),
+            Labels = settings.Labels,
             Log = settings.Log,
         };
     }
