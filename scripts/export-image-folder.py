@@ -3,7 +3,7 @@
 an unlabeled pile plus a label CSV, and the same images as class folders.
 
 usage: scripts/export-image-folder.py IMAGES.idx3-ubyte[.gz] LABELS.idx1-ubyte[.gz] OUT [--count N]
-writes OUT/pile/<sub>/NNNNN.png (unlabeled, nested in sub-folders of 1,000), OUT/labels.csv (path,label) and
+writes OUT/pile/NNNNN.png (unlabeled: images in the folder itself), OUT/labels.csv (path,label) and
 OUT/classes/<label>/NNNNN.png
 """
 import argparse, gzip, os, struct, zlib
@@ -33,7 +33,7 @@ with open(os.path.join(a.out, "labels.csv"), "w") as csv:
     csv.write("path,label\n")
     for i in range(n):
         img = pixels[i * h * w:(i + 1) * h * w]
-        rel = f"{i // 1000:02d}/{i:05d}.png"
+        rel = f"{i:05d}.png"
         png(os.path.join(a.out, "pile", rel), w, h, img)
         png(os.path.join(a.out, "classes", f"class{labels[i]}", f"{i:05d}.png"), w, h, img)
         csv.write(f"{rel},class{labels[i]}\n")
