@@ -23,6 +23,7 @@ public sealed class RunOptions
         config = Add(cmd, new Option<string?>("--config") { Description = "run file (YAML or JSON) with settings as in config.yaml; flags override it, it overrides the method's recipe" });
         Setting<string>(cmd, "--method", "method", "method name (see `selfsup methods`)", defaults.Method);
         Setting<string>(cmd, "--data", "data", "built-in dataset (mnist, fashion-mnist, cifar10, pneumoniamnist) or a path (image folder, .npz, IDX, CIFAR batches)", defaults.Data);
+        Setting<bool>(cmd, "--unlabeled", "unlabeled", "read an image folder as an unlabeled pile at any depth, its sub-folders not taken for classes", null);
         Setting<int?>(cmd, "--data-limit", "data_limit", "pretrain on a seeded subset of this many training images", defaults.DataLimit);
         Setting<string>(cmd, "--encoder", "encoder", "resnet18, resnet34, resnet50, convnet, convnet8, vit-tiny, vit-small, vit-base", defaults.Encoder);
         Setting<int>(cmd, "--width", "width", "encoder base width (ResNet: channels of the first stage; 0: default)", defaults.Width);

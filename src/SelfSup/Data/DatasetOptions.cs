@@ -27,4 +27,10 @@ public sealed record DatasetOptions
     /// <see cref="HoldOut"/>. Null: the folder's own layout decides.
     /// </summary>
     public string? Labels { get; init; }
+
+    /// <summary>
+    /// Read an image folder as an unlabeled pile, every image at any depth, even when its images sit only in
+    /// sub-folders (one per patient, say) that would otherwise be taken for classes.
+    /// </summary>
+    public bool Unlabeled { get; init; }
 }

@@ -60,6 +60,8 @@ public static class Datasets
 
     static SplitData LoadDirectory(string dir, string split, DatasetOptions o, string cacheDir)
     {
+        if (o.Unlabeled && o.Labels is null)
+            return HeldOut(CachedFolder(dir, FolderName(dir), o, cacheDir), split, o.HoldOut, FolderName(dir));
         var (trainIdx, testIdx) = (FindIdx(dir, "train"), FindIdx(dir, "t10k"));
         if (trainIdx is not null || testIdx is not null)
         {
@@ -129,9 +131,10 @@ public static class Datasets
 
     static ImageDataset CachedFolder(string folder, string name, DatasetOptions o, string cacheDir)
     {
-        var key = $"folder|{PackedCache.SourceKey(folder)}|size={o.ImageSize}|channels={o.Channels}|v2"; // v2: unlabeled piles, gray detection
+        // v2: unlabeled piles, gray detection
+        var key = $"folder|{PackedCache.SourceKey(folder)}|size={o.ImageSize}|channels={o.Channels}|unlabeled={o.Unlabeled}|v2";
         var path = PackedCache.PathFor(cacheDir, name, key);
-        return PackedCache.GetOrCreate(path, () => ImageFolderReader.Read(folder, o.ImageSize, o.Channels, name, o.Log), o.Log);
+        return PackedCache.GetOrCreate(path, () => ImageFolderReader.Read(folder, o.ImageSize, o.Channels, name, o.Log, o.Unlabeled), o.Log);
     }
 
     /// <summary>The images a label file names, labelled by it, cached under a key of the folder and the label file.</summary>

@@ -22,16 +22,18 @@ public static class ImageFolderReader
     /// Decodes the folder. <paramref name="imageSize"/> defaults to the shorter side of the first image;
     /// <paramref name="channels"/> defaults to 1 for an all-gray folder, else 3.
     /// </summary>
-    public static ImageDataset Read(string root, int? imageSize = null, int? channels = null, string? name = null, IProgress<string>? log = null)
+    /// <param name="unlabeled">Read the folder as an unlabeled pile even when its images sit only in sub-folders (e.g. one folder per patient).</param>
+    public static ImageDataset Read(string root, int? imageSize = null, int? channels = null, string? name = null, IProgress<string>? log = null, bool unlabeled = false)
     {
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: image folder not found");
         name ??= Path.GetFileName(Path.TrimEndingDirectorySeparator(root));
-        if (Directory.EnumerateFiles(root).Any(IsImage))
+        if (unlabeled || Directory.EnumerateFiles(root).Any(IsImage))
         {
-            // Images in the root: an unlabeled pile, whatever folders it also has.
+            // Images in the root (or asked for): an unlabeled pile, whatever folders it also has.
             var all = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Where(IsImage)
                 .Order(StringComparer.Ordinal).Select(f => new EncodedImage(f, -1, () => File.ReadAllBytes(f))).ToList();
-            log?.Report($"{root}: {all.Count} unlabeled images (images in the folder itself, read at any depth; class folders give labels)");
+            if (all.Count == 0) throw new InvalidDataException($"{root}: no .png/.jpg/.jpeg images found at any depth");
+            log?.Report($"{root}: {all.Count} unlabeled images, read at any depth");
             return Decode(all, [], imageSize, channels, name, log);
         }
         var classDirs = Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>()

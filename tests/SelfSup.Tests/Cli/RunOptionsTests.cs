@@ -27,6 +27,8 @@ public class RunOptionsTests
         Assert.Equal((OptimizerKind.Sgd, 0.01), (typed.Optimizer, typed.LearningRate));
         Assert.Equal(("flag", "flag", "recipe"), (typed.SettingSources["optimizer"], typed.SettingSources["learning_rate"], typed.SettingSources["weight_decay"]));
 
+        Assert.True(Read("--unlabeled").Unlabeled);
+        Assert.False(Read().Unlabeled);
         var simclr = Read("--method", "simclr", "--set", "temperature=0.2");
         Assert.Equal((OptimizerKind.Lars, 1.0, 1e-4), (simclr.Optimizer, simclr.LearningRate, simclr.WeightDecay));
         Assert.Equal("0.2", simclr.MethodOptions["temperature"]);

@@ -45,6 +45,25 @@ public class ImageFolderReaderTests
     }
 
     [Fact]
+    public void PileInSubFoldersOnly_IsClassesByDefault_AndUnlabeledWhenAsked()
+    {
+        TorchRuntime.Initialize();
+        using var dir = new TempDir();
+        TestImages.WriteSolid(dir.File("patient1/a.png"), 4, 4, new SKColor(10, 10, 10));
+        TestImages.WriteSolid(dir.File("patient1/scan2/b.png"), 4, 4, new SKColor(20, 20, 20));
+        TestImages.WriteSolid(dir.File("patient2/c.png"), 4, 4, new SKColor(30, 30, 30));
+
+        using var classes = ImageFolderReader.Read(dir.Path, channels: 1);
+        using var pile = ImageFolderReader.Read(dir.Path, channels: 1, unlabeled: true);
+        Assert.Equal(new[] { "patient1", "patient2" }, classes.ClassNames);
+        Assert.False(pile.HasLabels);
+        Assert.Equal(3, pile.Count);
+        var options = new DatasetOptions { CacheDir = dir.File("cache"), Unlabeled = true, Channels = 1 };
+        using var train = Datasets.Load(dir.Path, "train", options);                       // the whole pile trains
+        Assert.Equal((3, false), (train.Count, train.HasLabels));
+    }
+
+    [Fact]
     public void AllGrayFolder_LoadsOneChannel_UnlessThreeAreAsked_AndOneColourImageKeepsThree()
     {
         TorchRuntime.Initialize();
