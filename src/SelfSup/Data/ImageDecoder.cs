@@ -29,13 +29,16 @@ internal static class ImageDecoder
     {
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data) ?? throw Unreadable(origin);
-        var storedGray = codec.Info.ColorType == SKColorType.Gray8;
+        var storedGray = codec.Info.ColorType == SKColorType.Gray8 || PngColour(encoded) is (16, 0 or 4);
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
         if (info.Width <= 0 || info.Height <= 0) throw Unreadable(origin);
-        using var decoded = new SKBitmap(info);
-        var result = codec.GetPixels(info, decoded.GetPixels());
-        if (result != SKCodecResult.Success)
-            throw new InvalidDataException($"{origin}: image could not be decoded ({result})");
+        using var decoded = PngColour(encoded) is (16, _) ? DecodeSixteenBit(codec, info, origin) : new SKBitmap(info);
+        if (PngColour(encoded) is not (16, _))
+        {
+            var result = codec.GetPixels(info, decoded.GetPixels());
+            if (result != SKCodecResult.Success)
+                throw new InvalidDataException($"{origin}: image could not be decoded ({result})");
+        }
 
         if (info.Width == size && info.Height == size)
         {
@@ -53,6 +56,42 @@ internal static class ImageDecoder
         }
         WritePlanar(target.GetPixelSpan(), size, channels, dest);
         return storedGray;
+    }
+
+    /// <summary>A PNG's (bit depth, colour type) from its header; null for other formats.</summary>
+    static (int Depth, int ColourType)? PngColour(byte[] encoded) =>
+        encoded.Length > 25 && encoded[0] == 0x89 && encoded[1] == (byte)'P' && encoded[12] == (byte)'I' && encoded[13] == (byte)'H'
+            ? (encoded[24], encoded[25])
+            : null;
+
+    /// <summary>
+    /// A 16-bit PNG (the usual export of X-rays, e.g. dcmtk's <c>dcm2pnm --write-16-bit-png</c>) decoded at high depth
+    /// (half floats, 11 significant bits) and scaled to 8 bits by each image's own range: v' = round(255 · (v − min) / (max − min)) over its colour
+    /// channels, so a 12-bit image uses the whole 8-bit range instead of its lowest sixteenth. A flat image becomes 0.
+    /// </summary>
+    static SKBitmap DecodeSixteenBit(SKCodec codec, SKImageInfo target, string origin)
+    {
+        // Skia decodes 16-bit PNGs to half floats (its high-depth format): 11 significant bits, ample for 8-bit output.
+        var wide = new SKImageInfo(target.Width, target.Height, SKColorType.RgbaF16, SKAlphaType.Unpremul);
+        using var full = new SKBitmap(wide);
+        var result = codec.GetPixels(wide, full.GetPixels());
+        if (result != SKCodecResult.Success)
+            throw new InvalidDataException($"{origin}: 16-bit image could not be decoded ({result})");
+        var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Half>(full.GetPixelSpan()); // RGBA in [0, 1]
+        float min = float.MaxValue, max = float.MinValue;
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (i % 4 == 3) continue; // alpha
+            min = Math.Min(min, (float)values[i]);
+            max = Math.Max(max, (float)values[i]);
+        }
+        var scale = max > min ? 255.0 / (max - min) : 0;
+        var rgba = new byte[values.Length]; // 8-bit RGBA, opaque for gray and RGB PNGs
+        for (var i = 0; i < values.Length; i++)
+            rgba[i] = i % 4 == 3 ? (byte)Math.Round(255 * (float)values[i]) : (byte)Math.Round(((float)values[i] - min) * scale);
+        var bitmap = new SKBitmap(target);
+        System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
+        return bitmap;
     }
 
     /// <summary>RGBA interleaved → planar RGB, or → luminance (ITU-R BT.601 weights, as PIL's "L").</summary>
