@@ -33,4 +33,7 @@ public sealed record DatasetOptions
     /// sub-folders (one per patient, say) that would otherwise be taken for classes.
     /// </summary>
     public bool Unlabeled { get; init; }
+
+    /// <summary>Leave out (and count) image files that cannot be decoded instead of stopping at the first, which is named.</summary>
+    public bool SkipBadImages { get; init; }
 }

@@ -132,17 +132,17 @@ public static class Datasets
     static ImageDataset CachedFolder(string folder, string name, DatasetOptions o, string cacheDir)
     {
         // v2: unlabeled piles, gray detection
-        var key = $"folder|{PackedCache.SourceKey(folder)}|size={o.ImageSize}|channels={o.Channels}|unlabeled={o.Unlabeled}|v2";
+        var key = $"folder|{PackedCache.SourceKey(folder)}|size={o.ImageSize}|channels={o.Channels}|unlabeled={o.Unlabeled}|skip={o.SkipBadImages}|v2";
         var path = PackedCache.PathFor(cacheDir, name, key);
-        return PackedCache.GetOrCreate(path, () => ImageFolderReader.Read(folder, o.ImageSize, o.Channels, name, o.Log, o.Unlabeled), o.Log);
+        return PackedCache.GetOrCreate(path, () => ImageFolderReader.Read(folder, o.ImageSize, o.Channels, name, o.Log, o.Unlabeled, o.SkipBadImages), o.Log);
     }
 
     /// <summary>The images a label file names, labelled by it, cached under a key of the folder and the label file.</summary>
     static ImageDataset CachedLabeled(string folder, string labels, string name, DatasetOptions o, string cacheDir)
     {
-        var key = $"labeled|{PackedCache.SourceKey(folder)}|{PackedCache.SourceKey(labels)}|size={o.ImageSize}|channels={o.Channels}|v1";
+        var key = $"labeled|{PackedCache.SourceKey(folder)}|{PackedCache.SourceKey(labels)}|size={o.ImageSize}|channels={o.Channels}|skip={o.SkipBadImages}|v1";
         var path = PackedCache.PathFor(cacheDir, $"{name}-labeled", key);
-        return PackedCache.GetOrCreate(path, () => ImageFolderReader.ReadLabeled(folder, LabelFile.Read(labels, folder), o.ImageSize, o.Channels, $"{name}-labeled", o.Log), o.Log);
+        return PackedCache.GetOrCreate(path, () => ImageFolderReader.ReadLabeled(folder, LabelFile.Read(labels, folder), o.ImageSize, o.Channels, $"{name}-labeled", o.Log, o.SkipBadImages), o.Log);
     }
 
     static string FolderName(string dir) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));

@@ -23,7 +23,8 @@ public static class ImageFolderReader
     /// <paramref name="channels"/> defaults to 1 for an all-gray folder, else 3.
     /// </summary>
     /// <param name="unlabeled">Read the folder as an unlabeled pile even when its images sit only in sub-folders (e.g. one folder per patient).</param>
-    public static ImageDataset Read(string root, int? imageSize = null, int? channels = null, string? name = null, IProgress<string>? log = null, bool unlabeled = false)
+    /// <param name="skipBadImages">Leave out (and count) images that cannot be decoded instead of stopping at the first.</param>
+    public static ImageDataset Read(string root, int? imageSize = null, int? channels = null, string? name = null, IProgress<string>? log = null, bool unlabeled = false, bool skipBadImages = false)
     {
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: image folder not found");
         name ??= Path.GetFileName(Path.TrimEndingDirectorySeparator(root));
@@ -34,7 +35,7 @@ public static class ImageFolderReader
                 .Order(StringComparer.Ordinal).Select(f => new EncodedImage(f, -1, () => File.ReadAllBytes(f))).ToList();
             if (all.Count == 0) throw new InvalidDataException($"{root}: no .png/.jpg/.jpeg images found at any depth");
             log?.Report($"{root}: {all.Count} unlabeled images, read at any depth");
-            return Decode(all, [], imageSize, channels, name, log);
+            return Decode(all, [], imageSize, channels, name, log, skipBadImages);
         }
         var classDirs = Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>()
             .Where(n => !n.StartsWith('.')).Order(StringComparer.Ordinal).ToArray();
@@ -52,14 +53,14 @@ public static class ImageFolderReader
         if (items.Count == 0)
             throw new InvalidDataException(
                 $"{root}: no images found; expected .png/.jpg/.jpeg files in the folder (unlabeled, read at any depth) or in class folders (root/<class>/*.png)");
-        return Decode(items, classNames, imageSize, channels, name, log);
+        return Decode(items, classNames, imageSize, channels, name, log, skipBadImages);
     }
 
     /// <summary>
     /// The images a label file names (<see cref="LabelFile"/>), labelled by it: classes are the labels in ordinal
     /// order and rows are sorted by class, then path, as the same images in class folders would be.
     /// </summary>
-    public static ImageDataset ReadLabeled(string root, IReadOnlyList<LabeledPath> rows, int? imageSize = null, int? channels = null, string? name = null, IProgress<string>? log = null)
+    public static ImageDataset ReadLabeled(string root, IReadOnlyList<LabeledPath> rows, int? imageSize = null, int? channels = null, string? name = null, IProgress<string>? log = null, bool skipBadImages = false)
     {
         var classNames = rows.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToList();
         var index = classNames.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i, StringComparer.Ordinal);
@@ -67,7 +68,7 @@ public static class ImageFolderReader
             .Select(r => (File: Path.Combine(root, r.Path), Label: index[r.Label]))
             .Select(t => new EncodedImage(t.File, t.Label, () => File.ReadAllBytes(t.File)))
             .ToList();
-        return Decode(encoded, classNames, imageSize, channels, name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(root)), log);
+        return Decode(encoded, classNames, imageSize, channels, name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(root)), log, skipBadImages);
     }
 
     static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
@@ -75,9 +76,10 @@ public static class ImageFolderReader
     /// <summary>
     /// Decodes encoded images in parallel into one packed dataset; no class names make it unlabeled. Without
     /// <paramref name="channels"/> the images are decoded as RGB and kept as one plane when every pixel of every image
-    /// is gray (the plane is then exactly the luminance).
+    /// is gray (the plane is then exactly the luminance). With <paramref name="skipBadImages"/>, images that cannot be
+    /// decoded are left out and counted; otherwise the first one stops the load, naming the file.
     /// </summary>
-    internal static ImageDataset Decode(IReadOnlyList<EncodedImage> items, IReadOnlyList<string> classNames, int? imageSize, int? channels, string name, IProgress<string>? log)
+    internal static ImageDataset Decode(IReadOnlyList<EncodedImage> items, IReadOnlyList<string> classNames, int? imageSize, int? channels, string name, IProgress<string>? log, bool skipBadImages = false)
     {
         var c = channels ?? 3;
         if (c is not (1 or 3)) throw new ArgumentException($"channels must be 1 or 3, got {c}");
@@ -87,6 +89,7 @@ public static class ImageFolderReader
         var pixels = new byte[checked((long)stride * items.Count)];
         var labels = new long[items.Count];
         var storedGray = new bool[items.Count];
+        var bad = new string?[items.Count];
         log?.Report($"decoding {items.Count} images to {c}x{size}x{size} ({name})");
         var watch = Stopwatch.StartNew();
         try
@@ -103,7 +106,14 @@ public static class ImageFolderReader
                 {
                     throw new IOException($"{item.Origin}: could not be read ({e.Message})", e);
                 }
-                storedGray[i] = ImageDecoder.DecodeInto(bytes, item.Origin, size, c, pixels.AsSpan(i * stride, stride));
+                try
+                {
+                    storedGray[i] = ImageDecoder.DecodeInto(bytes, item.Origin, size, c, pixels.AsSpan(i * stride, stride));
+                }
+                catch (InvalidDataException e) when (skipBadImages)
+                {
+                    bad[i] = e.Message;
+                }
                 labels[i] = item.Label;
             });
         }
@@ -113,6 +123,16 @@ public static class ImageFolderReader
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
         }
         log?.Report($"decoded {items.Count} images in {watch.Elapsed.TotalSeconds:F1} s");
+        var kept = Enumerable.Range(0, items.Count).Where(i => bad[i] is null).ToArray();
+        if (kept.Length < items.Count)
+        {
+            if (kept.Length == 0) throw new InvalidDataException($"{name}: none of its {items.Count} images could be decoded (first: {bad[0]})");
+            log?.Report($"{name}: skipped {items.Count - kept.Length} images that could not be decoded (first: {bad.First(b => b is not null)})");
+            var compact = new byte[checked((long)stride * kept.Length)];
+            for (int k = 0; k < kept.Length; k++) pixels.AsSpan(kept[k] * stride, stride).CopyTo(compact.AsSpan(k * stride, stride));
+            (pixels, labels, storedGray) = (compact, kept.Select(i => labels[i]).ToArray(), kept.Select(i => storedGray[i]).ToArray());
+            items = kept.Select(i => items[i]).ToList();
+        }
         if (channels is null && AllGray(pixels, items.Count, size))
         {
             pixels = FirstPlanes(pixels, items.Count, size);

@@ -49,6 +49,8 @@ public sealed class EvaluationData : IDisposable
             Channels = trained.Config.Channels,
             HoldOut = new TestHoldOut(settings.TestFraction),
             Labels = settings.Labels,
+            Unlabeled = settings.Data is null && trained.Config.Unlabeled, // the pretraining pile, read as it was
+            SkipBadImages = trained.Config.SkipBadImages,
             Log = settings.Log,
         };
     }

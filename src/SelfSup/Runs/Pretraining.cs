@@ -75,6 +75,7 @@ public sealed class Pretraining : IDisposable
             ImageSize = config.ImageSize > 0 ? config.ImageSize : dataOptions?.ImageSize,
             Channels = config.Channels > 0 ? config.Channels : dataOptions?.Channels,
             Unlabeled = config.Unlabeled || (dataOptions?.Unlabeled ?? false),
+            SkipBadImages = config.SkipBadImages || (dataOptions?.SkipBadImages ?? false),
         };
         var (data, split) = Datasets.LoadSplit(config.Data, "train", options);
         if (split.Describe() is { } line) options.Log?.Report(line);

@@ -14,6 +14,8 @@ public sealed record RunConfig
     public string Data { get; init; } = "cifar10";
     /// <summary>Read an image-folder <see cref="Data"/> as an unlabeled pile at any depth, its sub-folders not taken for classes.</summary>
     public bool Unlabeled { get; init; }
+    /// <summary>Leave out image files that cannot be decoded (counted in the log) instead of stopping at the first.</summary>
+    public bool SkipBadImages { get; init; }
     /// <summary>Use only the first N shuffled training images (null: all).</summary>
     public int? DataLimit { get; init; }
     /// <summary>Number of training images the run used (filled in when the run is built; informational).</summary>

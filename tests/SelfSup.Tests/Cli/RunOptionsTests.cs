@@ -28,6 +28,7 @@ public class RunOptionsTests
         Assert.Equal(("flag", "flag", "recipe"), (typed.SettingSources["optimizer"], typed.SettingSources["learning_rate"], typed.SettingSources["weight_decay"]));
 
         Assert.True(Read("--unlabeled").Unlabeled);
+        Assert.True(Read("--skip-bad-images").SkipBadImages);
         Assert.False(Read().Unlabeled);
         var simclr = Read("--method", "simclr", "--set", "temperature=0.2");
         Assert.Equal((OptimizerKind.Lars, 1.0, 1e-4), (simclr.Optimizer, simclr.LearningRate, simclr.WeightDecay));

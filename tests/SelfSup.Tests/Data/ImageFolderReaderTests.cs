@@ -64,6 +64,29 @@ public class ImageFolderReaderTests
     }
 
     [Fact]
+    public void TruncatedPng_StopsTheLoadNamingIt_UnlessBadImagesAreSkippedAndCounted()
+    {
+        TorchRuntime.Initialize();
+        using var dir = new TempDir();
+        for (int i = 0; i < 5; i++) TestImages.WriteSolid(dir.File($"img{i}.png"), 4, 4, new SKColor((byte)(40 * i), 9, 9));
+        var whole = File.ReadAllBytes(dir.File("img2.png"));
+        File.WriteAllBytes(dir.File("img2.png"), whole[..(whole.Length / 2)]);          // truncated in the middle of the folder
+
+        var e = Assert.Throws<InvalidDataException>(() => ImageFolderReader.Read(dir.Path));
+        Assert.Contains("img2.png", e.Message);
+        var lines = new List<string>();
+        using var data = ImageFolderReader.Read(dir.Path, log: new SyncLog(lines), skipBadImages: true);
+        Assert.Equal(4, data.Count);
+        Assert.Equal(new byte[] { 0, 40, 120, 160 }, Enumerable.Range(0, 4).Select(i => data.Images[i, 0, 0, 0].item<byte>()).ToArray());
+        Assert.Contains(lines, l => l.Contains("skipped 1 images") && l.Contains("img2.png"));
+    }
+
+    sealed class SyncLog(List<string> lines) : IProgress<string>
+    {
+        public void Report(string value) => lines.Add(value);
+    }
+
+    [Fact]
     public void SixteenBitGrayPng_IsScaledToEightBitsByItsOwnRange()
     {
         TorchRuntime.Initialize();
