@@ -54,6 +54,7 @@ internal sealed class AnalysisOptions
     readonly Option<int?> testLimit = new("--test-limit") { Description = "use a seeded subset of this many test images" };
     readonly Option<double> testFraction = EvalCommand.TestFractionOption();
     readonly Option<string?> labelFile = EvalCommand.LabelsOption();
+    readonly Option<string?> testLabelFile = EvalCommand.TestLabelsOption();
     readonly Option<string?> output = new("--out") { Description = "folder for the JSON result (default: the checkpoint's run folder)" };
     readonly Option<string> device = new("--device") { DefaultValueFactory = _ => "cpu" };
     readonly Option<int> seed = new("--seed") { Description = "seeds subsets, k-means, corruptions", DefaultValueFactory = _ => 0 };
@@ -62,7 +63,7 @@ internal sealed class AnalysisOptions
     public static AnalysisOptions Create(Command cmd)
     {
         var o = new AnalysisOptions();
-        foreach (var option in new Option[] { o.checkpoint, o.data, o.trainLimit, o.testLimit, o.testFraction, o.labelFile, o.output, o.device, o.seed, o.reestimateBn }) cmd.Options.Add(option);
+        foreach (var option in new Option[] { o.checkpoint, o.data, o.trainLimit, o.testLimit, o.testFraction, o.labelFile, o.testLabelFile, o.output, o.device, o.seed, o.reestimateBn }) cmd.Options.Add(option);
         return o;
     }
 
@@ -76,6 +77,7 @@ internal sealed class AnalysisOptions
             TestLimit = r.GetValue(testLimit),
             TestFraction = r.GetValue(testFraction),
                 Labels = r.GetValue(labelFile),
+                TestLabels = r.GetValue(testLabelFile),
             Seed = r.GetValue(seed),
             Log = DataLog.Options().Log,
         });

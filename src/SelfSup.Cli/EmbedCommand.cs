@@ -19,7 +19,8 @@ public static class EmbedCommand
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 512 };
         var testFraction = EvalCommand.TestFractionOption();
         var labelFile = EvalCommand.LabelsOption();
-        foreach (var o in new Option[] { checkpoint, data, split, testFraction, labelFile, output, device, batchSize }) cmd.Options.Add(o);
+        var testLabelFile = EvalCommand.TestLabelsOption();
+        foreach (var o in new Option[] { checkpoint, data, split, testFraction, labelFile, testLabelFile, output, device, batchSize }) cmd.Options.Add(o);
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var file = r.GetValue(output)!;
@@ -32,6 +33,7 @@ public static class EmbedCommand
                 Data = r.GetValue(data),
                 TestFraction = r.GetValue(testFraction),
                 Labels = r.GetValue(labelFile),
+                TestLabels = r.GetValue(testLabelFile),
                 Log = DataLog.Options().Log,
             });
             var trained = opened.Trained;

@@ -20,7 +20,8 @@ public static class EvalCommand
         var reestimateBn = ReestimateBatchNormOption();
         var testFraction = TestFractionOption();
         var labelFile = LabelsOption();
-        foreach (var o in new Option[] { checkpoint, data, trainLimit, testFraction, labelFile, rawLimit, output, device, k, temperature, reestimateBn }) cmd.Options.Add(o);
+        var testLabelFile = TestLabelsOption();
+        foreach (var o in new Option[] { checkpoint, data, trainLimit, testFraction, labelFile, testLabelFile, rawLimit, output, device, k, temperature, reestimateBn }) cmd.Options.Add(o);
         cmd.Subcommands.Add(LabelEfficiencyCommand.Create());
         foreach (var sub in new[] { ClusterCommand.Create(), RetrievalCommand.Create(), RobustnessCommand.Create() }) cmd.Subcommands.Add(sub);
         cmd.Subcommands.Add(ProjectCommand.Create());
@@ -35,6 +36,7 @@ public static class EvalCommand
                     TrainLimit = r.GetValue(trainLimit),
                     TestFraction = r.GetValue(testFraction),
                 Labels = r.GetValue(labelFile),
+                TestLabels = r.GetValue(testLabelFile),
                     Log = DataLog.Options().Log,
                 },
                 RawPixelTrainImages = r.GetValue(rawLimit) switch
@@ -65,6 +67,12 @@ public static class EvalCommand
     internal static Option<string?> LabelsOption() => new("--labels")
     {
         Description = "label file (CSV or TSV, columns path,label, paths relative to the --data folder) labelling a subset of an unlabeled image folder; its test split is a seeded, stratified hold-out",
+    };
+
+    /// <summary>`--test-labels`, shared by every command that evaluates on labelled data.</summary>
+    internal static Option<string?> TestLabelsOption() => new("--test-labels")
+    {
+        Description = "label file of the test split (same format and folder as --labels, no path in both); default: a held-out share of --labels",
     };
 
     /// <summary>`--test-fraction`, shared by every command that evaluates on a test split.</summary>

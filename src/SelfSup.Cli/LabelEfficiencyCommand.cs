@@ -36,7 +36,8 @@ public static class LabelEfficiencyCommand
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu" };
         var testFraction = EvalCommand.TestFractionOption();
         var labelFile = EvalCommand.LabelsOption();
-        foreach (var o in new Option[] { checkpoint, dataOption, testFraction, labelFile, labels, seeds, epochs, batchSize, optimizer, lr, factor, layerDecay, freeze, patience, lrGrid, headInit, output, device })
+        var testLabelFile = EvalCommand.TestLabelsOption();
+        foreach (var o in new Option[] { checkpoint, dataOption, testFraction, labelFile, testLabelFile, labels, seeds, epochs, batchSize, optimizer, lr, factor, layerDecay, freeze, patience, lrGrid, headInit, output, device })
             cmd.Options.Add(o);
         cmd.SetAction(r => Cli.Guard(() =>
         {
@@ -61,6 +62,7 @@ public static class LabelEfficiencyCommand
                 Data = r.GetValue(dataOption),
                 TestFraction = r.GetValue(testFraction),
                 Labels = r.GetValue(labelFile),
+                TestLabels = r.GetValue(testLabelFile),
                 Log = DataLog.Options().Log,
             });
             var (trained, config, train, test) = (data.Trained, data.Config, data.Train, data.Test);

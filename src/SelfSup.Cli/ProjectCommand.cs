@@ -28,7 +28,8 @@ public static class ProjectCommand
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu" };
         var testFraction = EvalCommand.TestFractionOption();
         var labelFile = EvalCommand.LabelsOption();
-        foreach (var o in new Option[] { checkpoint, data, split, testFraction, labelFile, points, method, perplexity, iterations, k, queries, seed, output, device }) cmd.Options.Add(o);
+        var testLabelFile = EvalCommand.TestLabelsOption();
+        foreach (var o in new Option[] { checkpoint, data, split, testFraction, labelFile, testLabelFile, points, method, perplexity, iterations, k, queries, seed, output, device }) cmd.Options.Add(o);
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var path = EvalCommand.ResolveCheckpoint(r.GetValue(checkpoint)!);
@@ -42,7 +43,8 @@ public static class ProjectCommand
             TorchRuntime.Initialize();
             var summary = EmbeddingProjection.Run(path, outDir, new ProjectionSettings
             {
-                Data = new EvalDataSettings { Data = r.GetValue(data), TestFraction = r.GetValue(testFraction), Labels = r.GetValue(labelFile), Log = DataLog.Options().Log },
+                Data = new EvalDataSettings { Data = r.GetValue(data), TestFraction = r.GetValue(testFraction), Labels = r.GetValue(labelFile),
+                TestLabels = r.GetValue(testLabelFile), Log = DataLog.Options().Log },
                 Split = r.GetValue(split)!,
                 Points = r.GetValue(points),
                 Method = kind,

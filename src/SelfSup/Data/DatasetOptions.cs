@@ -28,6 +28,9 @@ public sealed record DatasetOptions
     /// </summary>
     public string? Labels { get; init; }
 
+    /// <summary>A second label file for the test split (same format and folder as <see cref="Labels"/>, disjoint from it); null: hold out.</summary>
+    public string? TestLabels { get; init; }
+
     /// <summary>
     /// Read an image folder as an unlabeled pile, every image at any depth, even when its images sit only in
     /// sub-folders (one per patient, say) that would otherwise be taken for classes.

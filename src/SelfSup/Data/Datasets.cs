@@ -25,7 +25,7 @@ public static class Datasets
     {
         options ??= new DatasetOptions();
         var cacheDir = options.CacheDir ?? PackedCache.DefaultDirectory();
-        if (options.Labels is not null && !Directory.Exists(nameOrPath))
+        if ((options.Labels ?? options.TestLabels) is not null && !Directory.Exists(nameOrPath))
             throw new ArgumentException($"--labels {options.Labels}: a label file labels the images of an image folder; {nameOrPath} is not a folder");
         if (File.Exists(nameOrPath)) return LoadFile(nameOrPath, split, options);
         if (Directory.Exists(nameOrPath)) return LoadDirectory(nameOrPath, split, options, cacheDir);
@@ -85,8 +85,21 @@ public static class Datasets
             if (File.Exists(Path.Combine(candidate, "data_batch_1")) || File.Exists(Path.Combine(candidate, "test_batch")))
                 return Given(DatasetConform.Apply(CifarPickleReader.Read(candidate, split), o.ImageSize, o.Channels), FolderName(dir));
         }
-        if (o.Labels is { } labelFile)
-            return HeldOut(CachedLabeled(dir, labelFile, FolderName(dir), o, cacheDir), split, o.HoldOut, $"{FolderName(dir)} labelled by {Path.GetFileName(labelFile)}");
+        if (o.Labels is { } labelFile && o.TestLabels is { } testFile)
+        {
+            CheckDisjoint(labelFile, testFile, dir);
+            var source = $"{FolderName(dir)} labelled by {Path.GetFileName(labelFile)}, tested on {Path.GetFileName(testFile)}";
+            return split switch
+            {
+                "train" => Given(CachedLabeled(dir, labelFile, FolderName(dir), o, cacheDir), source),
+                "test" => Given(CachedLabeled(dir, testFile, FolderName(dir) + "-test", o, cacheDir), source),
+                _ => throw new ArgumentException($"{source}: split '{split}' not found; the label files give 'train' and 'test'"),
+            };
+        }
+        if (o.TestLabels is not null)
+            throw new ArgumentException($"--test-labels {o.TestLabels}: needs --labels for the training rows beside it");
+        if (o.Labels is { } labelFileOnly)
+            return HeldOut(CachedLabeled(dir, labelFileOnly, FolderName(dir), o, cacheDir), split, o.HoldOut, $"{FolderName(dir)} labelled by {Path.GetFileName(labelFileOnly)}");
         if (Directory.Exists(Path.Combine(dir, "train")) && Directory.Exists(Path.Combine(dir, "test")))
         {
             var splitDir = Path.Combine(dir, split);
@@ -135,6 +148,15 @@ public static class Datasets
         var key = $"folder|{PackedCache.SourceKey(folder)}|size={o.ImageSize}|channels={o.Channels}|unlabeled={o.Unlabeled}|skip={o.SkipBadImages}|v2";
         var path = PackedCache.PathFor(cacheDir, name, key);
         return PackedCache.GetOrCreate(path, () => ImageFolderReader.Read(folder, o.ImageSize, o.Channels, name, o.Log, o.Unlabeled, o.SkipBadImages), o.Log);
+    }
+
+    /// <summary>A test row may never be a training row: a path in both label files is an error naming both lines.</summary>
+    static void CheckDisjoint(string labels, string testLabels, string root)
+    {
+        var train = LabelFile.Read(labels, root).ToDictionary(r => r.Path, r => r.Line, StringComparer.Ordinal);
+        foreach (var row in LabelFile.Read(testLabels, root))
+            if (train.TryGetValue(row.Path, out var line))
+                throw new InvalidDataException($"{testLabels} line {row.Line}: '{row.Path}' is also a training row ({labels} line {line}); the test split must not share images with the training split");
     }
 
     /// <summary>The images a label file names, labelled by it, cached under a key of the folder and the label file.</summary>

@@ -16,6 +16,8 @@ public sealed record EvalDataSettings
     public int? TestLimit { get; init; }
     /// <summary>A label file (CSV or TSV, <c>path,label</c>, paths relative to the image folder) labelling a subset of the data (see <see cref="DatasetOptions.Labels"/>).</summary>
     public string? Labels { get; init; }
+    /// <summary>A label file for the test split, disjoint from <see cref="Labels"/> (see <see cref="DatasetOptions.TestLabels"/>).</summary>
+    public string? TestLabels { get; init; }
     /// <summary>Share of every class held out as the test split when the dataset has no test split of its own.</summary>
     public double TestFraction { get; init; } = 0.2;
     /// <summary>Seeds the train/test subsets (the hold-out itself has its own seed, <see cref="TestHoldOut.Seed"/>, as pretraining uses).</summary>
@@ -49,6 +51,7 @@ public sealed class EvaluationData : IDisposable
             Channels = trained.Config.Channels,
             HoldOut = new TestHoldOut(settings.TestFraction),
             Labels = settings.Labels,
+            TestLabels = settings.TestLabels,
             Unlabeled = settings.Data is null && trained.Config.Unlabeled, // the pretraining pile, read as it was
             SkipBadImages = trained.Config.SkipBadImages,
             Log = settings.Log,

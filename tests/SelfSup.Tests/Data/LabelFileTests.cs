@@ -81,6 +81,28 @@ public class LabelFileTests
     }
 
     [Fact]
+    public void TestLabelFile_IsTheTestSplit_AndMayNotShareARowWithTheTrainingLabels()
+    {
+        TorchRuntime.Initialize();
+        using var dir = Pile(6);
+        var train = Write(dir, "train.csv", "img00.png,a\nsub/img01.png,b\nimg02.png,a\n");
+        var test = Write(dir, "test.csv", "sub/img03.png,b\nimg04.png,a\n");
+        var options = new DatasetOptions { CacheDir = dir.File("cache"), Labels = train, TestLabels = test };
+        var (trainSplit, info) = Datasets.LoadSplit(dir.File("pile"), "train", options);
+        using var _ = trainSplit;
+        using var testSplit = Datasets.Load(dir.File("pile"), "test", options);
+        Assert.Equal((3, 2), (trainSplit.Count, testSplit.Count));
+        Assert.Equal(TestSplitKind.Given, info.Kind);
+        Assert.Equal(new long[] { 0, 1 }, testSplit.Labels);                                // classes a, b in ordinal order
+
+        var overlapping = Write(dir, "overlap.csv", "img04.png,a\nimg02.png,a\n");
+        var e = Assert.Throws<InvalidDataException>(() => Datasets.Load(dir.File("pile"), "test", options with { TestLabels = overlapping }));
+        Assert.Contains("overlap.csv line 2", e.Message);
+        Assert.Contains("train.csv line 3", e.Message);
+        Assert.Contains("--labels", Assert.Throws<ArgumentException>(() => Datasets.Load(dir.File("pile"), "test", options with { Labels = null })).Message);
+    }
+
+    [Fact]
     public void LabelsForADatasetThatIsNotAFolder_AreRefused() =>
         Assert.Contains("not a folder", Assert.Throws<ArgumentException>(() => Datasets.Load("mnist", "train", new DatasetOptions { Labels = "labels.csv" })).Message);
 }
