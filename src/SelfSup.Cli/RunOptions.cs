@@ -24,6 +24,7 @@ public sealed class RunOptions
         Setting<string>(cmd, "--method", "method", "method name (see `selfsup methods`)", defaults.Method);
         Setting<string>(cmd, "--data", "data", "built-in dataset (mnist, fashion-mnist, cifar10, pneumoniamnist) or a path (image folder, .npz, IDX, CIFAR batches)", defaults.Data);
         Setting<bool>(cmd, "--unlabeled", "unlabeled", "read an image folder as an unlabeled pile at any depth, its sub-folders not taken for classes", null);
+        Setting<string?>(cmd, "--labels", "labels", "label file (CSV or TSV, path,label, relative to --data) for the online probe and, by default, evaluation; pretraining still reads every image", null);
         Setting<bool>(cmd, "--skip-bad-images", "skip_bad_images", "leave out image files that cannot be decoded (counted) instead of stopping at the first", null);
         Setting<int?>(cmd, "--data-limit", "data_limit", "pretrain on a seeded subset of this many training images", defaults.DataLimit);
         Setting<string>(cmd, "--encoder", "encoder", "resnet18, resnet34, resnet50, convnet, convnet8, vit-tiny, vit-small, vit-base", defaults.Encoder);

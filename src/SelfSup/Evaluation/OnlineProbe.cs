@@ -57,6 +57,8 @@ public sealed class OnlineProbe : IDisposable
         {
             ImageSize = config.ImageSize > 0 ? config.ImageSize : dataOptions?.ImageSize,
             Channels = config.Channels > 0 ? config.Channels : dataOptions?.Channels,
+            // The run's own (unlabeled) data is probed through its label file.
+            Labels = string.IsNullOrWhiteSpace(config.OnlineProbeData) ? config.Labels : null,
         };
         var bank = Subsample(Datasets.Load(name, "train", options), config.OnlineProbeBank, (int)config.Seed);
         try

@@ -50,7 +50,7 @@ public sealed class EvaluationData : IDisposable
             ImageSize = trained.Config.ImageSize,
             Channels = trained.Config.Channels,
             HoldOut = new TestHoldOut(settings.TestFraction),
-            Labels = settings.Labels,
+            Labels = settings.Labels ?? (settings.Data is null ? trained.Config.Labels : null), // the run's own label file by default
             TestLabels = settings.TestLabels,
             Unlabeled = settings.Data is null && trained.Config.Unlabeled, // the pretraining pile, read as it was
             SkipBadImages = trained.Config.SkipBadImages,

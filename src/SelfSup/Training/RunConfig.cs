@@ -14,6 +14,11 @@ public sealed record RunConfig
     public string Data { get; init; } = "cifar10";
     /// <summary>Read an image-folder <see cref="Data"/> as an unlabeled pile at any depth, its sub-folders not taken for classes.</summary>
     public bool Unlabeled { get; init; }
+    /// <summary>
+    /// A label file labelling a subset of an image-folder <see cref="Data"/> (CSV or TSV, path,label): it never changes
+    /// what pretraining reads, and it labels the online probe and, by default, evaluation of the checkpoint.
+    /// </summary>
+    public string? Labels { get; init; }
     /// <summary>Leave out image files that cannot be decoded (counted in the log) instead of stopping at the first.</summary>
     public bool SkipBadImages { get; init; }
     /// <summary>Use only the first N shuffled training images (null: all).</summary>

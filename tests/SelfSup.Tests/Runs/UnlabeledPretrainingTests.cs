@@ -40,5 +40,16 @@ public class UnlabeledPretrainingTests
             Assert.True(double.IsFinite(summary.FinalLoss));
         }
         Assert.Contains("label", Assert.ThrowsAny<Exception>(() => SelfSup.Data.Datasets.Load(data, "test", options)).Message, StringComparison.OrdinalIgnoreCase);
+
+        // A label file for part of the pile: pretraining still reads all 40 images, the online probe reads the labelled 30.
+        var csv = dir.File("labels.csv");
+        File.WriteAllLines(csv, ["path,label", .. Enumerable.Range(0, 30).Select(i => $"{(i < 20 ? "" : "batch2/")}img{i:D2}.png,{(i % 2 == 0 ? "even" : "odd")}")]);
+        var labelled = config with { Labels = csv, OnlineProbeEvery = 1, OnlineProbeBank = 24, OnlineProbeTest = 6 };
+        using var probed = Pretraining.Create(labelled, dir.File("run-probed"), options);
+        probed.Trainer.ProbeDataOptions = options;
+        Assert.Equal(40, probed.Data.Count);
+        probed.Trainer.Fit();
+        var probes = File.ReadLines(probed.Trainer.MetricsPath).Where(l => l.Contains("online_knn_top1", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, probes.Count);                         // before training and after the only epoch
     }
 }
