@@ -83,7 +83,7 @@ public static class ImageFolderReader
     {
         var c = channels ?? 3;
         if (c is not (1 or 3)) throw new ArgumentException($"channels must be 1 or 3, got {c}");
-        var size = imageSize ?? FirstShorterSide(items[0]);
+        var size = imageSize ?? FirstShorterSide(items, skipBadImages);
         if (size <= 0) throw new ArgumentException($"image size must be positive, got {size}");
         var stride = checked(c * size * size);
         var pixels = new byte[checked((long)stride * items.Count)];
@@ -168,9 +168,21 @@ public static class ImageFolderReader
         return gray;
     }
 
-    static int FirstShorterSide(EncodedImage first)
+    /// <summary>The shorter side of the first image (the first readable one when bad images are skipped).</summary>
+    static int FirstShorterSide(IReadOnlyList<EncodedImage> items, bool skipBadImages)
     {
-        var (w, h) = ImageDecoder.Size(first.Read(), first.Origin);
-        return Math.Min(w, h);
+        foreach (var item in items)
+        {
+            try
+            {
+                var (w, h) = ImageDecoder.Size(item.Read(), item.Origin);
+                return Math.Min(w, h);
+            }
+            catch (InvalidDataException) when (skipBadImages)
+            {
+                // the decode loop counts it
+            }
+        }
+        throw new InvalidDataException($"none of the {items.Count} images could be read, e.g. {items[0].Origin}");
     }
 }

@@ -79,6 +79,10 @@ public class ImageFolderReaderTests
         Assert.Equal(4, data.Count);
         Assert.Equal(new byte[] { 0, 40, 120, 160 }, Enumerable.Range(0, 4).Select(i => data.Images[i, 0, 0, 0].item<byte>()).ToArray());
         Assert.Contains(lines, l => l.Contains("skipped 1 images") && l.Contains("img2.png"));
+
+        File.WriteAllText(dir.File("img0.png"), "not a png at all");                       // the first file, which sets the size
+        using var fromSecond = ImageFolderReader.Read(dir.Path, skipBadImages: true);
+        Assert.Equal(3, fromSecond.Count);
     }
 
     sealed class SyncLog(List<string> lines) : IProgress<string>
