@@ -52,9 +52,7 @@ internal sealed class AnalysisOptions
     readonly Option<string?> data = new("--data") { Description = "labeled dataset with train/test splits (default: the pretraining data)" };
     readonly Option<int?> trainLimit = new("--train-limit") { Description = "use a seeded subset of this many training images" };
     readonly Option<int?> testLimit = new("--test-limit") { Description = "use a seeded subset of this many test images" };
-    readonly Option<double> testFraction = EvalCommand.TestFractionOption();
-    readonly Option<string?> labelFile = EvalCommand.LabelsOption();
-    readonly Option<string?> testLabelFile = EvalCommand.TestLabelsOption();
+    EvalDataFlags? dataFlags;
     readonly Option<string?> output = new("--out") { Description = "folder for the JSON result (default: the checkpoint's run folder)" };
     readonly Option<string> device = new("--device") { DefaultValueFactory = _ => "cpu" };
     readonly Option<int> seed = new("--seed") { Description = "seeds subsets, k-means, corruptions", DefaultValueFactory = _ => 0 };
@@ -63,24 +61,23 @@ internal sealed class AnalysisOptions
     public static AnalysisOptions Create(Command cmd)
     {
         var o = new AnalysisOptions();
-        foreach (var option in new Option[] { o.checkpoint, o.data, o.trainLimit, o.testLimit, o.testFraction, o.labelFile, o.testLabelFile, o.output, o.device, o.seed, o.reestimateBn }) cmd.Options.Add(option);
+        foreach (var option in new Option[] { o.checkpoint, o.data, o.trainLimit, o.testLimit }) cmd.Options.Add(option);
+        o.dataFlags = new EvalDataFlags(cmd);
+        foreach (var option in new Option[] { o.output, o.device, o.seed, o.reestimateBn }) cmd.Options.Add(option);
         return o;
     }
 
     public AnalysisRun Open(ParseResult r)
     {
         TorchRuntime.Initialize();
-        var data = EvaluationData.Open(EvalCommand.ResolveCheckpoint(r.GetValue(checkpoint)!), new EvalDataSettings
+        var data = EvaluationData.Open(EvalCommand.ResolveCheckpoint(r.GetValue(checkpoint)!), dataFlags!.Apply(new EvalDataSettings
         {
             Data = r.GetValue(this.data),
             TrainLimit = r.GetValue(trainLimit),
             TestLimit = r.GetValue(testLimit),
-            TestFraction = r.GetValue(testFraction),
-                Labels = r.GetValue(labelFile),
-                TestLabels = r.GetValue(testLabelFile),
             Seed = r.GetValue(seed),
             Log = DataLog.Options().Log,
-        });
+        }, r));
         try
         {
             return new AnalysisRun(data, TorchRuntime.ParseDevice(r.GetValue(device)!), r.GetValue(output), r.GetValue(reestimateBn));

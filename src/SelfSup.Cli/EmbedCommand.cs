@@ -17,10 +17,8 @@ public static class EmbedCommand
         var output = new Option<string>("--out") { Description = "embeddings file (x.npy); labels go to x.labels.npy, row ids to x.ids.npy", Required = true };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu" };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 512 };
-        var testFraction = EvalCommand.TestFractionOption();
-        var labelFile = EvalCommand.LabelsOption();
-        var testLabelFile = EvalCommand.TestLabelsOption();
-        foreach (var o in new Option[] { checkpoint, data, split, testFraction, labelFile, testLabelFile, output, device, batchSize }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { checkpoint, data, split, output, device, batchSize }) cmd.Options.Add(o);
+        var dataFlags = new EvalDataFlags(cmd);
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var file = r.GetValue(output)!;
@@ -28,14 +26,11 @@ public static class EmbedCommand
                 throw new ArgumentException($"--out {file}: expected a file name ending in .npy");
             TorchRuntime.Initialize();
             var path = EvalCommand.ResolveCheckpoint(r.GetValue(checkpoint)!);
-            using var opened = EvaluationData.Open(path, new EvalDataSettings
+            using var opened = EvaluationData.Open(path, dataFlags.Apply(new EvalDataSettings
             {
                 Data = r.GetValue(data),
-                TestFraction = r.GetValue(testFraction),
-                Labels = r.GetValue(labelFile),
-                TestLabels = r.GetValue(testLabelFile),
                 Log = DataLog.Options().Log,
-            });
+            }, r));
             var trained = opened.Trained;
             var images = opened.Split(r.GetValue(split)!);
             var source = MetricsFeatureSource.FromEncoder("encoder", trained.Encoder, trained.Stats, TorchRuntime.ParseDevice(r.GetValue(device)!));

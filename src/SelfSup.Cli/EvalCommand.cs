@@ -18,10 +18,8 @@ public static class EvalCommand
         var k = new Option<int>("--k") { Description = "k-NN neighbours", DefaultValueFactory = _ => 20 };
         var temperature = new Option<double>("--knn-temperature") { Description = "k-NN vote temperature", DefaultValueFactory = _ => 0.07 };
         var reestimateBn = ReestimateBatchNormOption();
-        var testFraction = TestFractionOption();
-        var labelFile = LabelsOption();
-        var testLabelFile = TestLabelsOption();
-        foreach (var o in new Option[] { checkpoint, data, trainLimit, testFraction, labelFile, testLabelFile, rawLimit, output, device, k, temperature, reestimateBn }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { checkpoint, data, trainLimit, rawLimit, output, device, k, temperature, reestimateBn }) cmd.Options.Add(o);
+        var dataFlags = new EvalDataFlags(cmd);
         cmd.Subcommands.Add(LabelEfficiencyCommand.Create());
         foreach (var sub in new[] { ClusterCommand.Create(), RetrievalCommand.Create(), RobustnessCommand.Create() }) cmd.Subcommands.Add(sub);
         cmd.Subcommands.Add(ProjectCommand.Create());
@@ -30,15 +28,12 @@ public static class EvalCommand
             var path = ResolveCheckpoint(r.GetValue(checkpoint)!);
             var results = CheckpointEvaluation.Run(path, new EvalSettings
             {
-                Data = new EvalDataSettings
+                Data = dataFlags.Apply(new EvalDataSettings
                 {
                     Data = r.GetValue(data),
                     TrainLimit = r.GetValue(trainLimit),
-                    TestFraction = r.GetValue(testFraction),
-                Labels = r.GetValue(labelFile),
-                TestLabels = r.GetValue(testLabelFile),
                     Log = DataLog.Options().Log,
-                },
+                }, r),
                 RawPixelTrainImages = r.GetValue(rawLimit) switch
                 {
                     0 => null,
@@ -62,25 +57,6 @@ public static class EvalCommand
 
     /// <summary>`--reestimate-bn`, shared by `eval` and its analysis subcommands.</summary>
     internal static Option<bool> ReestimateBatchNormOption() => new("--reestimate-bn") { Description = "re-estimate the trained encoder's BatchNorm statistics on clean training images, as random init's are (default: keep those of pretraining)" };
-
-    /// <summary>`--labels`, shared by every command that evaluates on labelled data.</summary>
-    internal static Option<string?> LabelsOption() => new("--labels")
-    {
-        Description = "label file (CSV or TSV, columns path,label, paths relative to the --data folder) labelling a subset of an unlabeled image folder; its test split is a seeded, stratified hold-out",
-    };
-
-    /// <summary>`--test-labels`, shared by every command that evaluates on labelled data.</summary>
-    internal static Option<string?> TestLabelsOption() => new("--test-labels")
-    {
-        Description = "label file of the test split (same format and folder as --labels, no path in both); default: a held-out share of --labels",
-    };
-
-    /// <summary>`--test-fraction`, shared by every command that evaluates on a test split.</summary>
-    internal static Option<double> TestFractionOption() => new("--test-fraction")
-    {
-        Description = "share of every class held out (seeded, stratified) as the test split when the dataset has no test split of its own",
-        DefaultValueFactory = _ => 0.2,
-    };
 
     /// <summary>A run folder stands for its last checkpoint.</summary>
     public static string ResolveCheckpoint(string path) =>

@@ -34,11 +34,9 @@ public static class LabelEfficiencyCommand
         var headInit = new Option<string>("--head-init") { Description = "fine-tuning head start: probe (a linear probe on the frozen features first, LP-FT) or random", DefaultValueFactory = _ => "probe" };
         var output = new Option<string?>("--out") { Description = "folder for label_efficiency.{json,png,md} (default: the checkpoint's run folder)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu" };
-        var testFraction = EvalCommand.TestFractionOption();
-        var labelFile = EvalCommand.LabelsOption();
-        var testLabelFile = EvalCommand.TestLabelsOption();
-        foreach (var o in new Option[] { checkpoint, dataOption, testFraction, labelFile, testLabelFile, labels, seeds, epochs, batchSize, optimizer, lr, factor, layerDecay, freeze, patience, lrGrid, headInit, output, device })
+        foreach (var o in new Option[] { checkpoint, dataOption, labels, seeds, epochs, batchSize, optimizer, lr, factor, layerDecay, freeze, patience, lrGrid, headInit, output, device })
             cmd.Options.Add(o);
+        var dataFlags = new EvalDataFlags(cmd);
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var perClass = LabelEfficiency.ParseLabelsPerClass(r.GetValue(labels)!);
@@ -57,14 +55,11 @@ public static class LabelEfficiencyCommand
 
             TorchRuntime.Initialize();
             var deviceValue = TorchRuntime.ParseDevice(r.GetValue(device)!);
-            using var data = EvaluationData.Open(path, new EvalDataSettings
+            using var data = EvaluationData.Open(path, dataFlags.Apply(new EvalDataSettings
             {
                 Data = r.GetValue(dataOption),
-                TestFraction = r.GetValue(testFraction),
-                Labels = r.GetValue(labelFile),
-                TestLabels = r.GetValue(testLabelFile),
                 Log = DataLog.Options().Log,
-            });
+            }, r));
             var (trained, config, train, test) = (data.Trained, data.Config, data.Train, data.Test);
             trained.Encoder.to(deviceValue);
             var patienceValue = r.GetValue(patience);

@@ -26,10 +26,8 @@ public static class ProjectCommand
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "output folder (default: the checkpoint's run folder)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu" };
-        var testFraction = EvalCommand.TestFractionOption();
-        var labelFile = EvalCommand.LabelsOption();
-        var testLabelFile = EvalCommand.TestLabelsOption();
-        foreach (var o in new Option[] { checkpoint, data, split, testFraction, labelFile, testLabelFile, points, method, perplexity, iterations, k, queries, seed, output, device }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { checkpoint, data, split, points, method, perplexity, iterations, k, queries, seed, output, device }) cmd.Options.Add(o);
+        var dataFlags = new EvalDataFlags(cmd);
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var path = EvalCommand.ResolveCheckpoint(r.GetValue(checkpoint)!);
@@ -43,8 +41,7 @@ public static class ProjectCommand
             TorchRuntime.Initialize();
             var summary = EmbeddingProjection.Run(path, outDir, new ProjectionSettings
             {
-                Data = new EvalDataSettings { Data = r.GetValue(data), TestFraction = r.GetValue(testFraction), Labels = r.GetValue(labelFile),
-                TestLabels = r.GetValue(testLabelFile), Log = DataLog.Options().Log },
+                Data = dataFlags.Apply(new EvalDataSettings { Data = r.GetValue(data), Log = DataLog.Options().Log }, r),
                 Split = r.GetValue(split)!,
                 Points = r.GetValue(points),
                 Method = kind,

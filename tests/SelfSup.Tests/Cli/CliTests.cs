@@ -43,7 +43,8 @@ public class CliTests
     public void EvalCommands_OfferTheTestFraction()
     {
         foreach (var command in new[] { new[] { "eval" }, ["eval", "cluster"], ["eval", "retrieval"], ["eval", "robustness"], ["eval", "label-efficiency"], ["eval", "project"], ["embed"] })
-            Assert.Contains("--test-fraction", Help([.. command, "--help"]));
+            foreach (var flag in new[] { "--test-fraction", "--labels", "--test-labels" })
+                Assert.Contains(flag, Help([.. command, "--help"]));
     }
 
     [Fact]
