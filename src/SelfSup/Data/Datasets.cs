@@ -26,7 +26,7 @@ public static class Datasets
         options ??= new DatasetOptions();
         var cacheDir = options.CacheDir ?? PackedCache.DefaultDirectory();
         if ((options.Labels ?? options.TestLabels) is not null && !Directory.Exists(nameOrPath))
-            throw new ArgumentException($"--labels {options.Labels}: a label file labels the images of an image folder; {nameOrPath} is not a folder");
+            throw new ArgumentException($"{options.Labels ?? options.TestLabels}: a label file labels the images of an image folder; {nameOrPath} is not a folder");
         if (File.Exists(nameOrPath)) return LoadFile(nameOrPath, split, options);
         if (Directory.Exists(nameOrPath)) return LoadDirectory(nameOrPath, split, options, cacheDir);
         if (BuiltinDatasets.Canonical(nameOrPath) is { } builtin)

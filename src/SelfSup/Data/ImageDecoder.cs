@@ -29,11 +29,13 @@ internal static class ImageDecoder
     {
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data) ?? throw Unreadable(origin);
-        var storedGray = codec.Info.ColorType == SKColorType.Gray8 || PngColour(encoded) is (16, 0 or 4);
+        var png = PngColour(encoded);
+        var sixteenBit = png is (16, _);
+        var storedGray = codec.Info.ColorType == SKColorType.Gray8 || png is (16, 0 or 4);
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
         if (info.Width <= 0 || info.Height <= 0) throw Unreadable(origin);
-        using var decoded = PngColour(encoded) is (16, _) ? DecodeSixteenBit(codec, info, origin) : new SKBitmap(info);
-        if (PngColour(encoded) is not (16, _))
+        using var decoded = sixteenBit ? DecodeSixteenBit(codec, info, origin) : new SKBitmap(info);
+        if (!sixteenBit)
         {
             var result = codec.GetPixels(info, decoded.GetPixels());
             if (result != SKCodecResult.Success)

@@ -81,8 +81,8 @@ public sealed record IjepaForward(Tensor Prediction, Tensor Target, Tensor Conte
 /// <summary>
 /// I-JEPA: from one image, a context encoder (the ViT) sees one large block of patches with M target blocks cut
 /// out; a narrow predictor, given the context tokens and the targets' positions, predicts the target encoder's
-/// layer-normalised embeddings of those blocks (computed on the full image); the loss is the mean squared error
-/// in embedding space. The target encoder is an EMA of the context encoder (<see cref="MomentumTeacher{TModule}"/>).
+/// layer-normalised embeddings of those blocks (computed on the full image); the loss is smooth L1 (or the mean
+/// squared error, <see cref="IjepaOptions.Loss"/>) in embedding space. The target encoder is an EMA of the context encoder (<see cref="MomentumTeacher{TModule}"/>).
 /// Nothing is reconstructed in pixel space. As in the paper, the ViT has no CLS token and its representation is the
 /// mean of its patch tokens: a ViT name gets the <c>/nocls</c> variant (<see cref="MethodInfo.EncoderName"/>).
 /// Per-sample masks keep different token counts; as in the reference collator, every sample's context (and target)
@@ -103,9 +103,8 @@ public sealed class Ijepa : SslMethod
             throw new ArgumentException("ijepa: the ViT must have no CLS token (I-JEPA's ViT is mean-pooled); use an encoder name with /nocls");
         Validate(options);
         Options = options;
-        // The reference encoder's fix_init_weight: block l's two residual-writing layers divided by √(2l).
-        var layer = 0;
-        foreach (var block in this.encoder.modules().OfType<TransformerBlock>()) block.ScaleOutputProjections(1 / Math.Sqrt(2.0 * ++layer));
+        // The reference encoder's fix_init_weight, as its predictor's.
+        TransformerBlock.ScaleByDepth(this.encoder.modules().OfType<TransformerBlock>());
         predictor = new JepaPredictor(this.encoder.EmbeddingDim, options.PredictorDim, options.PredictorDepth, options.PredictorHeads, this.encoder.GridSize);
         // Same architecture without stochastic depth, then the student's weights; never trained by gradients.
         var teacherOptions = this.encoder.Options with { DropPath = 0 };

@@ -47,6 +47,13 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
         mlp.OutputLayer.weight!.mul_(factor);
     }
 
+    /// <summary>I-JEPA's <c>fix_init_weight</c> over a stack: block l (1-based, in order) scaled by 1/√(2·l).</summary>
+    public static void ScaleByDepth(IEnumerable<TransformerBlock> blocks)
+    {
+        var layer = 0;
+        foreach (var block in blocks) block.ScaleOutputProjections(1 / Math.Sqrt(2.0 * ++layer));
+    }
+
     /// <summary>This block's attention probabilities for input tokens <paramref name="x"/>: [B, H, N, N].</summary>
     public Tensor AttentionWeights(Tensor x)
     {

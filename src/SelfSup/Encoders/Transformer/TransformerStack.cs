@@ -105,7 +105,7 @@ public sealed class TransformerStack : nn.Module
                 break;
             case TransformerStackInit.TruncatedNormalDepthScaled:
                 TransformerInit.Apply(this);
-                for (int i = 0; i < blocks.Count; i++) blocks[i].ScaleOutputProjections(1 / Math.Sqrt(2.0 * (i + 1)));
+                TransformerBlock.ScaleByDepth(blocks);
                 break;
             default:
                 throw new ArgumentException($"{Owner}: unknown init {init}");
