@@ -2,7 +2,6 @@ using System.Diagnostics;
 using SelfSup.Augment;
 using SelfSup.Data;
 using SelfSup.Encoders;
-using SelfSup.Evaluation;
 using SelfSup.Training;
 using static TorchSharp.torch;
 
