@@ -146,7 +146,7 @@ internal static class BuiltinDatasets
         {
             log?.Report($"verifying {jpeg}");
             Checksums.Verify(jpeg, CifarJpegHash);
-            return TarImageFolderReader.Read(jpeg, $"cifar10/{split}/", options.ImageSize, options.Channels, $"cifar10-{split}", log);
+            return TarImageFolderReader.Read(jpeg, $"cifar10/{split}/", options with { Log = log }, $"cifar10-{split}");
         }
 
         var archive = LocalData.Find([raw, .. folders], CifarBinaryFile);

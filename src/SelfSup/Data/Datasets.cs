@@ -147,7 +147,7 @@ public static class Datasets
         // v2: unlabeled piles, gray detection
         var key = $"folder|{PackedCache.SourceKey(folder)}|size={o.ImageSize}|channels={o.Channels}|unlabeled={o.Unlabeled}|skip={o.SkipBadImages}|v2";
         var path = PackedCache.PathFor(cacheDir, name, key);
-        return PackedCache.GetOrCreate(path, () => ImageFolderReader.Read(folder, o.ImageSize, o.Channels, name, o.Log, o.Unlabeled, o.SkipBadImages), o.Log);
+        return PackedCache.GetOrCreate(path, () => ImageFolderReader.Read(folder, o, name), o.Log);
     }
 
     /// <summary>A test row may never be a training row: a path in both label files is an error naming both lines.</summary>
@@ -164,7 +164,7 @@ public static class Datasets
     {
         var key = $"labeled|{PackedCache.SourceKey(folder)}|{PackedCache.SourceKey(labels)}|size={o.ImageSize}|channels={o.Channels}|skip={o.SkipBadImages}|v1";
         var path = PackedCache.PathFor(cacheDir, $"{name}-labeled", key);
-        return PackedCache.GetOrCreate(path, () => ImageFolderReader.ReadLabeled(folder, LabelFile.Read(labels, folder), o.ImageSize, o.Channels, $"{name}-labeled", o.Log, o.SkipBadImages), o.Log);
+        return PackedCache.GetOrCreate(path, () => ImageFolderReader.ReadLabeled(folder, LabelFile.Read(labels, folder), o, $"{name}-labeled"), o.Log);
     }
 
     static string FolderName(string dir) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));

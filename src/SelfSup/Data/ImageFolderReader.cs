@@ -19,23 +19,24 @@ public static class ImageFolderReader
     static readonly string[] Extensions = [".png", ".jpg", ".jpeg"];
 
     /// <summary>
-    /// Decodes the folder. <paramref name="imageSize"/> defaults to the shorter side of the first image;
-    /// <paramref name="channels"/> defaults to 1 for an all-gray folder, else 3.
+    /// Decodes the folder as <paramref name="options"/> ask (<see cref="DatasetOptions.ImageSize"/> defaults to the
+    /// shorter side of the first image, <see cref="DatasetOptions.Channels"/> to 1 for an all-gray folder, else 3;
+    /// <see cref="DatasetOptions.Unlabeled"/> reads it as a pile even when its images sit only in sub-folders).
     /// </summary>
-    /// <param name="unlabeled">Read the folder as an unlabeled pile even when its images sit only in sub-folders (e.g. one folder per patient).</param>
-    /// <param name="skipBadImages">Leave out (and count) images that cannot be decoded instead of stopping at the first.</param>
-    public static ImageDataset Read(string root, int? imageSize = null, int? channels = null, string? name = null, IProgress<string>? log = null, bool unlabeled = false, bool skipBadImages = false)
+    public static ImageDataset Read(string root, DatasetOptions? options = null, string? name = null)
     {
+        options ??= new DatasetOptions();
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: image folder not found");
         name ??= Path.GetFileName(Path.TrimEndingDirectorySeparator(root));
-        if (unlabeled || Directory.EnumerateFiles(root).Any(IsImage))
+        var log = options.Log;
+        if (options.Unlabeled || Directory.EnumerateFiles(root).Any(IsImage))
         {
             // Images in the root (or asked for): an unlabeled pile, whatever folders it also has.
             var all = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Where(IsImage)
                 .Order(StringComparer.Ordinal).Select(f => new EncodedImage(f, -1, () => File.ReadAllBytes(f))).ToList();
             if (all.Count == 0) throw new InvalidDataException($"{root}: no .png/.jpg/.jpeg images found at any depth");
             log?.Report($"{root}: {all.Count} unlabeled images, read at any depth");
-            return Decode(all, [], imageSize, channels, name, log, skipBadImages);
+            return Decode(all, [], options, name);
         }
         var classDirs = Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>()
             .Where(n => !n.StartsWith('.')).Order(StringComparer.Ordinal).ToArray();
@@ -53,14 +54,14 @@ public static class ImageFolderReader
         if (items.Count == 0)
             throw new InvalidDataException(
                 $"{root}: no images found; expected .png/.jpg/.jpeg files in the folder (unlabeled, read at any depth) or in class folders (root/<class>/*.png)");
-        return Decode(items, classNames, imageSize, channels, name, log, skipBadImages);
+        return Decode(items, classNames, options, name);
     }
 
     /// <summary>
     /// The images a label file names (<see cref="LabelFile"/>), labelled by it: classes are the labels in ordinal
     /// order and rows are sorted by class, then path, as the same images in class folders would be.
     /// </summary>
-    public static ImageDataset ReadLabeled(string root, IReadOnlyList<LabeledPath> rows, int? imageSize = null, int? channels = null, string? name = null, IProgress<string>? log = null, bool skipBadImages = false)
+    public static ImageDataset ReadLabeled(string root, IReadOnlyList<LabeledPath> rows, DatasetOptions? options = null, string? name = null)
     {
         var classNames = rows.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToList();
         var index = classNames.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i, StringComparer.Ordinal);
@@ -68,19 +69,20 @@ public static class ImageFolderReader
             .Select(r => (File: Path.Combine(root, r.Path), Label: index[r.Label]))
             .Select(t => new EncodedImage(t.File, t.Label, () => File.ReadAllBytes(t.File)))
             .ToList();
-        return Decode(encoded, classNames, imageSize, channels, name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(root)), log, skipBadImages);
+        return Decode(encoded, classNames, options ?? new DatasetOptions(), name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(root)));
     }
 
     static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// Decodes encoded images in parallel into one packed dataset; no class names make it unlabeled. Without
-    /// <paramref name="channels"/> the images are decoded as RGB and kept as one plane when every pixel of every image
-    /// is gray (the plane is then exactly the luminance). With <paramref name="skipBadImages"/>, images that cannot be
+    /// a channel count the images are decoded as RGB and kept as one plane when every pixel of every image
+    /// is gray (the plane is then exactly the luminance). With <see cref="DatasetOptions.SkipBadImages"/>, images that cannot be
     /// decoded are left out and counted; otherwise the first one stops the load, naming the file.
     /// </summary>
-    internal static ImageDataset Decode(IReadOnlyList<EncodedImage> items, IReadOnlyList<string> classNames, int? imageSize, int? channels, string name, IProgress<string>? log, bool skipBadImages = false)
+    internal static ImageDataset Decode(IReadOnlyList<EncodedImage> items, IReadOnlyList<string> classNames, DatasetOptions options, string name)
     {
+        var (imageSize, channels, log, skipBadImages) = (options.ImageSize, options.Channels, options.Log, options.SkipBadImages);
         var c = channels ?? 3;
         if (c is not (1 or 3)) throw new ArgumentException($"channels must be 1 or 3, got {c}");
         var size = imageSize ?? FirstShorterSide(items, skipBadImages);

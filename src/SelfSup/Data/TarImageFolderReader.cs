@@ -13,7 +13,7 @@ public static class TarImageFolderReader
     static readonly string[] Extensions = [".png", ".jpg", ".jpeg"];
 
     /// <summary>Decodes the images under <paramref name="prefix"/> (e.g. "cifar10/train/") of the archive.</summary>
-    public static ImageDataset Read(string tarGzPath, string prefix, int? imageSize = null, int? channels = null, string? name = null, IProgress<string>? log = null)
+    public static ImageDataset Read(string tarGzPath, string prefix, DatasetOptions? options = null, string? name = null)
     {
         if (!File.Exists(tarGzPath)) throw new FileNotFoundException($"{tarGzPath}: archive not found", tarGzPath);
         if (!prefix.EndsWith('/')) prefix += "/";
@@ -47,6 +47,6 @@ public static class TarImageFolderReader
         var classes = entries.Select(e => e.Class).Distinct().Order(StringComparer.Ordinal).ToArray();
         var index = classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
         var items = entries.Select(e => new EncodedImage($"{tarGzPath}:{e.Path}", index[e.Class], () => e.Bytes)).ToArray();
-        return ImageFolderReader.Decode(items, classes, imageSize, channels, name ?? prefix.TrimEnd('/').Replace('/', '-'), log);
+        return ImageFolderReader.Decode(items, classes, options ?? new DatasetOptions(), name ?? prefix.TrimEnd('/').Replace('/', '-'));
     }
 }

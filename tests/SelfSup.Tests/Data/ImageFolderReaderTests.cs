@@ -17,7 +17,7 @@ public class ImageFolderReaderTests
         File.WriteAllText(dir.File("a/notes.txt"), "not an image");
 
         using var scope = TorchSharp.torch.NewDisposeScope();
-        using var data = ImageFolderReader.Read(dir.Path, channels: 1);
+        using var data = ImageFolderReader.Read(dir.Path, new() { Channels = 1 });
 
         Assert.Equal(new[] { "C", "a", "b" }, data.ClassNames);
         Assert.Equal(new long[] { 0, 1, 1, 2 }, data.Labels);
@@ -36,7 +36,7 @@ public class ImageFolderReaderTests
         TestImages.WriteSolid(dir.File("patient7/study1/c.png"), 4, 4, new SKColor(30, 30, 30));
         File.WriteAllText(dir.File("readme.txt"), "not an image");
 
-        using var data = ImageFolderReader.Read(dir.Path, channels: 1);
+        using var data = ImageFolderReader.Read(dir.Path, new() { Channels = 1 });
 
         Assert.False(data.HasLabels);
         Assert.Empty(data.ClassNames);
@@ -53,8 +53,8 @@ public class ImageFolderReaderTests
         TestImages.WriteSolid(dir.File("patient1/scan2/b.png"), 4, 4, new SKColor(20, 20, 20));
         TestImages.WriteSolid(dir.File("patient2/c.png"), 4, 4, new SKColor(30, 30, 30));
 
-        using var classes = ImageFolderReader.Read(dir.Path, channels: 1);
-        using var pile = ImageFolderReader.Read(dir.Path, channels: 1, unlabeled: true);
+        using var classes = ImageFolderReader.Read(dir.Path, new() { Channels = 1 });
+        using var pile = ImageFolderReader.Read(dir.Path, new() { Channels = 1, Unlabeled = true });
         Assert.Equal(new[] { "patient1", "patient2" }, classes.ClassNames);
         Assert.False(pile.HasLabels);
         Assert.Equal(3, pile.Count);
@@ -75,13 +75,13 @@ public class ImageFolderReaderTests
         var e = Assert.Throws<InvalidDataException>(() => ImageFolderReader.Read(dir.Path));
         Assert.Contains("img2.png", e.Message);
         var lines = new List<string>();
-        using var data = ImageFolderReader.Read(dir.Path, log: new SyncLog(lines), skipBadImages: true);
+        using var data = ImageFolderReader.Read(dir.Path, new() { Log = new SyncLog(lines), SkipBadImages = true });
         Assert.Equal(4, data.Count);
         Assert.Equal(new byte[] { 0, 40, 120, 160 }, Enumerable.Range(0, 4).Select(i => data.Images[i, 0, 0, 0].item<byte>()).ToArray());
         Assert.Contains(lines, l => l.Contains("skipped 1 images") && l.Contains("img2.png"));
 
         File.WriteAllText(dir.File("img0.png"), "not a png at all");                       // the first file, which sets the size
-        using var fromSecond = ImageFolderReader.Read(dir.Path, skipBadImages: true);
+        using var fromSecond = ImageFolderReader.Read(dir.Path, new() { SkipBadImages = true });
         Assert.Equal(3, fromSecond.Count);
     }
 
@@ -152,8 +152,8 @@ public class ImageFolderReaderTests
         TestImages.WriteSolid(dir.File("y/2.png"), 4, 4, new SKColor(90, 90, 90));
 
         using var gray = ImageFolderReader.Read(dir.Path);
-        using var three = ImageFolderReader.Read(dir.Path, channels: 3);
-        using var luma = ImageFolderReader.Read(dir.Path, channels: 1);
+        using var three = ImageFolderReader.Read(dir.Path, new() { Channels = 3 });
+        using var luma = ImageFolderReader.Read(dir.Path, new() { Channels = 1 });
         Assert.Equal(new long[] { 2, 1, 4, 4 }, gray.Images.shape);
         Assert.Equal(new long[] { 2, 3, 4, 4 }, three.Images.shape);
         Assert.Equal(luma.Images.data<byte>().ToArray(), gray.Images.data<byte>().ToArray()); // the kept plane is the luminance
@@ -175,9 +175,9 @@ public class ImageFolderReaderTests
         Assert.Contains("g.png", e.Message);
         Assert.Contains("c.png", e.Message);
         Assert.Contains("--channels", e.Message);
-        using var three = ImageFolderReader.Read(dir.Path, channels: 3);
+        using var three = ImageFolderReader.Read(dir.Path, new() { Channels = 3 });
         Assert.Equal(new long[] { 2, 3, 4, 4 }, three.Images.shape);
-        using var one = ImageFolderReader.Read(dir.Path, channels: 1);
+        using var one = ImageFolderReader.Read(dir.Path, new() { Channels = 1 });
         Assert.Equal(new long[] { 2, 1, 4, 4 }, one.Images.shape);
     }
 
@@ -189,7 +189,7 @@ public class ImageFolderReaderTests
         // 6x2 image; column x has gray level 10·(x+1); a centre crop of side 2 keeps columns 2 and 3.
         TestImages.WritePng(dir.File("k/wide.png"), 6, 2, (x, _) => new SKColor((byte)(10 * (x + 1)), (byte)(10 * (x + 1)), (byte)(10 * (x + 1))));
 
-        using var data = ImageFolderReader.Read(dir.Path, imageSize: 2, channels: 1);
+        using var data = ImageFolderReader.Read(dir.Path, new() { ImageSize = 2, Channels = 1 });
 
         Assert.Equal(new long[] { 1, 1, 2, 2 }, data.Images.shape);
         Assert.Equal(new byte[] { 30, 40, 30, 40 }, data.Images.data<byte>().ToArray());
@@ -204,9 +204,9 @@ public class ImageFolderReaderTests
         TestImages.WriteSolid(dir.File("s/small.png"), 2, 3, new SKColor(255, 0, 0));
 
         using var scope = TorchSharp.torch.NewDisposeScope();
-        using var rgb = ImageFolderReader.Read(dir.Path, imageSize: 4, channels: 3);
-        using var gray = ImageFolderReader.Read(dir.Path, imageSize: 4);
-        using var luma = ImageFolderReader.Read(dir.Path, imageSize: 4, channels: 1);
+        using var rgb = ImageFolderReader.Read(dir.Path, new() { ImageSize = 4, Channels = 3 });
+        using var gray = ImageFolderReader.Read(dir.Path, new() { ImageSize = 4 });
+        using var luma = ImageFolderReader.Read(dir.Path, new() { ImageSize = 4, Channels = 1 });
 
         Assert.Equal(new long[] { 2, 3, 4, 4 }, rgb.Images.shape);
         Assert.Equal(new long[] { 2, 3, 4, 4 }, gray.Images.shape); // default is 3 channels
@@ -227,7 +227,7 @@ public class ImageFolderReaderTests
         Directory.CreateDirectory(dir.File("b"));
         File.WriteAllBytes(dir.File("b/bad.png"), [0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4, 5, 6]);
 
-        var e = Assert.Throws<InvalidDataException>(() => ImageFolderReader.Read(dir.Path, imageSize: 4));
+        var e = Assert.Throws<InvalidDataException>(() => ImageFolderReader.Read(dir.Path, new() { ImageSize = 4 }));
 
         Assert.Contains(dir.File("b/bad.png"), e.Message);
     }

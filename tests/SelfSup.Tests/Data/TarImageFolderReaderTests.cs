@@ -21,7 +21,7 @@ public class TarImageFolderReaderTests
         using (var gz = new GZipStream(fs, CompressionLevel.Fastest))
             TarFile.CreateFromDirectory(dir.File("src"), gz, includeBaseDirectory: false);
 
-        using var data = TarImageFolderReader.Read(archive, "ds/train", channels: 1);
+        using var data = TarImageFolderReader.Read(archive, "ds/train", new() { Channels = 1 });
 
         Assert.Equal(new[] { "cat", "dog" }, data.ClassNames);
         Assert.Equal(new long[] { 0, 0, 1 }, data.Labels);
