@@ -39,4 +39,10 @@ public sealed record DatasetOptions
 
     /// <summary>Leave out (and count) image files that cannot be decoded instead of stopping at the first, which is named.</summary>
     public bool SkipBadImages { get; init; }
+
+    /// <summary>
+    /// Where the decoded pixels live during the run: in memory, or read from the packed file as batches need them
+    /// (for datasets larger than memory). Auto decides by size (<see cref="PackedCache.Decide"/>).
+    /// </summary>
+    public DataStorage Storage { get; init; }
 }

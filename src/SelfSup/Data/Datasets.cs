@@ -38,6 +38,8 @@ public static class Datasets
     static SplitData LoadFile(string path, string split, DatasetOptions o)
     {
         var file = Path.GetFileName(path);
+        if (file.EndsWith(PackedCache.Extension, StringComparison.OrdinalIgnoreCase))
+            return HeldOut(DatasetConform.Apply(PackedCache.Open(path, o.Storage, o.Log), o.ImageSize, o.Channels), split, o.HoldOut, file);
         if (file.EndsWith(".npz", StringComparison.OrdinalIgnoreCase))
             return Given(DatasetConform.Apply(NpzReader.Read(path, split), o.ImageSize, o.Channels), file);
         ImageDataset whole;
@@ -53,7 +55,7 @@ public static class Datasets
         else
         {
             throw new ArgumentException(
-                $"{path}: unrecognised dataset file; expected a .npz, an IDX images file (*-images-idx3-ubyte[.gz]) or a CIFAR-10 .bin batch");
+                $"{path}: unrecognised dataset file; expected a packed dataset ({PackedCache.Extension}), a .npz, an IDX images file (*-images-idx3-ubyte[.gz]) or a CIFAR-10 .bin batch");
         }
         return HeldOut(DatasetConform.Apply(whole, o.ImageSize, o.Channels), split, o.HoldOut, file);
     }
@@ -147,7 +149,7 @@ public static class Datasets
         // v2: unlabeled piles, gray detection
         var key = $"folder|{PackedCache.SourceKey(folder)}|size={o.ImageSize}|channels={o.Channels}|unlabeled={o.Unlabeled}|skip={o.SkipBadImages}|v2";
         var path = PackedCache.PathFor(cacheDir, name, key);
-        return PackedCache.GetOrCreate(path, () => ImageFolderReader.Read(folder, o, name), o.Log);
+        return PackedCache.GetOrPack(path, w => ImageFolderReader.Pack(folder, o, name, w), o.Log, o.Storage);
     }
 
     /// <summary>A test row may never be a training row: a path in both label files is an error naming both lines.</summary>
@@ -164,7 +166,7 @@ public static class Datasets
     {
         var key = $"labeled|{PackedCache.SourceKey(folder)}|{PackedCache.SourceKey(labels)}|size={o.ImageSize}|channels={o.Channels}|skip={o.SkipBadImages}|v1";
         var path = PackedCache.PathFor(cacheDir, $"{name}-labeled", key);
-        return PackedCache.GetOrCreate(path, () => ImageFolderReader.ReadLabeled(folder, LabelFile.Read(labels, folder), o, $"{name}-labeled"), o.Log);
+        return PackedCache.GetOrPack(path, w => ImageFolderReader.PackLabeled(folder, LabelFile.Read(labels, folder), o, $"{name}-labeled", w), o.Log, o.Storage);
     }
 
     static string FolderName(string dir) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));

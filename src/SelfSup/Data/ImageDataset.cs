@@ -4,32 +4,85 @@ using static TorchSharp.torch;
 namespace SelfSup.Data;
 
 /// <summary>
-/// A decoded image dataset: one packed uint8 tensor [N, C, H, W] on the CPU, optional labels and class names.
-/// Every reader produces this; the loader, augmentation and evaluation consume it.
+/// A decoded image dataset: uint8 pixels [N, C, H, W], optional labels and class names. The pixels are either one
+/// tensor in memory or the rows of a packed file read on demand (<see cref="PackedCache.Open"/>), for datasets
+/// larger than memory; <see cref="Range"/>, <see cref="Rows"/> and <see cref="Subset"/> work on both, so every
+/// consumer reads through them. Every reader produces this; the loader, augmentation and evaluation consume it.
 /// </summary>
 public sealed class ImageDataset : IDisposable
 {
+    readonly Tensor? images;
+    readonly PackedFileRows? file;
+    readonly long[] rowShape;
+
     public ImageDataset(string name, Tensor images, long[]? labels, IReadOnlyList<string>? classNames = null)
+        : this(name, images, null, images.dim() == 4 ? images.shape : [], labels, classNames)
     {
         if (images.dtype != ScalarType.Byte || images.dim() != 4)
             throw new ArgumentException($"dataset '{name}': images must be uint8 [N, C, H, W], got {images.dtype} [{string.Join(", ", images.shape)}]");
-        if (labels is not null && labels.Length != images.shape[0])
-            throw new ArgumentException($"dataset '{name}': {images.shape[0]} images but {labels.Length} labels");
+    }
+
+    internal ImageDataset(string name, PackedFileRows file, int channels, int height, int width, long[]? labels, IReadOnlyList<string>? classNames)
+        : this(name, null, file, [file.Count, channels, height, width], labels, classNames)
+    {
+    }
+
+    ImageDataset(string name, Tensor? images, PackedFileRows? file, long[] shape, long[]? labels, IReadOnlyList<string>? classNames)
+    {
+        if (shape.Length == 4 && labels is not null && labels.Length != shape[0])
+            throw new ArgumentException($"dataset '{name}': {shape[0]} images but {labels.Length} labels");
         Name = name;
-        Images = images;
+        this.images = images;
+        this.file = file;
+        rowShape = shape.Length == 4 ? shape[1..] : [];
+        Count = shape.Length == 4 ? checked((int)shape[0]) : 0;
         Labels = labels;
         ClassNames = classNames ?? (labels is null ? [] : Enumerable.Range(0, labels.Length == 0 ? 0 : (int)labels.Max() + 1).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
     }
 
     public string Name { get; }
-    /// <summary>uint8 [N, C, H, W], CPU, contiguous.</summary>
-    public Tensor Images { get; }
+
+    /// <summary>
+    /// All pixels as one uint8 tensor [N, C, H, W] (CPU, contiguous); only for a dataset held in memory. Code that
+    /// must also serve datasets read from their packed file uses <see cref="Range"/> or <see cref="Rows"/>.
+    /// </summary>
+    public Tensor Images => images ?? throw new InvalidOperationException(
+        $"dataset '{Name}' is read from {file!.Path} row by row (it is larger than memory is allowed to hold); read it with Range or Rows");
+
+    /// <summary>Whether the pixels are one tensor in memory (else they are read from the packed file on demand).</summary>
+    public bool InMemory => images is not null;
+
+    /// <summary>The packed file the rows are read from; null for a dataset in memory.</summary>
+    public string? SourceFile => file?.Path;
+
     public long[]? Labels { get; }
     public IReadOnlyList<string> ClassNames { get; }
-    public int Count => (int)Images.shape[0];
-    public int Channels => (int)Images.shape[1];
-    public int Height => (int)Images.shape[2];
-    public int Width => (int)Images.shape[3];
+    public int Count { get; }
+    public int Channels => (int)rowShape[0];
+    public int Height => (int)rowShape[1];
+    public int Width => (int)rowShape[2];
+
+    /// <summary>
+    /// Rows start .. start + count − 1 as uint8 [count, C, H, W]: a view for a dataset in memory, freshly read
+    /// otherwise. Dispose it either way.
+    /// </summary>
+    public Tensor Range(long start, long count)
+    {
+        if (start < 0 || count < 0 || start + count > Count)
+            throw new ArgumentOutOfRangeException(nameof(start), $"dataset '{Name}': rows {start}..{start + count - 1} are outside 0..{Count - 1}");
+        if (images is not null) return images.narrow(0, start, count);
+        var rows = new long[count];
+        for (var i = 0; i < rows.Length; i++) rows[i] = start + i;
+        return file!.Read(rows, rowShape);
+    }
+
+    /// <summary>The given rows, in that order, as a new uint8 tensor [n, C, H, W].</summary>
+    public Tensor Rows(ReadOnlySpan<long> rows)
+    {
+        if (images is null) return file!.Read(rows, rowShape);
+        using var index = tensor(rows.ToArray(), ScalarType.Int64);
+        return images.index_select(0, index);
+    }
     public bool HasLabels => Labels is not null;
     public int NumClasses => ClassNames.Count;
 
@@ -38,14 +91,22 @@ public sealed class ImageDataset : IDisposable
         ? throw new InvalidOperationException($"dataset '{Name}' has no labels")
         : tensor(Labels, ScalarType.Int64);
 
-    /// <summary>A new dataset holding the given rows (copies the images).</summary>
+    /// <summary>
+    /// A new dataset holding the given rows: copied for a dataset in memory, a view of the same packed file otherwise.
+    /// Either way it is independent of this one (disposing one leaves the other usable).
+    /// </summary>
     public ImageDataset Subset(IReadOnlyList<long> indices, string? name = null)
     {
-        using var idx = tensor(indices.ToArray(), ScalarType.Int64);
-        var images = Images.index_select(0, idx).contiguous();
         var labels = Labels is null ? null : indices.Select(i => Labels[i]).ToArray();
-        return new ImageDataset(name ?? Name, images, labels, ClassNames);
+        if (file is not null) return new ImageDataset(name ?? Name, file.Select(indices), Channels, Height, Width, labels, ClassNames);
+        using var idx = tensor(indices.ToArray(), ScalarType.Int64);
+        var subset = images!.index_select(0, idx).contiguous();
+        return new ImageDataset(name ?? Name, subset, labels, ClassNames);
     }
 
-    public void Dispose() => Images.Dispose();
+    public void Dispose()
+    {
+        images?.Dispose();
+        file?.Dispose();
+    }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SelfSup.Data;
 
 /// <summary>One encoded image waiting to be decoded: where it came from (for errors), its class and its bytes.</summary>
@@ -26,8 +24,21 @@ public static class ImageFolderReader
     public static ImageDataset Read(string root, DatasetOptions? options = null, string? name = null)
     {
         options ??= new DatasetOptions();
+        var (items, classNames) = List(root, options);
+        return Decode(items, classNames, options, name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(root)));
+    }
+
+    /// <summary>As <see cref="Read"/>, streamed into a packed file with bounded memory.</summary>
+    public static void Pack(string root, DatasetOptions options, string name, PackWriter writer)
+    {
+        var (items, classNames) = List(root, options);
+        Pack(items, classNames, options, name, writer);
+    }
+
+    /// <summary>The folder's images in row order, with their class indices (none for an unlabeled pile), and the class names.</summary>
+    static (IReadOnlyList<EncodedImage> Items, IReadOnlyList<string> ClassNames) List(string root, DatasetOptions options)
+    {
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: image folder not found");
-        name ??= Path.GetFileName(Path.TrimEndingDirectorySeparator(root));
         var log = options.Log;
         if (options.Unlabeled || Directory.EnumerateFiles(root).Any(IsImage))
         {
@@ -36,7 +47,7 @@ public static class ImageFolderReader
                 .Order(StringComparer.Ordinal).Select(f => new EncodedImage(f, -1, () => File.ReadAllBytes(f))).ToList();
             if (all.Count == 0) throw new InvalidDataException($"{root}: no .png/.jpg/.jpeg images found at any depth");
             log?.Report($"{root}: {all.Count} unlabeled images, read at any depth");
-            return Decode(all, [], options, name);
+            return (all, []);
         }
         var classDirs = Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>()
             .Where(n => !n.StartsWith('.')).Order(StringComparer.Ordinal).ToArray();
@@ -54,7 +65,7 @@ public static class ImageFolderReader
         if (items.Count == 0)
             throw new InvalidDataException(
                 $"{root}: no images found; expected .png/.jpg/.jpeg files in the folder (unlabeled, read at any depth) or in class folders (root/<class>/*.png)");
-        return Decode(items, classNames, options, name);
+        return (items, classNames);
     }
 
     /// <summary>
@@ -63,42 +74,120 @@ public static class ImageFolderReader
     /// </summary>
     public static ImageDataset ReadLabeled(string root, IReadOnlyList<LabeledPath> rows, DatasetOptions? options = null, string? name = null)
     {
+        var (items, classNames) = ListLabeled(root, rows);
+        return Decode(items, classNames, options ?? new DatasetOptions(), name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(root)));
+    }
+
+    /// <summary>As <see cref="ReadLabeled"/>, streamed into a packed file with bounded memory.</summary>
+    public static void PackLabeled(string root, IReadOnlyList<LabeledPath> rows, DatasetOptions options, string name, PackWriter writer)
+    {
+        var (items, classNames) = ListLabeled(root, rows);
+        Pack(items, classNames, options, name, writer);
+    }
+
+    static (IReadOnlyList<EncodedImage> Items, IReadOnlyList<string> ClassNames) ListLabeled(string root, IReadOnlyList<LabeledPath> rows)
+    {
         var classNames = rows.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToList();
         var index = classNames.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i, StringComparer.Ordinal);
         var encoded = rows.OrderBy(r => index[r.Label]).ThenBy(r => r.Path, StringComparer.Ordinal)
             .Select(r => (File: Path.Combine(root, r.Path), Label: index[r.Label]))
             .Select(t => new EncodedImage(t.File, t.Label, () => File.ReadAllBytes(t.File)))
             .ToList();
-        return Decode(encoded, classNames, options ?? new DatasetOptions(), name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(root)));
+        return (encoded, classNames);
     }
 
     static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>
-    /// Decodes encoded images in parallel into one packed dataset; no class names make it unlabeled. Without
-    /// a channel count the images are decoded as RGB and kept as one plane when every pixel of every image
-    /// is gray (the plane is then exactly the luminance). With <see cref="DatasetOptions.SkipBadImages"/>, images that cannot be
-    /// decoded are left out and counted; otherwise the first one stops the load, naming the file.
-    /// </summary>
+    /// <summary>Decodes encoded images into one dataset in memory (small sources; large ones stream into a packed file).</summary>
     internal static ImageDataset Decode(IReadOnlyList<EncodedImage> items, IReadOnlyList<string> classNames, DatasetOptions options, string name)
     {
+        using var buffer = new MemoryStream();
+        Pack(items, classNames, options, name, new PackWriter(buffer, name));
+        buffer.Position = 0;
+        return PackedCache.Read(buffer, name);
+    }
+
+    /// <summary>
+    /// Decodes encoded images in parallel, a chunk at a time, into <paramref name="writer"/>: memory holds one chunk,
+    /// whatever the number of images. No class names make the dataset unlabeled. Without a channel count the images
+    /// are decoded as RGB and written as one plane while every pixel of every image is gray (the plane is then exactly
+    /// the luminance); the first colour image restarts the pass with three planes. With
+    /// <see cref="DatasetOptions.SkipBadImages"/>, images that cannot be decoded are left out and counted; otherwise
+    /// the first one stops the pass, naming the file. A progress line (images/s, ETA) goes to the log every few seconds.
+    /// </summary>
+    internal static void Pack(IReadOnlyList<EncodedImage> items, IReadOnlyList<string> classNames, DatasetOptions options, string name, PackWriter writer)
+    {
         var (imageSize, channels, log, skipBadImages) = (options.ImageSize, options.Channels, options.Log, options.SkipBadImages);
-        var c = channels ?? 3;
-        if (c is not (1 or 3)) throw new ArgumentException($"channels must be 1 or 3, got {c}");
+        var decodeChannels = channels ?? 3;
+        if (decodeChannels is not (1 or 3)) throw new ArgumentException($"channels must be 1 or 3, got {decodeChannels}");
         var size = imageSize ?? FirstShorterSide(items, skipBadImages);
         if (size <= 0) throw new ArgumentException($"image size must be positive, got {size}");
-        var stride = checked(c * size * size);
-        var pixels = new byte[checked((long)stride * items.Count)];
-        var labels = new long[items.Count];
-        var storedGray = new bool[items.Count];
-        var bad = new string?[items.Count];
-        log?.Report($"decoding {items.Count} images to {c}x{size}x{size} ({name})");
-        var watch = Stopwatch.StartNew();
+        var stride = checked(decodeChannels * size * size);
+        var plane = size * size;
+        var chunk = Math.Clamp((32 << 20) / stride, 16, 4096);
+        log?.Report($"decoding {items.Count} images to {(channels is null ? "1 or 3" : channels.ToString())}x{size}x{size} ({name}), {chunk} at a time");
+        var progress = new DecodeProgress(items.Count, log);
+        // Without a channel count, guess gray until a colour image proves otherwise.
+        var gray = channels is null;
+        var restarted = false;
+        var labels = new List<long>(items.Count);
+        var storedGray = new List<(bool Gray, string Origin)>(items.Count);
+        string? firstBad = null;
+        var badCount = 0;
+        var pixels = new byte[checked((long)stride * Math.Min(chunk, items.Count))];
+        var chunkGray = new bool[chunk];
+        var chunkStored = new bool[chunk];
+        var chunkBad = new string?[chunk];
+        for (var start = 0; start < items.Count; start += chunk)
+        {
+            if (start == 0) (labels, storedGray, firstBad, badCount) = ([], [], null, 0);
+            var n = Math.Min(chunk, items.Count - start);
+            DecodeChunk(items, start, n, size, decodeChannels, skipBadImages, pixels, chunkStored, chunkBad);
+            for (var k = 0; k < n; k++)
+                chunkGray[k] = chunkBad[k] is not null || decodeChannels == 1 || IsGray(pixels.AsSpan(k * stride, stride), plane);
+            if (!writer.Started) writer.Begin(name, classNames, gray ? 1 : decodeChannels, size, size);
+            if (gray && Array.IndexOf(chunkGray, false, 0, n) is var colour && colour >= 0)
+            {
+                log?.Report($"{name}: {items[start + colour].Origin} is in colour; decoding again with 3 channels");
+                writer.Restart(3);
+                (gray, restarted) = (false, true);
+                start = -chunk; // the loop's step makes it 0: the pass begins again
+                continue;
+            }
+            for (var k = 0; k < n; k++)
+            {
+                if (chunkBad[k] is { } message)
+                {
+                    firstBad ??= message;
+                    badCount++;
+                    continue;
+                }
+                writer.Append(gray ? pixels.AsSpan(k * stride, plane) : pixels.AsSpan(k * stride, stride));
+                labels.Add(items[start + k].Label);
+                storedGray.Add((chunkStored[k], items[start + k].Origin));
+            }
+            progress.Done(start + n, restarted);
+        }
+        if (labels.Count == 0) throw new InvalidDataException($"{name}: none of its {items.Count} images could be decoded (first: {firstBad})");
+        if (badCount > 0) log?.Report($"{name}: skipped {badCount} images that could not be decoded (first: {firstBad})");
+        if (gray && channels is null) log?.Report($"{name}: every image is gray, loading 1 channel (--channels 3 keeps three)");
+        else if (channels is null && storedGray.FindIndex(x => x.Gray) is var g && g >= 0 && storedGray.FindIndex(x => !x.Gray) is var rgb && rgb >= 0)
+            throw new InvalidDataException(
+                $"{name}: the folder mixes 1-channel files ({storedGray.Count(x => x.Gray)}, e.g. {storedGray[g].Origin}) and colour files ({storedGray.Count(x => !x.Gray)}, e.g. {storedGray[rgb].Origin}); pass --channels 1 or --channels 3");
+        writer.Finish(classNames.Count > 0 ? labels : null);
+        progress.End();
+    }
+
+    /// <summary>Decodes items start .. start + n − 1 in parallel into the first n rows of <paramref name="pixels"/>.</summary>
+    static void DecodeChunk(IReadOnlyList<EncodedImage> items, int start, int n, int size, int channels, bool skipBadImages, byte[] pixels, bool[] storedGray, string?[] bad)
+    {
+        var stride = channels * size * size;
         try
         {
-            Parallel.For(0, items.Count, i =>
+            Parallel.For(0, n, k =>
             {
-                var item = items[i];
+                var item = items[start + k];
+                bad[k] = null;
                 byte[] bytes;
                 try
                 {
@@ -110,13 +199,12 @@ public static class ImageFolderReader
                 }
                 try
                 {
-                    storedGray[i] = ImageDecoder.DecodeInto(bytes, item.Origin, size, c, pixels.AsSpan(i * stride, stride));
+                    storedGray[k] = ImageDecoder.DecodeInto(bytes, item.Origin, size, channels, pixels.AsSpan(k * stride, stride));
                 }
                 catch (InvalidDataException e) when (skipBadImages)
                 {
-                    bad[i] = e.Message;
+                    bad[k] = e.Message;
                 }
-                labels[i] = item.Label;
             });
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
@@ -124,51 +212,11 @@ public static class ImageFolderReader
             // Report the first failing file, not the parallel wrapper.
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
         }
-        log?.Report($"decoded {items.Count} images in {watch.Elapsed.TotalSeconds:F1} s");
-        var kept = Enumerable.Range(0, items.Count).Where(i => bad[i] is null).ToArray();
-        if (kept.Length < items.Count)
-        {
-            if (kept.Length == 0) throw new InvalidDataException($"{name}: none of its {items.Count} images could be decoded (first: {bad[0]})");
-            log?.Report($"{name}: skipped {items.Count - kept.Length} images that could not be decoded (first: {bad.First(b => b is not null)})");
-            var compact = new byte[checked((long)stride * kept.Length)];
-            for (int k = 0; k < kept.Length; k++) pixels.AsSpan(kept[k] * stride, stride).CopyTo(compact.AsSpan(k * stride, stride));
-            (pixels, labels, storedGray) = (compact, kept.Select(i => labels[i]).ToArray(), kept.Select(i => storedGray[i]).ToArray());
-            items = kept.Select(i => items[i]).ToList();
-        }
-        if (channels is null && AllGray(pixels, items.Count, size))
-        {
-            pixels = FirstPlanes(pixels, items.Count, size);
-            c = 1;
-            log?.Report($"{name}: every image is gray, loading 1 channel (--channels 3 keeps three)");
-        }
-        else if (channels is null && Array.IndexOf(storedGray, true) is var g && g >= 0 && Array.IndexOf(storedGray, false) is var rgb && rgb >= 0)
-            throw new InvalidDataException(
-                $"{name}: the folder mixes 1-channel files ({storedGray.Count(x => x)}, e.g. {items[g].Origin}) and colour files ({storedGray.Count(x => !x)}, e.g. {items[rgb].Origin}); pass --channels 1 or --channels 3");
-        var images = TensorBytes.ToByteTensor(pixels, 0, [items.Count, c, size, size]);
-        return new ImageDataset(name, images, classNames.Count > 0 ? labels : null, classNames.ToArray());
     }
 
-    /// <summary>Whether the R, G and B planes of every planar RGB image [N, 3, S, S] are equal.</summary>
-    static bool AllGray(byte[] rgb, int count, int size)
-    {
-        var plane = size * size;
-        for (long i = 0; i < count; i++)
-        {
-            var image = rgb.AsSpan(checked((int)(i * 3 * plane)), 3 * plane);
-            if (!image[..plane].SequenceEqual(image.Slice(plane, plane)) || !image[..plane].SequenceEqual(image.Slice(2 * plane, plane)))
-                return false;
-        }
-        return true;
-    }
-
-    /// <summary>The first plane of every planar RGB image: [N, 3, S, S] → [N, 1, S, S].</summary>
-    static byte[] FirstPlanes(byte[] rgb, int count, int size)
-    {
-        var plane = size * size;
-        var gray = new byte[checked((long)plane * count)];
-        for (long i = 0; i < count; i++) rgb.AsSpan(checked((int)(i * 3 * plane)), plane).CopyTo(gray.AsSpan(checked((int)(i * plane)), plane));
-        return gray;
-    }
+    /// <summary>Whether the R, G and B planes of one planar RGB image are equal.</summary>
+    static bool IsGray(ReadOnlySpan<byte> rgb, int plane) =>
+        rgb[..plane].SequenceEqual(rgb.Slice(plane, plane)) && rgb[..plane].SequenceEqual(rgb.Slice(2 * plane, plane));
 
     /// <summary>The shorter side of the first image (the first readable one when bad images are skipped).</summary>
     static int FirstShorterSide(IReadOnlyList<EncodedImage> items, bool skipBadImages)

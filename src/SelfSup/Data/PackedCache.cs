@@ -8,7 +8,8 @@ namespace SelfSup.Data;
 /// A decoded dataset stored as one file so that later runs skip decoding. Layout (little-endian):
 /// magic "SSPK", int32 version, int64 N, int32 C, H, W, int64 label count (0 or N), int32 class count,
 /// class names and the dataset name as length-prefixed UTF-8, then N·C·H·W uint8 pixels, then the int64 labels.
-/// Files are written to a temporary name and renamed, so a reader never sees half a file.
+/// Files are written to a temporary name and renamed, so a reader never sees half a file. Writers stream rows in
+/// (<see cref="PackWriter"/>), so a dataset larger than memory can be packed with bounded memory.
 /// </summary>
 public static class PackedCache
 {
@@ -64,60 +65,72 @@ public static class PackedCache
         throw new FileNotFoundException($"{path}: not found", path);
     }
 
-    /// <summary>Reads the cache file when it exists and is valid; otherwise builds the dataset and writes it.</summary>
-    public static ImageDataset GetOrCreate(string path, Func<ImageDataset> build, IProgress<string>? log = null)
+    /// <summary>
+    /// Opens the cache file when it exists and is valid; otherwise builds the dataset in memory, writes it and opens
+    /// that (for sources small enough to decode in memory; image folders stream with <see cref="GetOrPack"/>).
+    /// </summary>
+    public static ImageDataset GetOrCreate(string path, Func<ImageDataset> build, IProgress<string>? log = null, DataStorage storage = DataStorage.Auto)
     {
-        if (File.Exists(path))
-        {
-            try
-            {
-                var cached = Read(path);
-                log?.Report($"loaded {cached.Count} images from cache {path}");
-                return cached;
-            }
-            catch (InvalidDataException e)
-            {
-                log?.Report($"rebuilding unusable cache file ({e.Message})");
-            }
-        }
+        if (TryOpen(path, storage, log) is { } cached) return cached;
         var data = build();
         Write(path, data);
         log?.Report($"wrote cache {path}");
-        return data;
+        if (Decide(storage, (long)data.Count * data.Channels * data.Height * data.Width, path, log) == DataStorage.Memory) return data;
+        data.Dispose();
+        return Open(path, DataStorage.File);
     }
 
-    /// <summary>Writes atomically (temporary file, then rename).</summary>
-    public static void Write(string path, ImageDataset data)
+    /// <summary>
+    /// Opens the cache file when it exists and is valid; otherwise streams the dataset into it with
+    /// <paramref name="pack"/> (bounded memory, whatever the dataset's size) and opens the result.
+    /// </summary>
+    public static ImageDataset GetOrPack(string path, Action<PackWriter> pack, IProgress<string>? log = null, DataStorage storage = DataStorage.Auto)
+    {
+        if (TryOpen(path, storage, log) is { } cached) return cached;
+        Create(path, pack);
+        log?.Report($"wrote cache {path}");
+        return Open(path, storage, log);
+    }
+
+    static ImageDataset? TryOpen(string path, DataStorage storage, IProgress<string>? log)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            var cached = Open(path, storage, log);
+            log?.Report($"loaded {cached.Count} images from cache {path}");
+            return cached;
+        }
+        catch (InvalidDataException e)
+        {
+            log?.Report($"rebuilding unusable cache file ({e.Message})");
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Writes a packed file with <paramref name="pack"/>, atomically: into a temporary file beside it, renamed only
+    /// when complete. Any failure (a bad image, a full disk) removes the temporary file, so no later run can mistake
+    /// half a file for a cache. <paramref name="open"/> replaces how the temporary file is opened (tests).
+    /// </summary>
+    public static void Create(string path, Action<PackWriter> pack, Func<string, Stream>? open = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var tmp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         try
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            using (var w = new BinaryWriter(fs, Encoding.UTF8))
+            using (var fs = open?.Invoke(tmp) ?? new FileStream(tmp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20))
             {
-                w.Write(Magic);
-                w.Write(Version);
-                w.Write((long)data.Count);
-                w.Write(data.Channels);
-                w.Write(data.Height);
-                w.Write(data.Width);
-                w.Write((long)(data.Labels?.Length ?? 0));
-                w.Write(data.ClassNames.Count);
-                foreach (var c in data.ClassNames) w.Write(c);
-                w.Write(data.Name);
-                w.Flush();
-                using (var images = data.Images.contiguous())
-                {
-                    var span = images.bytes;
-                    for (var off = 0; off < span.Length; off += ChunkBytes)
-                        fs.Write(span.Slice(off, Math.Min(ChunkBytes, span.Length - off)));
-                }
-                if (data.Labels is { } labels)
-                    fs.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(labels.AsSpan()));
-                fs.Flush(flushToDisk: true);
+                var writer = new PackWriter(fs, tmp);
+                pack(writer);
+                if (!writer.Finished) throw new InvalidOperationException($"{path}: the packing step ended without finishing the file");
+                if (fs is FileStream file) file.Flush(flushToDisk: true);
             }
             File.Move(tmp, path, overwrite: true);
+        }
+        catch (IOException e) when (IsDiskFull(e))
+        {
+            throw new IOException($"{path}: the disk filled up while the packed cache was written ({e.Message}); nothing was kept. Free space there or point SELFSUP_DATA (or --cache-dir) at a larger disk", e);
         }
         finally
         {
@@ -125,61 +138,145 @@ public static class PackedCache
         }
     }
 
-    /// <summary>Reads a cache file; a damaged one throws <see cref="InvalidDataException"/> naming it.</summary>
+    // ENOSPC (28) and EDQUOT (122) on Linux; ERROR_DISK_FULL (0x70) and ERROR_HANDLE_DISK_FULL (0x27) on Windows.
+    static bool IsDiskFull(IOException e) => (e.HResult & 0xFFFF) is 28 or 122 or 0x70 or 0x27;
+
+    /// <summary>Writes atomically (temporary file, then rename).</summary>
+    public static void Write(string path, ImageDataset data) => Create(path, w =>
+    {
+        w.Begin(data.Name, data.ClassNames, data.Channels, data.Height, data.Width);
+        for (long start = 0; start < data.Count; start += 4096)
+        {
+            using var rows = data.Range(start, Math.Min(4096, data.Count - start));
+            using var contiguous = rows.contiguous();
+            w.Append(contiguous.bytes);
+        }
+        w.Finish(data.Labels);
+    });
+
+    /// <summary>
+    /// Opens a packed file in memory or row by row from disk, as <paramref name="storage"/> says (Auto: from disk
+    /// when its pixels exceed a quarter of the memory this process may use). A damaged file throws
+    /// <see cref="InvalidDataException"/> naming it.
+    /// </summary>
+    public static ImageDataset Open(string path, DataStorage storage = DataStorage.Auto, IProgress<string>? log = null)
+    {
+        var header = ReadHeader(path);
+        if (Decide(storage, header.PixelBytes, path, log) == DataStorage.Memory) return Read(path);
+        var file = PackedFileRows.Open(path, header.PixelOffset, header.Count, checked(header.Channels * header.Height * header.Width));
+        try
+        {
+            return new ImageDataset(header.Name, file, header.Channels, header.Height, header.Width, ReadLabels(path, header), header.ClassNamesFor());
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Where pixels of <paramref name="pixelBytes"/> should live under <paramref name="storage"/>.</summary>
+    public static DataStorage Decide(DataStorage storage, long pixelBytes, string path, IProgress<string>? log = null)
+    {
+        if (storage != DataStorage.Auto) return storage;
+        var budget = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4;
+        if (pixelBytes <= budget) return DataStorage.Memory;
+        log?.Report($"{path}: {pixelBytes / 1e9:F1} GB of pixels, more than a quarter of the {budget * 4 / 1e9:F1} GB of memory; reading rows from the file as needed (--storage memory loads it all)");
+        return DataStorage.File;
+    }
+
+    /// <summary>Reads a packed file into memory; a damaged one throws <see cref="InvalidDataException"/> naming it.</summary>
     public static ImageDataset Read(string path)
     {
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        using var r = new BinaryReader(fs, Encoding.UTF8);
-        long n;
-        int c, h, w;
-        long labelCount;
-        string[] classNames;
-        string name;
-        try
-        {
-            var magic = r.ReadInt32();
-            if (magic != Magic) throw new InvalidDataException($"{path}: magic {Magic} expected for a packed dataset, found {magic}");
-            var version = r.ReadInt32();
-            if (version != Version) throw new InvalidDataException($"{path}: version {Version} expected, found {version}");
-            n = r.ReadInt64();
-            c = r.ReadInt32();
-            h = r.ReadInt32();
-            w = r.ReadInt32();
-            labelCount = r.ReadInt64();
-            var classCount = r.ReadInt32();
-            if (n < 0 || c <= 0 || h <= 0 || w <= 0 || classCount < 0 || (labelCount != 0 && labelCount != n))
-                throw new InvalidDataException($"{path}: implausible header N={n} C={c} H={h} W={w} labels={labelCount} classes={classCount}");
-            classNames = new string[classCount];
-            for (var i = 0; i < classCount; i++) classNames[i] = r.ReadString();
-            name = r.ReadString();
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new InvalidDataException($"{path}: header is truncated", e);
-        }
-        var pixelBytes = n * c * h * w;
-        var expected = fs.Position + pixelBytes + 8 * labelCount;
-        if (fs.Length != expected)
-            throw new InvalidDataException($"{path}: header N={n} C={c} H={h} W={w} labels={labelCount} needs {expected} bytes, file has {fs.Length}");
+        return Read(fs, path);
+    }
 
-        var images = empty([n, c, h, w], ScalarType.Byte).DetachFromDisposeScope();
+    /// <summary>Reads a packed dataset from the start of <paramref name="stream"/> (seekable); <paramref name="origin"/> names it in errors.</summary>
+    public static ImageDataset Read(Stream stream, string origin)
+    {
+        var header = ReadHeader(stream, origin);
+        stream.Position = header.PixelOffset;
+        var images = empty([header.Count, header.Channels, header.Height, header.Width], ScalarType.Byte).DetachFromDisposeScope();
         try
         {
-            var span = images.bytes;
-            for (var off = 0; off < span.Length; off += ChunkBytes)
-                fs.ReadExactly(span.Slice(off, Math.Min(ChunkBytes, span.Length - off)));
-            long[]? labels = null;
-            if (labelCount > 0)
+            // Row blocks: a span cannot cover more than 2 GB.
+            var rowBytes = (long)header.Channels * header.Height * header.Width;
+            var block = Math.Max(1, ChunkBytes / rowBytes);
+            for (long start = 0; start < header.Count; start += block)
             {
-                labels = new long[labelCount];
-                fs.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(labels.AsSpan()));
+                using var rows = images.narrow(0, start, Math.Min(block, header.Count - start));
+                stream.ReadExactly(rows.bytes);
             }
-            return new ImageDataset(name, images, labels, classNames.Length > 0 || labels is null ? classNames : null);
+            return new ImageDataset(header.Name, images, ReadLabels(stream, header), header.ClassNamesFor());
         }
         catch
         {
             images.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A packed file's header, checked against the file's length.</summary>
+    internal sealed record Header(long Count, int Channels, int Height, int Width, long LabelCount, string[] ClassNames, string Name, long PixelOffset)
+    {
+        public long PixelBytes => Count * Channels * Height * Width;
+
+        /// <summary>Class names as the dataset takes them: none given and labels present → numbered classes.</summary>
+        public IReadOnlyList<string>? ClassNamesFor() => ClassNames.Length > 0 || LabelCount == 0 ? ClassNames : null;
+    }
+
+    internal static Header ReadHeader(string path)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+        return ReadHeader(fs, path);
+    }
+
+    static Header ReadHeader(Stream fs, string path)
+    {
+        fs.Position = 0;
+        using var r = new BinaryReader(fs, Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            var magic = r.ReadInt32();
+            if (magic != Magic) throw new InvalidDataException($"{path}: magic {Magic} expected for a packed dataset, found {magic}");
+            var version = r.ReadInt32();
+            if (version != Version) throw new InvalidDataException($"{path}: version {Version} expected, found {version}");
+            var n = r.ReadInt64();
+            var c = r.ReadInt32();
+            var h = r.ReadInt32();
+            var w = r.ReadInt32();
+            var labelCount = r.ReadInt64();
+            var classCount = r.ReadInt32();
+            if (n < 0 || c <= 0 || h <= 0 || w <= 0 || classCount < 0 || classCount > 1 << 20 || (labelCount != 0 && labelCount != n))
+                throw new InvalidDataException($"{path}: implausible header N={n} C={c} H={h} W={w} labels={labelCount} classes={classCount}");
+            var classNames = new string[classCount];
+            for (var i = 0; i < classCount; i++) classNames[i] = r.ReadString();
+            var name = r.ReadString();
+            var header = new Header(n, c, h, w, labelCount, classNames, name, fs.Position);
+            var expected = fs.Position + header.PixelBytes + 8 * labelCount;
+            if (fs.Length != expected)
+                throw new InvalidDataException($"{path}: header N={n} C={c} H={h} W={w} labels={labelCount} needs {expected} bytes, file has {fs.Length}");
+            return header;
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"{path}: header is truncated", e);
+        }
+    }
+
+    static long[]? ReadLabels(string path, Header header)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return ReadLabels(fs, header);
+    }
+
+    static long[]? ReadLabels(Stream fs, Header header)
+    {
+        if (header.LabelCount == 0) return null;
+        fs.Position = header.PixelOffset + header.PixelBytes;
+        var labels = new long[header.LabelCount];
+        fs.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(labels.AsSpan()));
+        return labels;
     }
 }

@@ -1,0 +1,14 @@
+namespace SelfSup.Data;
+
+/// <summary>Where a packed dataset's pixels live while a run reads them.</summary>
+public enum DataStorage
+{
+    /// <summary>In memory when the pixels take at most a quarter of the memory the process may use, else <see cref="File"/>.</summary>
+    Auto,
+
+    /// <summary>One tensor in memory: the fastest, for data that fits.</summary>
+    Memory,
+
+    /// <summary>Rows read from the packed file as batches need them: memory stays flat whatever the dataset's size.</summary>
+    File,
+}
