@@ -31,7 +31,7 @@ public static class ClusterCommand
             var scores = new JsonObject();
             foreach (var source in run.Sources)
             {
-                using var features = source.Extract(run.Test.Images).to(run.Device); // [N, D]
+                using var features = source.Extract(run.Test).to(run.Device); // [N, D]
                 var s = ClusteringEvaluation.Score(features, labels, k, options);
                 Cli.Info($"{source.Name}: NMI {s.Nmi:F4}, ARI {s.Ari:F4}, accuracy {s.Accuracy:F2} %");
                 table.AddRow(source.Name, $"{s.Nmi:F4}", $"{s.Ari:F4}", $"{s.Accuracy:F2}");

@@ -34,7 +34,7 @@ public static class EmbedCommand
             var trained = opened.Trained;
             var images = opened.Split(r.GetValue(split)!);
             var source = MetricsFeatureSource.FromEncoder("encoder", trained.Encoder, trained.Stats, TorchRuntime.ParseDevice(r.GetValue(device)!));
-            using var features = source.Extract(images.Images, r.GetValue(batchSize)); // [N, D]
+            using var features = source.Extract(images, r.GetValue(batchSize)); // [N, D]
             var stem = file[..^4];
             NpyWriter.WriteTensor(file, features);
             var ids = Enumerable.Range(0, images.Count).Select(i => (long)i).ToArray();

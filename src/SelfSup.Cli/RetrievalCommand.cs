@@ -29,12 +29,12 @@ public static class RetrievalCommand
             foreach (var source in run.Sources)
             {
                 var sourceClock = Stopwatch.StartNew();
-                using var queries = source.Extract(run.Test.Images).to(run.Device); // [N_test, D]
+                using var queries = source.Extract(run.Test).to(run.Device); // [N_test, D]
                 RetrievalScores s;
                 if (loo) s = Retrieval.LeaveOneOut(queries, run.Test.Labels!);
                 else
                 {
-                    using var gallery = source.Extract(run.Train.Images).to(run.Device); // [N_train, D]
+                    using var gallery = source.Extract(run.Train).to(run.Device); // [N_train, D]
                     s = Retrieval.Evaluate(queries, run.Test.Labels!, gallery, run.Train.Labels!);
                 }
                 Cli.Info($"{source.Name}: recall@1 {s.RecallAt[1]:F2} %, mAP {s.MeanAveragePrecision:F2} %, {sourceClock.Elapsed.TotalSeconds:F1} s");

@@ -39,9 +39,9 @@ public static class RobustnessCommand
                     .AddColumns("features", "AUROC", "mean score in", "mean score out");
                 foreach (var source in run.Sources)
                 {
-                    using var bank = source.Extract(run.Train.Images).to(run.Device); // [N_train, D]
-                    using var inside = source.Extract(run.Test.Images);
-                    using var outside = source.Extract(ood.Images);
+                    using var bank = source.Extract(run.Train).to(run.Device); // [N_train, D]
+                    using var inside = source.Extract(run.Test);
+                    using var outside = source.Extract(ood);
                     var s = OutOfDistribution.Evaluate(bank, inside, outside, k);
                     Cli.Info($"{source.Name}: OOD AUROC {s.Auroc:F4}");
                     table.AddRow(source.Name, $"{s.Auroc:F4}", $"{s.MeanScoreIn:F4}", $"{s.MeanScoreOut:F4}");

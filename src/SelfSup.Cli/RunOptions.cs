@@ -26,6 +26,7 @@ public sealed class RunOptions
         Setting<bool>(cmd, "--unlabeled", "unlabeled", "read an image folder as an unlabeled pile at any depth, its sub-folders not taken for classes", null);
         Setting<string?>(cmd, "--labels", "labels", "label file (CSV or TSV, path,label, relative to --data) for the online probe and, by default, evaluation; pretraining still reads every image", null);
         Setting<bool>(cmd, "--skip-bad-images", "skip_bad_images", "leave out image files that cannot be decoded (counted) instead of stopping at the first", null);
+        Setting<string>(cmd, "--storage", "storage", "where the images live during the run: memory, file (rows read from the packed cache as needed, for data larger than memory) or auto (file above a quarter of memory)", defaults.Storage);
         Setting<int?>(cmd, "--data-limit", "data_limit", "pretrain on a seeded subset of this many training images", defaults.DataLimit);
         Setting<string>(cmd, "--encoder", "encoder", "resnet18, resnet34, resnet50, convnet, convnet8, vit-tiny, vit-small, vit-base", defaults.Encoder);
         Setting<int>(cmd, "--width", "width", "encoder base width (ResNet: channels of the first stage; 0: default)", defaults.Width);

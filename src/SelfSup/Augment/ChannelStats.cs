@@ -12,7 +12,7 @@ public sealed record ChannelStats(float[] Mean, float[] Std)
     {
         using var scope = NewDisposeScope();
         var n = Math.Min(data.Count, maxImages);
-        var x = data.Images.narrow(0, 0, n).to(ScalarType.Float32).div_(255f); // [n, C, H, W]
+        var x = data.Range(0, n).to(ScalarType.Float32).div_(255f); // [n, C, H, W]
         var mean = x.mean([0L, 2L, 3L]).data<float>().ToArray();
         var std = x.std([0L, 2L, 3L]).clamp_min(1e-3).data<float>().ToArray();
         return new ChannelStats(mean, std);

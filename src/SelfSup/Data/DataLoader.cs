@@ -58,23 +58,54 @@ public sealed class DataLoader
         return order;
     }
 
-    /// <summary>The batches of <paramref name="epoch"/>, starting at batch <paramref name="startBatch"/> (for resume).</summary>
-    public IEnumerable<Batch> Epoch(int epoch, int startBatch = 0)
+    /// <summary>
+    /// The batches of <paramref name="epoch"/>, starting at batch <paramref name="startBatch"/> (for resume). For a
+    /// dataset read from its packed file, the next batch is read (and moved to <paramref name="device"/>, when given)
+    /// on another thread while the caller works on the current one; the batches are the same either way.
+    /// </summary>
+    public IEnumerable<Batch> Epoch(int epoch, int startBatch = 0, Device? device = null)
     {
         var order = Order(epoch);
-        for (var b = startBatch; b < BatchesPerEpoch; b++)
+        long[] Rows(int b) => order.AsSpan(b * BatchSize, Math.Min(BatchSize, order.Length - b * BatchSize)).ToArray();
+        if (data.InMemory)
         {
-            var start = b * BatchSize;
-            var count = Math.Min(BatchSize, order.Length - start);
-            var idx = order.AsSpan(start, count).ToArray();
-            yield return Take(idx);
+            for (var b = startBatch; b < BatchesPerEpoch; b++)
+                yield return Take(Rows(b), device);
+            yield break;
+        }
+        Task<Batch>? next = startBatch < BatchesPerEpoch ? Read(Rows(startBatch), device) : null;
+        try
+        {
+            for (var b = startBatch; b < BatchesPerEpoch; b++)
+            {
+                var current = next!.GetAwaiter().GetResult();
+                next = b + 1 < BatchesPerEpoch ? Read(Rows(b + 1), device) : null;
+                yield return current;
+            }
+        }
+        finally
+        {
+            // An abandoned epoch (an exception, a break) still frees the batch read ahead.
+            if (next is not null)
+            {
+                try { next.GetAwaiter().GetResult().Dispose(); }
+                catch (IOException) { }
+                catch (InvalidDataException) { }
+            }
         }
     }
 
-    Batch Take(long[] idx)
+    Task<Batch> Read(long[] idx, Device? device) => Task.Run(() => Take(idx, device));
+
+    Batch Take(long[] idx, Device? device)
     {
-        using var index = tensor(idx, ScalarType.Int64);
-        var images = data.Images.index_select(0, index);
+        var images = data.Rows(idx);
+        if (device is not null && device.type != DeviceType.CPU)
+        {
+            var moved = images.to(device);
+            images.Dispose();
+            images = moved;
+        }
         var labels = data.Labels is null ? null : tensor(idx.Select(i => data.Labels[i]).ToArray(), ScalarType.Int64);
         return new Batch(images, labels, idx);
     }

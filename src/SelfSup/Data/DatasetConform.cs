@@ -27,7 +27,7 @@ internal static class DatasetConform
         {
             using var scope = NewDisposeScope();
             var len = Math.Min(Chunk, data.Count - start);
-            var x = data.Images.narrow(0, start, len).to_type(ScalarType.Float32); // [b, C0, H0, W0]
+            var x = data.Range(start, len).to_type(ScalarType.Float32); // [b, C0, H0, W0]
             x = ConvertChannels(x, c);                                                // [b, C, H0, W0]
             x = CenterSquare(x);                                                      // [b, C, m, m]
             if (x.shape[2] != s)

@@ -29,10 +29,12 @@ public static class ImageFolderReader
     }
 
     /// <summary>As <see cref="Read"/>, streamed into a packed file with bounded memory.</summary>
-    public static void Pack(string root, DatasetOptions options, string name, PackWriter writer)
+    public static void Pack(string root, DatasetOptions options, string name, PackWriter writer) => Pack(root, options, name, writer, null);
+
+    internal static void Pack(string root, DatasetOptions options, string name, PackWriter writer, int? chunkImages)
     {
         var (items, classNames) = List(root, options);
-        Pack(items, classNames, options, name, writer);
+        Pack(items, classNames, options, name, writer, chunkImages);
     }
 
     /// <summary>The folder's images in row order, with their class indices (none for an unlabeled pile), and the class names.</summary>
@@ -115,7 +117,8 @@ public static class ImageFolderReader
     /// <see cref="DatasetOptions.SkipBadImages"/>, images that cannot be decoded are left out and counted; otherwise
     /// the first one stops the pass, naming the file. A progress line (images/s, ETA) goes to the log every few seconds.
     /// </summary>
-    internal static void Pack(IReadOnlyList<EncodedImage> items, IReadOnlyList<string> classNames, DatasetOptions options, string name, PackWriter writer)
+    /// <param name="chunkImages">Images decoded per chunk (default: about 32 MB of pixels).</param>
+    internal static void Pack(IReadOnlyList<EncodedImage> items, IReadOnlyList<string> classNames, DatasetOptions options, string name, PackWriter writer, int? chunkImages = null)
     {
         var (imageSize, channels, log, skipBadImages) = (options.ImageSize, options.Channels, options.Log, options.SkipBadImages);
         var decodeChannels = channels ?? 3;
@@ -124,7 +127,7 @@ public static class ImageFolderReader
         if (size <= 0) throw new ArgumentException($"image size must be positive, got {size}");
         var stride = checked(decodeChannels * size * size);
         var plane = size * size;
-        var chunk = Math.Clamp((32 << 20) / stride, 16, 4096);
+        var chunk = chunkImages ?? Math.Clamp((32 << 20) / stride, 16, 4096);
         log?.Report($"decoding {items.Count} images to {(channels is null ? "1 or 3" : channels.ToString())}x{size}x{size} ({name}), {chunk} at a time");
         var progress = new DecodeProgress(items.Count, log);
         // Without a channel count, guess gray until a colour image proves otherwise.

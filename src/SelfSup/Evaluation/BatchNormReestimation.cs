@@ -48,7 +48,7 @@ public static class BatchNormReestimation
                 var count = Math.Min(batchSize, n - start);
                 // A single image gives no variance (and BatchNorm rejects it): fold a trailing 1-row batch away.
                 if (count < 2) break;
-                var images = data.Images.index_select(0, rows.narrow(0, start, count)); // [B, C, H, W] uint8
+                var images = data.Rows(rows.narrow(0, start, count).data<long>().ToArray()); // [B, C, H, W] uint8
                 // Running stat ← (1 − m)·stat + m·batch stat with m = 1/(k+1) is the exact mean over batches.
                 foreach (var bn in norms) bn.momentum = 1.0 / (k + 1);
                 encoder.forward(stats.ToModelInput(images, device));

@@ -28,7 +28,7 @@ public static class Features
                 // One scope per batch; nesting scopes per layer raised peak memory.
                 using var scope = NewDisposeScope();
                 var n = Math.Min(batchSize, data.Count - start);
-                var x = stats.ToModelInput(data.Images.narrow(0, start, n), device); // [B, C, H, W]
+                var x = stats.ToModelInput(data.Range(start, n), device); // [B, C, H, W]
                 var z = encoder.forward(x); // [B, D]
                 if (z.dim() != 2 || z.shape[1] != encoder.EmbeddingDim)
                     throw new InvalidOperationException(
@@ -57,7 +57,7 @@ public static class Features
         {
             using var scope = NewDisposeScope();
             var n = Math.Min(batchSize, data.Count - start);
-            var x = stats.ToModelInput(data.Images.narrow(0, start, n), output.device); // [B, C, H, W]
+            var x = stats.ToModelInput(data.Range(start, n), output.device); // [B, C, H, W]
             output.narrow(0, start, n).copy_(x.reshape(n, dim));
         }
         return output;

@@ -122,7 +122,7 @@ public sealed class FineTunedModel : IDisposable
             {
                 using var scope = NewDisposeScope();
                 var n = Math.Min(batchSize, data.Count - start);
-                var x = stats.ToModelInput(data.Images.narrow(0, start, n), device); // [B, C, H, W]
+                var x = stats.ToModelInput(data.Range(start, n), device); // [B, C, H, W]
                 output.narrow(0, start, n).copy_(f(x).to(ScalarType.Float32));      // [B, width]
             }
             return output;

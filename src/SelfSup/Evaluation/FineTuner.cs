@@ -147,7 +147,7 @@ public static class FineTuner
             {
                 using var scope = NewDisposeScope();
                 var rows = order.AsSpan(b * batch, Math.Min(batch, order.Length - b * batch)).ToArray();
-                var x = ChannelStats.ToUnitFloat(train.Images.index_select(0, tensor(rows)), device); // [B, C, H, W] in [0, 1]
+                var x = ChannelStats.ToUnitFloat(train.Rows(rows), device); // [B, C, H, W] in [0, 1]
                 var y = tensor(rows.Select(r => trainLabels[r]).ToArray(), ScalarType.Int64, device); // [B]
                 var logits = model.Forward(views.Apply(x, generator)); // [B, classes]
                 var loss = nn.functional.cross_entropy(logits, y);

@@ -61,10 +61,16 @@ public sealed class MetricsFeatureSource
     public Tensor Embed(Tensor images) => embed(images);
 
     /// <summary>Features of all images [N, C, H, W] (uint8), float32 [N, D] on the CPU, a batch at a time.</summary>
-    public Tensor Extract(Tensor images, int batchSize = 512, Func<Tensor, long, Tensor>? transform = null)
+    public Tensor Extract(Tensor images, int batchSize = 512, Func<Tensor, long, Tensor>? transform = null) =>
+        Extract(images.shape[0], (start, count) => images.narrow(0, start, count), batchSize, transform);
+
+    /// <summary>Features of every image of <paramref name="data"/> (in memory or read from its file), float32 [N, D] on the CPU.</summary>
+    public Tensor Extract(ImageDataset data, int batchSize = 512, Func<Tensor, long, Tensor>? transform = null) =>
+        Extract(data.Count, data.Range, batchSize, transform);
+
+    Tensor Extract(long n, Func<long, long, Tensor> rows, int batchSize, Func<Tensor, long, Tensor>? transform)
     {
         if (batchSize <= 0) throw new ArgumentException($"feature extraction batch size must be positive, got {batchSize}");
-        var n = images.shape[0];
         if (n == 0) throw new ArgumentException($"{Name}: no images to extract features from");
         Tensor? output = null;
         try
@@ -72,7 +78,7 @@ public sealed class MetricsFeatureSource
             for (long start = 0; start < n; start += batchSize)
             {
                 using var scope = NewDisposeScope();
-                var batch = images.narrow(0, start, Math.Min(batchSize, n - start)); // [B, C, H, W] uint8
+                var batch = rows(start, Math.Min(batchSize, n - start)); // [B, C, H, W] uint8
                 if (transform is not null) batch = transform(batch, start);
                 var z = Embed(batch); // [B, D]
                 output ??= empty([n, z.shape[1]], ScalarType.Float32).MoveToOuterDisposeScope();

@@ -60,7 +60,7 @@ public static class Robustness
         var clock = Stopwatch.StartNew();
         var numClasses = (int)Math.Max(train.NumClasses, Math.Max(train.Labels.Max(), test.Labels.Max()) + 1);
         using var scope = NewDisposeScope();
-        var xTrain = source.Extract(train.Images, options.BatchSize).to(options.Device); // [N_train, D]
+        var xTrain = source.Extract(train, options.BatchSize).to(options.Device); // [N_train, D]
         using var standardizer = FeatureStandardizer.Fit(xTrain);
         var yTrain = tensor(train.Labels, ScalarType.Int64, options.Device); // [N_train]
         var o = options.LinearProbe;
@@ -71,7 +71,7 @@ public static class Robustness
         double Score(Func<Tensor, long, Tensor>? transform)
         {
             using var s = NewDisposeScope();
-            var x = standardizer.Apply(source.Extract(test.Images, options.BatchSize, transform).to(options.Device)); // [N_test, D]
+            var x = standardizer.Apply(source.Extract(test, options.BatchSize, transform).to(options.Device)); // [N_test, D]
             var d = x.shape[1];
             var predicted = x.matmul(theta.narrow(0, 0, d)).add(theta[d]).argmax(1); // [N_test]
             return 100.0 * predicted.eq(yTest).sum().item<long>() / yTest.shape[0];

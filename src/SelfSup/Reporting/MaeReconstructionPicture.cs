@@ -73,7 +73,7 @@ public static class MaeReconstructionPicture
         method.to(device);
         var stats = new ChannelStats(config.NormalizeMean, config.NormalizeStd);
         using var scope = NewDisposeScope();
-        var x = stats.ToModelInput(data.Images.narrow(0, 0, Math.Min(count, data.Count)), device); // [n, C, H, W]
+        var x = stats.ToModelInput(data.Range(0, Math.Min(count, data.Count)), device); // [n, C, H, W]
         using var generator = new Generator((ulong)seed, new Device(DeviceType.CPU));
         using var r = mae.Reconstruct(x, generator);
         Save(path, r, stats, scale);

@@ -54,6 +54,7 @@ public sealed class EvaluationData : IDisposable
             TestLabels = settings.TestLabels,
             Unlabeled = settings.Data is null && trained.Config.Unlabeled, // the pretraining pile, read as it was
             SkipBadImages = trained.Config.SkipBadImages,
+            Storage = DataStorageNames.Parse(trained.Config.Storage, "storage"),
             Log = settings.Log,
         };
     }

@@ -76,6 +76,7 @@ public sealed class Pretraining : IDisposable
             Channels = config.Channels > 0 ? config.Channels : dataOptions?.Channels,
             Unlabeled = config.Unlabeled || (dataOptions?.Unlabeled ?? false),
             SkipBadImages = config.SkipBadImages || (dataOptions?.SkipBadImages ?? false),
+            Storage = DataStorageNames.Parse(config.Storage, "storage"),
         };
         var (data, split) = Datasets.LoadSplit(config.Data, "train", options);
         if (split.Describe() is { } line) options.Log?.Report(line);

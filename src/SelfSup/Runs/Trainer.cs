@@ -137,7 +137,7 @@ public sealed class Trainer
             int epoch = (int)(step / stepsPerEpoch);
             int startBatch = (int)(step % stepsPerEpoch);
             method.BeforeEpoch(new EpochContext(epoch, startBatch, loader.Dataset, stats, device, config.Seed, step, total));
-            foreach (var batch in loader.Epoch(epoch, startBatch))
+            foreach (var batch in loader.Epoch(epoch, startBatch, device))
             {
                 using var b = batch;
                 if (step >= stopAt || cancel.IsCancellationRequested) break;

@@ -21,6 +21,11 @@ public sealed record RunConfig
     public string? Labels { get; init; }
     /// <summary>Leave out image files that cannot be decoded (counted in the log) instead of stopping at the first.</summary>
     public bool SkipBadImages { get; init; }
+    /// <summary>
+    /// Where the training images live during the run: "memory", "file" (rows read from the packed cache as batches
+    /// need them, for data larger than memory) or "auto" (file when the pixels exceed a quarter of memory).
+    /// </summary>
+    public string Storage { get; init; } = "auto";
     /// <summary>Use only the first N shuffled training images (null: all).</summary>
     public int? DataLimit { get; init; }
     /// <summary>Number of training images the run used (filled in when the run is built; informational).</summary>

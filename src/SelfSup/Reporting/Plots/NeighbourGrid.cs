@@ -78,7 +78,9 @@ public static class NeighbourGrid
         if (row < 0 || row >= data.Count) throw new ArgumentOutOfRangeException(nameof(row), $"row {row} is outside '{data.Name}' ({data.Count} images)");
         using var paint = new SKPaint { Color = frame, Style = SKPaintStyle.Fill };
         canvas.DrawRect(x, y, cell + 2 * border, cell + 2 * border, paint);
-        using var image = ToBitmap(data.Images[row]);
+        using var rows = data.Range(row, 1); // [1, C, H, W]
+        using var pixels = rows[0];
+        using var image = ToBitmap(pixels);
         using var skImage = SKImage.FromBitmap(image);
         canvas.DrawImage(skImage, SKRect.Create(x + border, y + border, cell, cell), new SKSamplingOptions(SKFilterMode.Nearest), null);
     }
