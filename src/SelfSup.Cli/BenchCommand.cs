@@ -19,7 +19,7 @@ namespace SelfSup.Cli;
 /// </summary>
 public static class BenchCommand
 {
-    static readonly string[] Cases = ["train", "embed", "pipeline", "peak", "overhead", "vit"];
+    static readonly string[] Cases = ["train", "embed", "pipeline", "peak", "overhead", "vit", "decode", "synthetic-pack"];
     static readonly ChannelStats Stats = new([0.49f, 0.48f, 0.45f], [0.25f, 0.24f, 0.26f]);
 
     public static Command Create()
@@ -38,7 +38,10 @@ public static class BenchCommand
         var keep = new Option<double>("--keep") { Description = "vit: fraction of patch tokens the encoder sees (1: all; MAE: 0.25)", DefaultValueFactory = _ => 1.0 };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu" };
         var output = new Option<string?>("--out") { Description = "also write the JSON to this file" };
-        foreach (var o in new Option[] { which, batch, width, repeats, warmup, threads, layout, images, steps, matmul, keep, device, output }) cmd.Options.Add(o);
+        var data = new Option<string?>("--data") { Description = "decode: the image folder to decode" };
+        var pack = new Option<string?>("--pack") { Description = "synthetic-pack: the packed file to write (--images rows of random pixels)" };
+        var size = new Option<int>("--image-size") { Description = "synthetic-pack: square side in pixels", DefaultValueFactory = _ => 64 };
+        foreach (var o in new Option[] { which, batch, width, repeats, warmup, threads, layout, images, steps, matmul, keep, device, output, data, pack, size }) cmd.Options.Add(o);
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var t = r.GetValue(threads);
@@ -65,6 +68,8 @@ public static class BenchCommand
                 "peak" => Peak(s),
                 "overhead" => Overhead(s),
                 "vit" => VitStep(s),
+                "decode" => BenchData.Decode(r.GetValue(data) ?? throw new ArgumentException("--data: the decode case needs an image folder"), s.Repeats),
+                "synthetic-pack" => BenchData.SyntheticPack(r.GetValue(pack) ?? throw new ArgumentException("--pack: the synthetic-pack case needs the file to write"), s.Images, r.GetValue(size)),
                 _ => throw new ArgumentException($"--case: expected one of {string.Join(", ", Cases)}, got '{name}'"),
             }) result[k] = v;
             result["peak_rss_mib"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1);

@@ -132,6 +132,8 @@ public sealed class Trainer
             progress?.Report(new TrainProgress(0, total, 0, double.NaN, lrs.Length > 0 ? lrs[0] : 0, 0) { Probe = before });
         }
 
+        // Wall time since the loop began: with data reads and everything else between steps, unlike images_per_s.
+        var wall = Stopwatch.StartNew();
         while (step < stopAt)
         {
             int epoch = (int)(step / stepsPerEpoch);
@@ -178,6 +180,7 @@ public sealed class Trainer
                 var record = new Dictionary<string, object>
                 {
                     ["step"] = step, ["epoch"] = epoch + 1, ["loss"] = loss, ["lr"] = lrs[step - 1], ["images_per_s"] = Math.Round(ips, 1),
+                    ["wall_s"] = Math.Round(wall.Elapsed.TotalSeconds, 3),
                     ["rss_mib"] = Math.Round(Environment.WorkingSet / 1048576.0, 1),
                     // the .NET heap's share of rss_mib (live objects and garbage not yet collected); the rest is native
                     ["managed_mib"] = Math.Round(GC.GetTotalMemory(forceFullCollection: false) / 1048576.0, 1),
