@@ -110,8 +110,8 @@ public sealed class MlpHead : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// SimSiam's projector (Chen and He 2021, §4): 3 layers, BN on every layer including the output, which has no
-    /// γ/β (<c>affine=False</c>) and no ReLU; 2048 → 2048 → 2048 → 2048 on ResNet-50 (the paper's CIFAR variant
-    /// has 2 layers, appendix D).
+    /// γ/β (<c>affine=False</c>) and no ReLU; 2048 → 2048 → 2048 → 2048 on ResNet-50; <paramref name="layers"/> sets
+    /// the depth.
     /// </summary>
     public static MlpHead SimSiam(int inputDim, int hiddenDim = 2048, int outputDim = 2048, int layers = 3) =>
         new(MlpHeadOptions.Uniform(inputDim, hiddenDim, outputDim, layers) with { OutputNorm = MlpNorm.BatchNormNoAffine });

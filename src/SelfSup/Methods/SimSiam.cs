@@ -15,7 +15,7 @@ public sealed record SimSiamOptions
     public int ProjectionDim { get; init; }
     /// <summary>Hidden width of the projector; 0: the encoder's width, as the official builder (prev_dim).</summary>
     public int ProjectionHiddenDim { get; init; }
-    /// <summary>Linear layers of the projector, BN on each, the last without γ/β (paper: 3 on ImageNet, 2 on CIFAR).</summary>
+    /// <summary>Linear layers of the projector, BN on each, the last without γ/β (paper: 3).</summary>
     public int ProjectionLayers { get; init; } = 3;
     /// <summary>Bottleneck width of the predictor h; 0: a quarter of the projection width (paper: 512 for 2048).</summary>
     public int PredictorHiddenDim { get; init; }
