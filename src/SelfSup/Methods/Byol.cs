@@ -93,7 +93,11 @@ public sealed class Byol : SslMethod
         new Recipe
         {
             Source = "Grill et al. 2020 §3.3 and deepmind-research byol/configs/byol.py (1000 epochs): LARS (η 1e-3, momentum 0.9; biases and BN excluded from adaptation and decay), lr 0.2 × B/256, weight decay 1.5e-6, 10 warm-up epochs, cosine",
-            Optimizer = OptimizerKind.Lars, BaseLearningRate = 0.2, Scaling = LrScaling.Linear, WeightDecay = 1.5e-6, WarmupEpochs = 10,
+            Optimizer = OptimizerKind.Lars,
+            BaseLearningRate = 0.2,
+            Scaling = LrScaling.Linear,
+            WeightDecay = 1.5e-6,
+            WarmupEpochs = 10,
         },
         new ByolOptions(),
         (ctx, o) => new Byol(ctx.Encoder, ctx.CreateEncoder, o),

@@ -79,7 +79,11 @@ public sealed class SimSiam : SslMethod
         new Recipe
         {
             Source = "Chen and He 2021 §4 and facebookresearch/simsiam main_simsiam.py: SGD momentum 0.9, lr 0.05 × B/256, weight decay 1e-4, cosine decay, no warm-up, predictor lr fixed (--fix-pred-lr)",
-            Optimizer = OptimizerKind.Sgd, BaseLearningRate = 0.05, Scaling = LrScaling.Linear, WeightDecay = 1e-4, WarmupEpochs = 0,
+            Optimizer = OptimizerKind.Sgd,
+            BaseLearningRate = 0.05,
+            Scaling = LrScaling.Linear,
+            WeightDecay = 1e-4,
+            WarmupEpochs = 0,
         },
         new SimSiamOptions(),
         (ctx, o) => new SimSiam(ctx.Encoder, o),
