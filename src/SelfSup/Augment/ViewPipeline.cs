@@ -28,11 +28,25 @@ public sealed class ViewPipeline
     /// (plus blur or solarize only when asked for).
     /// </summary>
     public static ViewPipeline SimClr(int imageSize, int channels, ChannelStats stats,
-        double jitterStrength = 0.5, double? blurP = null, double solarizeP = 0, double cropMinScale = 0.08)
+        double jitterStrength = 0.5, double? blurP = null, double solarizeP = 0, double cropMinScale = 0.08) =>
+        Build(imageSize, channels, stats, ColorJitter.SimClr(jitterStrength), blurP ?? (imageSize >= 64 && channels == 3 ? 0.5 : 0), solarizeP, cropMinScale, nameof(SimClr));
+
+    /// <summary>
+    /// One of BYOL's two views (Grill et al. 2020, appendix B, Table 6; deepmind-research byol/utils/augmentations.py):
+    /// random resized crop (scale 0.08–1), flip 0.5, colour jitter (brightness 0.4, contrast 0.4, saturation 0.2,
+    /// hue 0.1) with p 0.8, grayscale p 0.2, blur (σ 0.1–2, kernel ≈ 10 % of the side) with probability
+    /// <paramref name="blurP"/> and solarize with probability <paramref name="solarizeP"/>. The paper's views are
+    /// asymmetric: blur 1.0 / 0.1, solarize 0 / 0.2. 1-channel images get crop, flip, brightness/contrast jitter,
+    /// blur and solarize.
+    /// </summary>
+    public static ViewPipeline Byol(int imageSize, int channels, ChannelStats stats, double blurP, double solarizeP, double cropMinScale = 0.08) =>
+        Build(imageSize, channels, stats, new ColorJitter(0.4, 0.4, 0.2, 0.1, p: 0.8), blurP, solarizeP, cropMinScale, nameof(Byol));
+
+    /// <summary>Crop, flip, jitter (+ grayscale on colour images), then blur and solarize when their probability is positive.</summary>
+    static ViewPipeline Build(int imageSize, int channels, ChannelStats stats, ColorJitter jitter, double blurP, double solarizeP, double cropMinScale, string recipe)
     {
         if (channels != 1 && channels != 3)
-            throw new ArgumentOutOfRangeException(nameof(channels), channels, "ViewPipeline.SimClr: channels must be 1 or 3");
-        var jitter = ColorJitter.SimClr(jitterStrength);
+            throw new ArgumentOutOfRangeException(nameof(channels), channels, $"ViewPipeline.{recipe}: channels must be 1 or 3");
         var t = new List<IBatchTransform> { new RandomResizedCrop(imageSize, (cropMinScale, 1.0)), new RandomHorizontalFlip(0.5) };
         if (channels == 3)
         {
@@ -43,8 +57,7 @@ public sealed class ViewPipeline
         {
             t.Add(new ColorJitter(jitter.Brightness, jitter.Contrast, 0, 0, jitter.P));
         }
-        var blur = blurP ?? (imageSize >= 64 && channels == 3 ? 0.5 : 0);
-        if (blur > 0) t.Add(new GaussianBlur(GaussianBlur.KernelSizeFor(imageSize), p: blur));
+        if (blurP > 0) t.Add(new GaussianBlur(GaussianBlur.KernelSizeFor(imageSize), p: blurP));
         if (solarizeP > 0) t.Add(new Solarize(0.5, solarizeP));
         return new ViewPipeline(t, stats);
     }

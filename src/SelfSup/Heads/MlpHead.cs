@@ -110,10 +110,18 @@ public sealed class MlpHead : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// SimSiam's projector (Chen and He 2021, §4): 3 layers, BN on every layer including the output, which has no
-    /// γ/β (<c>affine=False</c>) and no ReLU; 2048 → 2048 → 2048 → 2048 on ResNet-50.
+    /// γ/β (<c>affine=False</c>) and no ReLU; 2048 → 2048 → 2048 → 2048 on ResNet-50; <paramref name="layers"/> sets
+    /// the depth.
     /// </summary>
-    public static MlpHead SimSiam(int inputDim, int hiddenDim = 2048, int outputDim = 2048) =>
-        new(MlpHeadOptions.Uniform(inputDim, hiddenDim, outputDim, 3) with { OutputNorm = MlpNorm.BatchNormNoAffine });
+    public static MlpHead SimSiam(int inputDim, int hiddenDim = 2048, int outputDim = 2048, int layers = 3) =>
+        new(MlpHeadOptions.Uniform(inputDim, hiddenDim, outputDim, layers) with { OutputNorm = MlpNorm.BatchNormNoAffine });
+
+    /// <summary>
+    /// SimSiam's prediction MLP h (Chen and He 2021, §4): a bottleneck Linear → BN → ReLU → Linear with bias and no
+    /// output norm, 2048 → 512 → 2048 on ResNet-50.
+    /// </summary>
+    public static MlpHead SimSiamPredictor(int dim = 2048, int hiddenDim = 512) =>
+        new(MlpHeadOptions.Uniform(dim, hiddenDim, dim, 2));
 
     public override Tensor forward(Tensor x)
     {

@@ -51,6 +51,8 @@ public static class MethodRegistry
     static MethodRegistry()
     {
         Register(SimClr.Info);
+        Register(Byol.Info);
+        Register(SimSiam.Info);
         Register(Mae.Info);
         Register(Beit.Info);
         Register(Ijepa.Info);

@@ -1,5 +1,6 @@
 using SelfSup.Encoders;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace SelfSup.Methods;
@@ -34,6 +35,13 @@ public abstract class SslMethod : nn.Module
     /// VAE's μ, a split-brain concatenation, a PCA projection) overrides it with a module owned by the method.
     /// </summary>
     public virtual Encoder Representation => Encoder;
+
+    /// <summary>
+    /// Parameters whose learning rate stays at the run's peak rate while every other parameter follows the warm-up +
+    /// cosine schedule (SimSiam's predictor, Chen and He 2021 §4.4: "fix_pred_lr"). Weight decay still applies as
+    /// for any parameter. None by default.
+    /// </summary>
+    public virtual IEnumerable<Parameter> FixedLearningRateParameters => [];
 
     /// <summary>One step's loss and scalars from a batch of views (and row indices, targets, extras).</summary>
     public abstract StepResult TrainingStep(TrainingBatch batch, StepContext context);

@@ -8,66 +8,93 @@ namespace SelfSup.Training;
 /// The Trainer's optimizer: SGD, LARS or AdamW over two parameter groups — weights with weight decay, and
 /// norms/biases (every parameter with ≤ 1 dimension) without it, as in SimCLR/BYOL/MAE. LARS is momentum SGD
 /// whose gradients are first rescaled per tensor by the trust ratio η‖w‖/‖g + λw‖; excluded parameters keep
-/// their plain gradient (no decay, no adaptation).
+/// their plain gradient (no decay, no adaptation). Parameters named as fixed-rate (a method's
+/// <c>FixedLearningRateParameters</c>, e.g. SimSiam's predictor) form two more groups, split the same way, that keep
+/// the constructor's rate: <see cref="SetLearningRate"/> (the schedule) leaves them alone.
 /// </summary>
 public sealed class TrainingOptimizer : IDisposable
 {
     readonly optim.Optimizer inner;
     readonly List<Parameter> decayed;
     readonly List<Parameter> excluded;
+    readonly List<Parameter> fixedRate;
+    readonly int[] decayGroups;
     readonly OptimizerKind kind;
     double weightDecay;
     readonly double larsEta;
 
+    /// <summary>The first two parameter groups (decayed, excluded) follow <see cref="SetLearningRate"/>; the fixed-rate ones after them keep their rate.</summary>
+    const int ScheduledGroups = 2;
+
+    /// <param name="fixedLearningRate">
+    /// Parameters whose rate stays at <paramref name="learningRate"/> whatever <see cref="SetLearningRate"/> sets
+    /// (compared by reference with <paramref name="parameters"/>); null or empty: every parameter follows the schedule.
+    /// </param>
     public TrainingOptimizer(IEnumerable<Parameter> parameters, OptimizerKind kind, double learningRate, double weightDecay,
-        double momentum = 0.9, (double, double)? adamBetas = null, double larsEta = 0.001)
+        double momentum = 0.9, (double, double)? adamBetas = null, double larsEta = 0.001, IEnumerable<Parameter>? fixedLearningRate = null)
     {
         if (!(learningRate >= 0)) throw new ArgumentException($"learning rate must be ≥ 0, got {learningRate}");
         if (!(weightDecay >= 0)) throw new ArgumentException($"weight decay must be ≥ 0, got {weightDecay}");
         var trainable = parameters.Where(p => p.requires_grad).ToList();
+        var isFixed = new HashSet<object>(fixedLearningRate ?? [], ReferenceEqualityComparer.Instance);
         decayed = trainable.Where(p => p.dim() > 1).ToList();
         excluded = trainable.Where(p => p.dim() <= 1).ToList();
+        fixedRate = trainable.Where(isFixed.Contains).ToList();
         this.kind = kind;
         this.weightDecay = weightDecay;
         this.larsEta = larsEta;
         var (beta1, beta2) = adamBetas ?? (0.9, 0.999);
+        // Scheduled groups first (decayed, excluded), then the fixed-rate ones (decayed, excluded) when there are any.
+        var groups = new List<(List<Parameter> Parameters, bool Decay)>
+        {
+            (decayed.Where(p => !isFixed.Contains(p)).ToList(), true),
+            (excluded.Where(p => !isFixed.Contains(p)).ToList(), false),
+        };
+        if (fixedRate.Count > 0)
+        {
+            groups.Add((decayed.Where(isFixed.Contains).ToList(), true));
+            groups.Add((excluded.Where(isFixed.Contains).ToList(), false));
+        }
+        // LARS applies its own decay before the trust ratio, so the inner SGD has none.
+        double GroupDecay(bool decay) => decay && kind != OptimizerKind.Lars ? weightDecay : 0;
         inner = kind switch
         {
-            OptimizerKind.Sgd => optim.SGD(
-                [new SGD.ParamGroup(decayed, new SGD.Options { LearningRate = learningRate, momentum = momentum, weight_decay = weightDecay }),
-                 new SGD.ParamGroup(excluded, new SGD.Options { LearningRate = learningRate, momentum = momentum, weight_decay = 0 })],
-                learningRate, momentum),
-            // LARS applies its own decay before the trust ratio, so the inner SGD has none.
-            OptimizerKind.Lars => optim.SGD(
-                [new SGD.ParamGroup(decayed, new SGD.Options { LearningRate = learningRate, momentum = momentum, weight_decay = 0 }),
-                 new SGD.ParamGroup(excluded, new SGD.Options { LearningRate = learningRate, momentum = momentum, weight_decay = 0 })],
+            OptimizerKind.Sgd or OptimizerKind.Lars => optim.SGD(
+                groups.Select(g => new SGD.ParamGroup(g.Parameters, new SGD.Options { LearningRate = learningRate, momentum = momentum, weight_decay = GroupDecay(g.Decay) })),
                 learningRate, momentum),
             OptimizerKind.AdamW => optim.AdamW(
-                [new AdamW.ParamGroup(decayed, new AdamW.Options { LearningRate = learningRate, beta1 = beta1, beta2 = beta2, weight_decay = weightDecay }),
-                 new AdamW.ParamGroup(excluded, new AdamW.Options { LearningRate = learningRate, beta1 = beta1, beta2 = beta2, weight_decay = 0 })],
+                groups.Select(g => new AdamW.ParamGroup(g.Parameters, new AdamW.Options { LearningRate = learningRate, beta1 = beta1, beta2 = beta2, weight_decay = GroupDecay(g.Decay) })),
                 learningRate, beta1, beta2, weight_decay: weightDecay),
             _ => throw new ArgumentException($"unknown optimizer {kind}"),
         };
+        decayGroups = groups.Select((g, i) => (g, i)).Where(x => x.g.Decay).Select(x => x.i).ToArray();
     }
 
-    /// <summary>Number of parameter tensors with and without weight decay.</summary>
+    /// <summary>Number of parameter tensors with and without weight decay (fixed-rate ones included).</summary>
     public (int Decayed, int Excluded) GroupSizes => (decayed.Count, excluded.Count);
 
+    /// <summary>Number of parameter tensors whose rate stays fixed.</summary>
+    public int FixedRateCount => fixedRate.Count;
+
+    /// <summary>Sets the rate of every parameter but the fixed-rate ones.</summary>
     public void SetLearningRate(double lr)
     {
-        foreach (var g in inner.ParamGroups) g.LearningRate = lr;
+        foreach (var g in inner.ParamGroups.Take(ScheduledGroups)) g.LearningRate = lr;
     }
 
-    /// <summary>Sets the weight decay of the decayed group (norms and biases stay undecayed), for weight-decay schedules.</summary>
+    /// <summary>Sets the weight decay of the decayed groups (norms and biases stay undecayed), for weight-decay schedules.</summary>
     public void SetWeightDecay(double wd)
     {
         if (!(wd >= 0)) throw new ArgumentException($"weight decay must be ≥ 0, got {wd}");
         weightDecay = wd;
         if (kind == OptimizerKind.Lars) return; // LARS applies its decay itself, before the trust ratio
-        switch (inner.ParamGroups.First())
+        foreach (var i in decayGroups)
         {
-            case SGD.ParamGroup g: g.Options.weight_decay = wd; break;
-            case AdamW.ParamGroup g: g.Options.weight_decay = wd; break;
+            switch (inner.ParamGroups.ElementAt(i))
+            {
+                case SGD.ParamGroup g: g.Options.weight_decay = wd; break;
+                case AdamW.ParamGroup g: g.Options.weight_decay = wd; break;
+            }
         }
     }
 

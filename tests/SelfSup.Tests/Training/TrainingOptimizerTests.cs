@@ -61,4 +61,51 @@ public class TrainingOptimizerTests
         opt.Step();
         Assert.Equal(before, lin.weight!.data<float>().ToArray());
     }
+
+    [Theory]
+    [InlineData(OptimizerKind.Sgd)]
+    [InlineData(OptimizerKind.Lars)]
+    [InlineData(OptimizerKind.AdamW)]
+    public void FixedRateParameters_KeepTheirRate_WhileSetLearningRateMovesTheOthers(OptimizerKind kind)
+    {
+        using var scheduled = nn.Linear(2, 2);
+        using var fixedRate = nn.Linear(2, 2);
+        using var opt = new TrainingOptimizer(scheduled.parameters().Concat(fixedRate.parameters()), kind, learningRate: 0.1, weightDecay: 0,
+            momentum: 0, fixedLearningRate: fixedRate.parameters());
+        Assert.Equal(2, opt.FixedRateCount);
+        opt.SetLearningRate(0);
+        var scheduledBefore = scheduled.weight!.data<float>().ToArray();
+        var fixedBefore = fixedRate.weight!.data<float>().ToArray();
+        opt.ZeroGrad();
+        using var x = ones(1, 2);
+        (scheduled.forward(x).sum() + fixedRate.forward(x).sum()).backward(); // every weight's gradient is 1
+        opt.Step();
+        Assert.Equal(scheduledBefore, scheduled.weight!.data<float>().ToArray());
+        var fixedAfter = fixedRate.weight!.data<float>().ToArray();
+        if (kind == OptimizerKind.Sgd)
+            Assert.Equal(fixedBefore.Select(w => w - 0.1f), fixedAfter); // w − lr·g at the fixed rate 0.1
+        else
+            Assert.True(fixedBefore.Zip(fixedAfter).All(p => p.First != p.Second), $"{kind}: the fixed-rate weights did not move");
+    }
+
+    [Fact]
+    public void SetWeightDecay_ReachesTheFixedRateWeightsToo()
+    {
+        using var scheduled = nn.Linear(2, 1, hasBias: false);
+        using var fixedRate = nn.Linear(2, 1, hasBias: false);
+        using (no_grad())
+        {
+            scheduled.weight!.fill_(1f);
+            fixedRate.weight!.fill_(1f);
+        }
+        using var opt = new TrainingOptimizer(scheduled.parameters().Concat(fixedRate.parameters()), OptimizerKind.Sgd, learningRate: 0.1, weightDecay: 0,
+            momentum: 0, fixedLearningRate: fixedRate.parameters());
+        opt.SetWeightDecay(0.5);
+        opt.ZeroGrad();
+        using var x = zeros(1, 2);
+        (scheduled.forward(x).sum() + fixedRate.forward(x).sum()).backward(); // zero gradients: only decay moves the weights
+        opt.Step();
+        Assert.Equal(new[] { 0.95f, 0.95f }, scheduled.weight!.data<float>().ToArray()); // w − lr·λw
+        Assert.Equal(new[] { 0.95f, 0.95f }, fixedRate.weight!.data<float>().ToArray());
+    }
 }
