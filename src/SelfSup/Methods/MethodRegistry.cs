@@ -54,6 +54,7 @@ public static class MethodRegistry
         Register(Mae.Info);
         Register(Beit.Info);
         Register(Ijepa.Info);
+        Register(Dino.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>
