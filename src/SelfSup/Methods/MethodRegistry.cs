@@ -55,6 +55,7 @@ public static class MethodRegistry
         Register(Beit.Info);
         Register(Ijepa.Info);
         Register(Dino.Info);
+        Register(Ibot.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>
