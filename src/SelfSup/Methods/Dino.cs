@@ -38,7 +38,7 @@ public sealed record DinoOptions
     public bool Centering { get; init; } = true;
     /// <summary>m of the centre's moving average (paper: 0.9).</summary>
     public double CenterMomentum { get; init; } = 0.9;
-    /// <summary>Teacher EMA momentum at the first step (paper: 0.996), raised to <see cref="TeacherMomentumEnd"/> on a cosine.</summary>
+    /// <summary>Teacher EMA momentum at the first step (paper: 0.996), raised to teacher_momentum_end on a cosine.</summary>
     public double TeacherMomentum { get; init; } = 0.996;
     /// <summary>Teacher EMA momentum at the last step (paper: 1).</summary>
     public double TeacherMomentumEnd { get; init; } = 1.0;

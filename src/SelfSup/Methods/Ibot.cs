@@ -45,7 +45,7 @@ public sealed record IbotOptions
     public int WarmupTeacherTempEpochs { get; init; } = 30;
     /// <summary>m of the CLS and the patch centre's moving averages (center_momentum and center_momentum2: 0.9).</summary>
     public double CenterMomentum { get; init; } = 0.9;
-    /// <summary>Teacher EMA momentum at the first step (paper: 0.996), raised to <see cref="TeacherMomentumEnd"/> on a cosine.</summary>
+    /// <summary>Teacher EMA momentum at the first step (paper: 0.996), raised to teacher_momentum_end on a cosine.</summary>
     public double TeacherMomentum { get; init; } = 0.996;
     /// <summary>Teacher EMA momentum at the last step (paper: 1).</summary>
     public double TeacherMomentumEnd { get; init; } = 1.0;
