@@ -28,6 +28,7 @@ public static class Cli
         BenchCommand.Create(),
         ReportCommand.Create(),
         ReconstructCommand.Create(),
+        AttentionCommand.Create(),
     };
 
     /// <summary>Runs a command body, turning any failure into one readable line and a non-zero exit code.</summary>

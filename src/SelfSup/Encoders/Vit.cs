@@ -129,6 +129,25 @@ public sealed class Vit : Encoder
         return RunBlocks(tokens).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The ViT on <paramref name="x"/> [B, C, H, W] with the patch embeddings at <paramref name="mask"/> [B, T]
+    /// (1 = masked) replaced by <paramref name="maskToken"/> [1, 1, D] before positions are added, as BEiT and iBOT
+    /// do: [B, P + T, D] after the final norm (P = <see cref="PrefixTokens"/>).
+    /// </summary>
+    public Tensor ForwardMasked(Tensor x, Tensor mask, Tensor maskToken)
+    {
+        if (maskToken.dim() != 3 || maskToken.shape[0] != 1 || maskToken.shape[1] != 1 || maskToken.shape[2] != Options.Dim)
+            throw new ArgumentException($"Vit.ForwardMasked: mask token must be [1, 1, {Options.Dim}], got [{string.Join(", ", maskToken.shape)}]");
+        using var scope = NewDisposeScope();
+        var (tokens, gh, gw) = EmbedPatches(x);                              // [B, T, D], positions included
+        if (mask.dim() != 2 || mask.shape[0] != tokens.shape[0] || mask.shape[1] != tokens.shape[1])
+            throw new ArgumentException($"Vit.ForwardMasked: mask must be [{tokens.shape[0]}, {tokens.shape[1]}], got [{string.Join(", ", mask.shape)}]");
+        var masked = maskToken + Positions(gh, gw);                          // [1, T, D]
+        var chosen = mask.to(tokens.device).to(ScalarType.Bool).unsqueeze(-1); // [B, T, 1]
+        var input = where(chosen, masked.expand_as(tokens), tokens);         // [B, T, D]
+        return RunBlocks(input).MoveToOuterDisposeScope();
+    }
+
     /// <summary>The last block's attention probabilities softmax(QKᵀ/√d): [B, H, 1 + T, 1 + T] (row 0 is the CLS query).</summary>
     public Tensor AttentionMaps(Tensor x)
     {

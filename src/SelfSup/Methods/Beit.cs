@@ -119,17 +119,7 @@ public sealed class Beit : SslMethod
     /// The ViT on <paramref name="x"/> [B, C, H, W] with the patch embeddings at <paramref name="mask"/> [B, T]
     /// (1 = masked) replaced by the mask token, before positions are added as in BEiT: [B, 1 + T, D].
     /// </summary>
-    public Tensor ForwardMasked(Tensor x, Tensor mask)
-    {
-        using var scope = NewDisposeScope();
-        var (tokens, gh, gw) = encoder.EmbedPatches(x);                     // [B, T, D], positions included
-        if (mask.dim() != 2 || mask.shape[0] != tokens.shape[0] || mask.shape[1] != tokens.shape[1])
-            throw new ArgumentException($"beit: mask must be [{tokens.shape[0]}, {tokens.shape[1]}], got [{string.Join(", ", mask.shape)}]");
-        var masked = mask_token + encoder.Positions(gh, gw);                 // [1, T, D]
-        var chosen = mask.to(ScalarType.Bool).unsqueeze(-1);                 // [B, T, 1]
-        var input = where(chosen, masked.expand_as(tokens), tokens);         // [B, T, D]
-        return encoder.ForwardEmbedded(input).MoveToOuterDisposeScope();
-    }
+    public Tensor ForwardMasked(Tensor x, Tensor mask) => encoder.ForwardMasked(x, mask, mask_token);
 
     /// <summary>
     /// Cross-entropy of the head's code prediction on the masked positions only, from patch features [B, T, D],

@@ -56,6 +56,8 @@ public static class MethodRegistry
         Register(Mae.Info);
         Register(Beit.Info);
         Register(Ijepa.Info);
+        Register(Dino.Info);
+        Register(Ibot.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>

@@ -1,0 +1,119 @@
+using SelfSup.Encoders.Transformer;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SelfSup.Heads;
+
+/// <summary>
+/// Shape of a <see cref="DinoHead"/>. The paper's sizes (Caron et al. 2021, §3.1 and appendix) are 2048 hidden,
+/// 256 bottleneck and K = 65536 outputs; the defaults here are smaller, for CPU training on small images.
+/// </summary>
+/// <param name="InputDim">Width of the backbone output (CLS token or pooled features).</param>
+/// <param name="HiddenDim">Width of the hidden layers of the MLP (paper: 2048).</param>
+/// <param name="BottleneckDim">Width of the L2-normalised bottleneck the last layer reads (paper: 256).</param>
+/// <param name="OutputDim">K, the number of output dimensions the softmax runs over (paper: 65536).</param>
+/// <param name="Layers">Linear layers of the MLP before the bottleneck (paper: 3).</param>
+public sealed record DinoHeadOptions(int InputDim, int HiddenDim = 512, int BottleneckDim = 128, int OutputDim = 4096, int Layers = 3)
+{
+    internal void Validate()
+    {
+        foreach (var (value, field) in new[] { (InputDim, "InputDim"), (HiddenDim, "HiddenDim"), (BottleneckDim, "BottleneckDim"), (OutputDim, "OutputDim"), (Layers, "Layers") })
+            if (value < 1) throw new ArgumentException($"DinoHeadOptions.{field}: expected ≥ 1, got {value}");
+    }
+}
+
+/// <summary>
+/// A Linear layer without bias whose weight is weight-normalised with the gain fixed at 1 (Salimans and Kingma 2016,
+/// with g = 1 as DINO's <c>norm_last_layer</c>): each output row is w_k = v_k / ‖v_k‖, so the layer computes the cosine
+/// between its (normalised) input and K unit directions. Only v is a parameter (state-dict key <c>weight_v</c>,
+/// [K, D]); the gain is not stored since it is the constant 1. v keeps PyTorch's default Linear init.
+/// </summary>
+public sealed class WeightNormLinear : nn.Module<Tensor, Tensor>
+{
+    readonly Parameter weight_v;
+
+    public WeightNormLinear(int inputDim, int outputDim) : base(nameof(WeightNormLinear))
+    {
+        using (var init = nn.Linear(inputDim, outputDim, hasBias: false))
+            weight_v = new Parameter(init.weight!.detach().clone());
+        RegisterComponents();
+    }
+
+    /// <summary>The unnormalised direction parameter v, [K, D].</summary>
+    public Parameter V => weight_v;
+
+    /// <summary>The effective weight v / ‖v‖ per output row, [K, D].</summary>
+    public Tensor Weight() => nn.functional.normalize(weight_v, p: 2, dim: 1);
+
+    /// <summary>
+    /// Drops v's gradient after backward, so the optimiser leaves the layer (and its moments and weight decay) alone for
+    /// this step, as DINO's <c>cancel_gradients_last_layer</c> sets it to None.
+    /// </summary>
+    public void DropGradient() => weight_v.grad = null;
+
+    /// <summary>[..., D] → [..., K].</summary>
+    public override Tensor forward(Tensor x)
+    {
+        using var w = Weight();
+        return nn.functional.linear(x, w);
+    }
+}
+
+/// <summary>
+/// DINO's projection head (Caron et al. 2021, "Emerging Properties in Self-Supervised Vision Transformers", §3.1;
+/// facebookresearch/dino <c>DINOHead</c>): an MLP of <see cref="DinoHeadOptions.Layers"/> Linear layers with GELU
+/// between them (no BatchNorm), ending in the bottleneck width; the bottleneck is L2-normalised and a
+/// <see cref="WeightNormLinear"/> layer maps it to K outputs. MLP weights are truncated-normal with std 0.02 and
+/// biases zero, as in the reference. Works on any leading shape: [..., InputDim] → [..., K], so iBOT runs it on
+/// every token. State-dict keys: <c>mlp.linear{i}.*</c>, <c>last_layer.weight_v</c>.
+/// </summary>
+public sealed class DinoHead : nn.Module<Tensor, Tensor>
+{
+    readonly Sequential mlp;
+    readonly WeightNormLinear last_layer;
+
+    public DinoHead(DinoHeadOptions options) : base(nameof(DinoHead))
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        var modules = new List<(string, nn.Module<Tensor, Tensor>)>();
+        var dim = options.InputDim;
+        for (int i = 0; i < options.Layers; i++)
+        {
+            var last = i == options.Layers - 1;
+            var width = last ? options.BottleneckDim : options.HiddenDim;
+            modules.Add(($"linear{i}", nn.Linear(dim, width)));
+            if (!last) modules.Add(($"gelu{i}", nn.GELU()));
+            dim = width;
+        }
+        mlp = nn.Sequential(modules);
+        last_layer = new WeightNormLinear(options.BottleneckDim, options.OutputDim);
+        RegisterComponents();
+        TransformerInit.Apply(mlp);
+    }
+
+    public DinoHeadOptions Options { get; }
+
+    /// <summary>The weight-normalised output layer: the one DINO keeps frozen during the first epoch.</summary>
+    public WeightNormLinear LastLayer => last_layer;
+
+    public int OutputDim => Options.OutputDim;
+
+    /// <summary>The MLP and the L2 normalisation: [..., InputDim] → [..., BottleneckDim] with unit rows.</summary>
+    public Tensor Bottleneck(Tensor x)
+    {
+        if (x.dim() < 2 || x.shape[^1] != Options.InputDim)
+            throw new ArgumentException($"DINO head: expected input [..., {Options.InputDim}], got [{string.Join(", ", x.shape)}]");
+        using var h = mlp.call(x);
+        return nn.functional.normalize(h, p: 2, dim: -1);
+    }
+
+    /// <summary>[..., InputDim] → [..., K] logits.</summary>
+    public override Tensor forward(Tensor x)
+    {
+        using var z = Bottleneck(x);
+        return last_layer.call(z);
+    }
+}

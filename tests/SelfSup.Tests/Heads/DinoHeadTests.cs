@@ -1,0 +1,87 @@
+using SelfSup.Heads;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SelfSup.Tests.Heads;
+
+public class DinoHeadTests
+{
+    static DinoHead Make(int input = 6, int hidden = 16, int bottleneck = 8, int output = 32)
+    {
+        manual_seed(0);
+        return new DinoHead(new DinoHeadOptions(input, hidden, bottleneck, output));
+    }
+
+    [Fact]
+    public void WeightNormRows_HaveUnitNorm()
+    {
+        using var head = Make();
+        using var w = head.LastLayer.Weight();                          // [K, bottleneck]
+        Assert.Equal(new long[] { 32, 8 }, w.shape);
+        using var norms = w.norm(1);
+        Assert.True(norms.allclose(ones(32), rtol: 0, atol: 1e-6), "every output row of the last layer has unit norm");
+        using var vNorms = head.LastLayer.V.norm(1);
+        Assert.False(vNorms.allclose(ones(32), rtol: 0, atol: 1e-3), "v itself is not normalised (the test must be able to fail)");
+    }
+
+    [Fact]
+    public void TheGainIsFixedAtOne_ScalingARowOfVChangesNothing()
+    {
+        using var head = Make();
+        Assert.Equal(["last_layer.weight_v"], head.LastLayer.named_parameters().Select(p => "last_layer." + p.name));
+        using var x = randn(4, 6, generator: new Generator(3));
+        using var before = head.call(x);
+        using (no_grad()) head.LastLayer.V[5].mul_(7.5f);
+        using var after = head.call(x);
+        Assert.True(before.allclose(after, rtol: 0, atol: 1e-5));
+        // Logits are cosines between the unit bottleneck and unit rows: within [−1, 1].
+        Assert.True(after.abs().max().item<float>() <= 1 + 1e-5);
+    }
+
+    [Fact]
+    public void Bottleneck_IsL2Normalised_AndTheHeadRunsOnTokens()
+    {
+        using var head = Make();
+        using var tokens = randn(2, 5, 6, generator: new Generator(4));  // [B, T, D]
+        using var z = head.Bottleneck(tokens);
+        Assert.Equal(new long[] { 2, 5, 8 }, z.shape);
+        Assert.True(z.norm(-1).allclose(ones(2, 5), rtol: 0, atol: 1e-5));
+        using var perToken = head.call(tokens);                          // [B, T, K]
+        using var flat = head.call(tokens.flatten(0, 1)).view(2, 5, 32);
+        Assert.True(perToken.allclose(flat, rtol: 0, atol: 1e-6));
+        Assert.Throws<ArgumentException>(() => head.call(randn(3, 7)));
+    }
+
+    [Fact]
+    public void Mlp_HasThreeLinearLayers_WithGelu_TruncatedNormalWeights_AndZeroBiases()
+    {
+        using var head = Make(input: 64, hidden: 128, bottleneck: 32);
+        var linear = head.named_parameters().Where(p => p.name.StartsWith("mlp.") && p.name.EndsWith(".weight")).ToList();
+        Assert.Equal(["mlp.linear0.weight", "mlp.linear1.weight", "mlp.linear2.weight"], linear.Select(p => p.name));
+        Assert.Equal(2, head.modules().OfType<TorchSharp.Modules.GELU>().Count());
+        foreach (var (name, w) in linear)
+        {
+            Assert.True(w.abs().max().item<float>() <= 0.04f + 1e-6, $"{name} is cut at 2 std");
+            Assert.Equal(0.02, w.std().item<float>(), 2);
+        }
+        Assert.All(head.named_parameters().Where(p => p.name.EndsWith(".bias")), p => Assert.Equal(0f, p.parameter.abs().sum().item<float>()));
+    }
+
+    [Fact]
+    public void DropGradient_LeavesTheLastLayerWithoutGradient_AndTheOptimizerSkipsIt()
+    {
+        using var head = Make();
+        using var opt = optim.AdamW(head.parameters(), 0.1, weight_decay: 0.5);
+        using var before = head.LastLayer.V.detach().clone();
+        using var x = randn(4, 6, generator: new Generator(5));
+        head.call(x).square().sum().backward();
+        Assert.NotNull(head.LastLayer.V.grad);
+        head.LastLayer.DropGradient();
+        Assert.Null(head.LastLayer.V.grad);
+        nn.utils.clip_grad_norm_(head.parameters(), 1.0); // clipping copes with a missing gradient
+        opt.step();
+        Assert.True(head.LastLayer.V.eq(before).all().item<bool>(), "neither the gradient step nor weight decay touched the frozen layer");
+        var first = head.named_parameters().First(p => p.name == "mlp.linear0.weight").parameter;
+        Assert.NotNull(first.grad);
+    }
+}
