@@ -72,7 +72,7 @@ public static class ImageFolderReader
         return Decode(encoded, classNames, options ?? new DatasetOptions(), name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(root)));
     }
 
-    static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
+    internal static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// Decodes encoded images in parallel into one packed dataset; no class names make it unlabeled. Without
@@ -110,7 +110,7 @@ public static class ImageFolderReader
                 }
                 try
                 {
-                    storedGray[i] = ImageDecoder.DecodeInto(bytes, item.Origin, size, c, pixels.AsSpan(i * stride, stride));
+                    storedGray[i] = ImageDecoder.DecodeInto(bytes, item.Origin, size, c, options.Resize, options.Window, pixels.AsSpan(i * stride, stride));
                 }
                 catch (InvalidDataException e) when (skipBadImages)
                 {
