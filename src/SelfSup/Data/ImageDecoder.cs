@@ -7,8 +7,8 @@ namespace SelfSup.Data;
 /// of a byte buffer. <see cref="ResizeMode.Crop"/>: shorter side to S, then a centred S×S crop (the usual evaluation
 /// resize). <see cref="ResizeMode.Fit"/> (letterbox): longer side to S, shorter side to round(short · S / long) pixels
 /// (at least 1, halves up), placed floor((S − that) / 2) pixels from the top (landscape) or the left (portrait), the
-/// rest black. Downscaling uses trilinear mipmaps (no aliasing at large ratios) and upscaling Mitchell cubic; an
-/// image already S×S is copied as is. Transparent pixels end up composited on black.
+/// rest black. Downscaling uses trilinear mipmaps (no aliasing at large ratios), which copies pixels exactly at scale 1,
+/// and upscaling Mitchell cubic. Transparent pixels end up composited on black.
 /// </summary>
 internal static class ImageDecoder
 {
@@ -50,33 +50,33 @@ internal static class ImageDecoder
             WritePlanar(decoded.GetPixelSpan(), size, channels, dest);
             return storedGray;
         }
-        var (src, dst, shrinks) = resize == ResizeMode.Fit ? FitRects(info.Width, info.Height, size) : CropRects(info.Width, info.Height, size);
+        var (src, dst, notEnlarged) = resize == ResizeMode.Fit ? FitRects(info.Width, info.Height, size) : CropRects(info.Width, info.Height, size);
         using var target = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul));
         using (var canvas = new SKCanvas(target))
         using (var image = SKImage.FromBitmap(decoded))
         {
             canvas.Clear(SKColors.Black);
-            canvas.DrawImage(image, src, dst, shrinks ? Down : Up, null);
+            canvas.DrawImage(image, src, dst, notEnlarged ? Down : Up, null);
         }
         WritePlanar(target.GetPixelSpan(), size, channels, dest);
         return storedGray;
     }
 
     /// <summary>Crop: the centred square of the shorter side, drawn onto the whole S×S target.</summary>
-    static (SKRect Source, SKRect Dest, bool Shrinks) CropRects(int width, int height, int size)
+    static (SKRect Source, SKRect Dest, bool NotEnlarged) CropRects(int width, int height, int size)
     {
         var side = Math.Min(width, height);
-        return (SKRect.Create((width - side) / 2, (height - side) / 2, side, side), SKRect.Create(0, 0, size, size), side > size);
+        return (SKRect.Create((width - side) / 2, (height - side) / 2, side, side), SKRect.Create(0, 0, size, size), side >= size);
     }
 
     /// <summary>Fit: the whole image, drawn onto a centred band whose longer side is S (see the class comment).</summary>
-    static (SKRect Source, SKRect Dest, bool Shrinks) FitRects(int width, int height, int size)
+    static (SKRect Source, SKRect Dest, bool NotEnlarged) FitRects(int width, int height, int size)
     {
         var (longer, shorter) = (Math.Max(width, height), Math.Min(width, height));
         var band = (int)Math.Max(1, (2L * shorter * size + longer) / (2L * longer)); // round(shorter · S / longer), halves up
         var offset = (size - band) / 2;
         var dest = width >= height ? SKRect.Create(0, offset, size, band) : SKRect.Create(offset, 0, band, size);
-        return (SKRect.Create(0, 0, width, height), dest, longer > size);
+        return (SKRect.Create(0, 0, width, height), dest, longer >= size);
     }
 
     /// <summary>A PNG's (bit depth, colour type) from its header; null for other formats.</summary>
@@ -89,7 +89,7 @@ internal static class ImageDecoder
     /// A 16-bit PNG (the usual export of X-rays, e.g. dcmtk's <c>dcm2pnm --write-16-bit-png</c>) scaled to 8 bits over its
     /// colour samples by <paramref name="window"/>, or, without one, by each image's own range (the window min:max of its
     /// samples), so a 12-bit image uses the whole 8-bit range instead of its lowest sixteenth; a flat image becomes 0.
-    /// Samples are exact (<see cref="SixteenBitPng"/>); an interlaced file goes through Skia's half floats (11 significant bits).
+    /// Samples are exact (<see cref="SixteenBitPng"/>); an interlaced file goes through Skia, which keeps 8 bits per sample.
     /// </summary>
     static SKBitmap DecodeSixteenBit(byte[] encoded, SKCodec codec, SKImageInfo target, string origin, IntensityWindow? window)
     {
@@ -118,7 +118,7 @@ internal static class ImageDecoder
         return bitmap;
     }
 
-    /// <summary>An interlaced 16-bit PNG through Skia's high-depth decode (half floats in [0, 1]) as RGBA in 16-bit units.</summary>
+    /// <summary>An interlaced 16-bit PNG through Skia's high-depth decode (half floats in [0, 1], 8-bit precise) as RGBA in 16-bit units.</summary>
     static ushort[] DecodeHalfFloats(SKCodec codec, SKImageInfo target, string origin)
     {
         var wide = new SKImageInfo(target.Width, target.Height, SKColorType.RgbaF16, SKAlphaType.Unpremul);

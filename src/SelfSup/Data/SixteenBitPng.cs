@@ -6,8 +6,8 @@ namespace SelfSup.Data;
 /// <summary>
 /// The exact samples of a non-interlaced 16-bit PNG (gray, gray + alpha, RGB, RGBA, with an optional tRNS colour key),
 /// read from its chunks: the IDAT stream inflated and unfiltered as the PNG specification (ISO/IEC 15948, §9) says.
-/// SkiaSharp decodes 16-bit PNGs only to half floats, whose 11 significant bits merge up to 32 neighbouring values
-/// above 32768: too coarse for an intensity window given in the file's own units.
+/// SkiaSharp 3.119 decodes 16-bit PNGs at 8 bits per sample even into half floats (40000 comes back as 156/255), so a
+/// 12-bit image would keep only 16 gray levels: far too coarse for an intensity window given in the file's own units.
 /// </summary>
 internal static class SixteenBitPng
 {

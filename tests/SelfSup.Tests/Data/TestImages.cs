@@ -29,14 +29,27 @@ internal static class TestImages
         File.WriteAllBytes(path, data.ToArray());
     }
 
-    /// <summary>A 16-bit grayscale PNG written byte by byte (SkiaSharp does not encode 16-bit PNGs).</summary>
-    public static void WriteSixteenBitGrayPng(string path, int width, int height, Func<int, int, ushort> value)
+    /// <summary>
+    /// A 16-bit grayscale PNG written byte by byte (SkiaSharp does not encode 16-bit PNGs). Rows are unfiltered, or, with
+    /// <paramref name="cycleFilters"/>, row y is filtered with type y mod 5 (none, sub, up, average, Paeth; PNG spec §9.2).
+    /// </summary>
+    public static void WriteSixteenBitGrayPng(string path, int width, int height, Func<int, int, ushort> value, bool cycleFilters = false)
     {
+        var stride = 2 * width;
+        var rows = Enumerable.Range(0, height)
+            .Select(y => Enumerable.Range(0, width).SelectMany(x => new[] { (byte)(value(x, y) >> 8), (byte)value(x, y) }).ToArray()).ToArray();
         var raw = new List<byte>();
         for (var y = 0; y < height; y++)
         {
-            raw.Add(0); // filter: none
-            for (var x = 0; x < width; x++) { var v = value(x, y); raw.Add((byte)(v >> 8)); raw.Add((byte)v); }
+            var filter = cycleFilters ? y % 5 : 0;
+            raw.Add((byte)filter);
+            for (var i = 0; i < stride; i++)
+            {
+                int a = i >= 2 ? rows[y][i - 2] : 0, b = y > 0 ? rows[y - 1][i] : 0, c = i >= 2 && y > 0 ? rows[y - 1][i - 2] : 0;
+                var (pa, pb, pc) = (Math.Abs(b - c), Math.Abs(a - c), Math.Abs(a + b - 2 * c)); // |p − a|, |p − b|, |p − c| for p = a + b − c
+                var predictor = filter switch { 1 => a, 2 => b, 3 => (a + b) / 2, 4 => pa <= pb && pa <= pc ? a : pb <= pc ? b : c, _ => 0 };
+                raw.Add((byte)(rows[y][i] - predictor));
+            }
         }
         using var compressed = new MemoryStream();
         using (var z = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true)) z.Write(raw.ToArray());
