@@ -79,6 +79,7 @@ internal static class TestImages
         Chunk("IHDR", header);
         Chunk("IDAT", compressed.ToArray());
         Chunk("IEND", []);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllBytes(path, file.ToArray());
     }
 
