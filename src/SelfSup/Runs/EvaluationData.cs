@@ -34,8 +34,9 @@ public sealed record EvalDataSettings
 
 /// <summary>
 /// The one way evaluation opens "checkpoint + splits": the trained encoder, its normalisation, and the train and
-/// test splits of the evaluation data at the checkpoint's image size and channels. The test split is the dataset's
-/// own or a seeded, stratified hold-out (<see cref="Datasets.LoadSplit"/>), never the training rows. Splits load on
+/// test splits of the evaluation data at the checkpoint's image size, channels, resize mode and intensity window. The
+/// test split is the dataset's own, a separate folder (<see cref="EvalDataSettings.TestData"/>, by default the run's) or a
+/// seeded, stratified hold-out (<see cref="Datasets.LoadSplit"/>), never the training rows. Splits load on
 /// first use, so a command that needs one split reads only that one.
 /// </summary>
 public sealed class EvaluationData : IDisposable
