@@ -1,11 +1,13 @@
 using System.CommandLine;
+using SelfSup.Data;
 using SelfSup.Runs;
 
 namespace SelfSup.Cli;
 
 /// <summary>
-/// The flags every command that evaluates on labelled data shares: how the test split is made (`--test-fraction`) and
-/// label files for an image folder (`--labels`, `--test-labels`). One place adds them and applies them.
+/// The flags every command that evaluates on labelled data shares: how the test split is made (`--test-fraction`, or a
+/// separate folder with `--test-data`), label files for an image folder (`--labels`, `--test-labels`) and how images are
+/// decoded (`--resize`, `--window`; default: as the checkpoint was pretrained). One place adds them and applies them.
 /// </summary>
 internal sealed class EvalDataFlags
 {
@@ -20,13 +22,25 @@ internal sealed class EvalDataFlags
     };
     readonly Option<string?> testLabels = new("--test-labels")
     {
-        Description = "label file of the test split (same format and folder as --labels, no path in both); default: a held-out share of --labels",
+        Description = "label file of the test split (same format and folder as --labels, no path in both; with --test-data, paths relative to that folder); default: a held-out share of --labels",
+    };
+    readonly Option<string?> testData = new("--test-data")
+    {
+        Description = "image folder that is the test split (class folders, or the images --test-labels names) instead of a held-out share; default: the checkpoint's own",
+    };
+    readonly Option<string?> resize = new("--resize")
+    {
+        Description = "crop (shorter side to the size, centre crop) or fit (longer side to the size, padded with black); default: as pretrained",
+    };
+    readonly Option<string?> window = new("--window")
+    {
+        Description = "fixed intensity window LOW:HIGH for 16-bit PNGs in the file's units, e.g. 0:4095; default: as pretrained (else each image's own range)",
     };
 
     /// <summary>Adds the flags to <paramref name="cmd"/>.</summary>
     public EvalDataFlags(Command cmd)
     {
-        foreach (var o in new Option[] { testFraction, labels, testLabels }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { testFraction, labels, testLabels, testData, resize, window }) cmd.Options.Add(o);
     }
 
     /// <summary><paramref name="settings"/> with the flags' values.</summary>
@@ -35,5 +49,8 @@ internal sealed class EvalDataFlags
         TestFraction = r.GetValue(testFraction),
         Labels = r.GetValue(labels),
         TestLabels = r.GetValue(testLabels),
+        TestData = r.GetValue(testData),
+        Resize = r.GetValue(resize) is { } mode ? ResizeModes.Parse(mode, "--resize") : null,
+        Window = IntensityWindow.Parse(r.GetValue(window), "--window"),
     };
 }

@@ -92,6 +92,7 @@ public static class LabelEfficiencyCommand
                 Dataset = data.DataName,
                 Checkpoint = data.CheckpointPath,
                 TestSplit = data.TestSplit.Key,
+                TestSplitSource = data.TestSplit.TestSource,
             };
             results = results with { Seconds = Math.Round(clock.Elapsed.TotalSeconds, 1) };
             var outDir = r.GetValue(output) ?? EvalCommand.RunFolderOf(path);

@@ -32,7 +32,8 @@ public static class RobustnessCommand
 
             if (r.GetValue(oodData) is { } oodName)
             {
-                using var ood = Datasets.Load(oodName, "test", run.DataOptions);
+                // decoded as the evaluation data, but its own test split: not the evaluation's label files or test folder
+                using var ood = Datasets.Load(oodName, "test", run.DataOptions with { Labels = null, TestLabels = null, TestData = null });
                 var k = r.GetValue(oodK);
                 var ood_scores = new JsonObject();
                 var table = new Table().Title(Markup.Escape($"OOD: {run.DataName} test (in) vs {oodName} test (out), score 1 − cos to the {k}-th NN in {run.Train.Count} train images"))

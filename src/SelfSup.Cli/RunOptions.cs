@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SelfSup.Data;
 using SelfSup.Runs;
 using SelfSup.Training;
 
@@ -25,6 +26,10 @@ public sealed class RunOptions
         Setting<string>(cmd, "--data", "data", "built-in dataset (mnist, fashion-mnist, cifar10, pneumoniamnist) or a path (image folder, .npz, IDX, CIFAR batches)", defaults.Data);
         Setting<bool>(cmd, "--unlabeled", "unlabeled", "read an image folder as an unlabeled pile at any depth, its sub-folders not taken for classes", null);
         Setting<string?>(cmd, "--labels", "labels", "label file (CSV or TSV, path,label, relative to --data) for the online probe and, by default, evaluation; pretraining still reads every image", null);
+        Setting<string?>(cmd, "--test-data", "test_data", "image folder that is the test split of the online probe and later evaluations (class folders, or the images --test-labels names); nothing of --data is held out", null);
+        Setting<string?>(cmd, "--test-labels", "test_labels", "label file of the test split: of --test-data when given, else of --data beside --labels (no path in both)", null);
+        Setting<string>(cmd, "--resize", "resize", "crop (shorter side to the size, centre crop) or fit (longer side to the size, padded with black)", "crop");
+        Setting<string?>(cmd, "--window", "window", "fixed intensity window LOW:HIGH for 16-bit PNGs in the file's units, e.g. 0:4095 (default: each image's own range)", null);
         Setting<bool>(cmd, "--skip-bad-images", "skip_bad_images", "leave out image files that cannot be decoded (counted) instead of stopping at the first", null);
         Setting<string>(cmd, "--storage", "storage", "where the images live during the run: memory, file (rows read from the packed cache as needed, for data larger than memory) or auto (file above a quarter of memory)", defaults.Storage);
         Setting<int?>(cmd, "--data-limit", "data_limit", "pretrain on a seeded subset of this many training images", defaults.DataLimit);
@@ -93,6 +98,10 @@ public sealed class RunOptions
             typed["optimizer"] = Enum.TryParse<OptimizerKind>(opt.ToString(), ignoreCase: true, out var kind)
                 ? JsonSerializer.SerializeToNode(kind, RunConfig.Json)
                 : throw new ArgumentException($"--optimizer: unknown optimizer '{opt}'; expected sgd, lars or adamw");
+        if (typed["resize"] is { } resize)
+            typed["resize"] = JsonSerializer.SerializeToNode(ResizeModes.Parse(resize.ToString(), "--resize"), RunConfig.Json);
+        if (typed["window"] is { } window)
+            _ = IntensityWindow.Parse(window.ToString(), "--window");
         var file = r.GetValue(config);
         return RunSettings.Resolve(defaults, file is null ? null : RunSettings.ReadRunFile(file), file, typed);
     }

@@ -66,7 +66,9 @@ internal static class BuiltinDatasets
         var splits = Splits(name);
         if (!splits.Contains(split))
             throw new ArgumentException($"dataset '{name}': split '{split}' not found; expected one of {string.Join(", ", splits)}");
-        var key = $"builtin|{name}|{split}|size={options.ImageSize}|channels={options.Channels}|v1";
+        // Resize mode and window only join the key when not the defaults, so caches made before them stay valid.
+        var decoding = options.Resize == ResizeMode.Crop && options.Window is null ? "" : $"|resize={options.Resize}|window={options.Window}";
+        var key = $"builtin|{name}|{split}|size={options.ImageSize}|channels={options.Channels}{decoding}|v1";
         var label = $"{name}-{split}" + (options.ImageSize is { } s ? $"-{s}px" : "") + (options.Channels is { } c ? $"-{c}ch" : "");
         var path = PackedCache.PathFor(cacheDir, label, key);
         var log = options.Log;

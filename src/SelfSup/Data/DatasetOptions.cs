@@ -28,8 +28,24 @@ public sealed record DatasetOptions
     /// </summary>
     public string? Labels { get; init; }
 
-    /// <summary>A second label file for the test split (same format and folder as <see cref="Labels"/>, disjoint from it); null: hold out.</summary>
+    /// <summary>
+    /// A second label file for the test split: without <see cref="TestData"/>, same format and folder as
+    /// <see cref="Labels"/> and disjoint from it; with it, paths relative to <see cref="TestData"/>. Null: hold out.
+    /// </summary>
     public string? TestLabels { get; init; }
+
+    /// <summary>
+    /// A separate image folder that is the test split (class folders, or any folder labelled by <see cref="TestLabels"/>)
+    /// instead of a hold-out: the train split is then all of the dataset's training images, the recorded split is
+    /// "given" with this folder as its source, and a test image that is also a training image is an error.
+    /// </summary>
+    public string? TestData { get; init; }
+
+    /// <summary>How images become squares: shorter side and centre crop (default) or longer side and black padding.</summary>
+    public ResizeMode Resize { get; init; } = ResizeMode.Crop;
+
+    /// <summary>A fixed intensity window for 16-bit PNGs; null scales each 16-bit image by its own range.</summary>
+    public IntensityWindow? Window { get; init; }
 
     /// <summary>
     /// Read an image folder as an unlabeled pile, every image at any depth, even when its images sit only in

@@ -104,6 +104,14 @@ public sealed class ImageDataset : IDisposable
         return new ImageDataset(name ?? Name, subset, labels, ClassNames);
     }
 
+    /// <summary>
+    /// The same pixels under other labels and class names. The new dataset takes this one's pixels over: dispose only
+    /// the new one.
+    /// </summary>
+    internal ImageDataset WithLabels(long[] labels, IReadOnlyList<string> classNames) => images is not null
+        ? new ImageDataset(Name, images, labels, classNames)
+        : new ImageDataset(Name, file!, Channels, Height, Width, labels, classNames);
+
     public void Dispose()
     {
         images?.Dispose();

@@ -3,10 +3,12 @@ using SkiaSharp;
 namespace SelfSup.Data;
 
 /// <summary>
-/// Decodes one PNG/JPEG with SkiaSharp and writes it, as a centre-cropped square of the target size, into a
-/// planar [C, S, S] slice of a byte buffer. Shorter side to S then centre crop, the usual evaluation resize;
-/// downscaling uses trilinear mipmaps (no aliasing at large ratios) and upscaling Mitchell cubic.
-/// Transparent pixels end up composited on black.
+/// Decodes one PNG/JPEG with SkiaSharp and writes it, as a square of the target size S, into a planar [C, S, S] slice
+/// of a byte buffer. <see cref="ResizeMode.Crop"/>: shorter side to S, then a centred S×S crop (the usual evaluation
+/// resize). <see cref="ResizeMode.Fit"/> (letterbox): longer side to S, shorter side to round(short · S / long) pixels
+/// (at least 1, halves up), placed floor((S − that) / 2) pixels from the top (landscape) or the left (portrait), the
+/// rest black. Downscaling uses trilinear mipmaps (no aliasing at large ratios), which copies pixels exactly at scale 1,
+/// and upscaling Mitchell cubic. Transparent pixels end up composited on black.
 /// </summary>
 internal static class ImageDecoder
 {
@@ -22,10 +24,11 @@ internal static class ImageDecoder
     }
 
     /// <summary>
-    /// Decodes <paramref name="encoded"/> into <paramref name="dest"/> (length channels·size·size, planar); returns
+    /// Decodes <paramref name="encoded"/> into <paramref name="dest"/> (length channels·size·size, planar), resized as
+    /// <paramref name="resize"/> says, a 16-bit PNG through <paramref name="window"/> (null: its own range); returns
     /// whether the file itself stores one gray channel (e.g. a grayscale PNG or JPEG).
     /// </summary>
-    public static bool DecodeInto(byte[] encoded, string origin, int size, int channels, Span<byte> dest)
+    public static bool DecodeInto(byte[] encoded, string origin, int size, int channels, ResizeMode resize, IntensityWindow? window, Span<byte> dest)
     {
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data) ?? throw Unreadable(origin);
@@ -34,7 +37,7 @@ internal static class ImageDecoder
         var storedGray = codec.Info.ColorType == SKColorType.Gray8 || png is (16, 0 or 4);
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
         if (info.Width <= 0 || info.Height <= 0) throw Unreadable(origin);
-        using var decoded = sixteenBit ? DecodeSixteenBit(codec, info, origin) : new SKBitmap(info);
+        using var decoded = sixteenBit ? DecodeSixteenBit(encoded, codec, info, origin, window) : new SKBitmap(info);
         if (!sixteenBit)
         {
             var result = codec.GetPixels(info, decoded.GetPixels());
@@ -47,17 +50,33 @@ internal static class ImageDecoder
             WritePlanar(decoded.GetPixelSpan(), size, channels, dest);
             return storedGray;
         }
-        var side = Math.Min(info.Width, info.Height);
-        var src = SKRect.Create((info.Width - side) / 2, (info.Height - side) / 2, side, side);
+        var (src, dst, notEnlarged) = resize == ResizeMode.Fit ? FitRects(info.Width, info.Height, size) : CropRects(info.Width, info.Height, size);
         using var target = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul));
         using (var canvas = new SKCanvas(target))
         using (var image = SKImage.FromBitmap(decoded))
         {
             canvas.Clear(SKColors.Black);
-            canvas.DrawImage(image, src, SKRect.Create(0, 0, size, size), side > size ? Down : Up, null);
+            canvas.DrawImage(image, src, dst, notEnlarged ? Down : Up, null);
         }
         WritePlanar(target.GetPixelSpan(), size, channels, dest);
         return storedGray;
+    }
+
+    /// <summary>Crop: the centred square of the shorter side, drawn onto the whole S×S target.</summary>
+    static (SKRect Source, SKRect Dest, bool NotEnlarged) CropRects(int width, int height, int size)
+    {
+        var side = Math.Min(width, height);
+        return (SKRect.Create((width - side) / 2, (height - side) / 2, side, side), SKRect.Create(0, 0, size, size), side >= size);
+    }
+
+    /// <summary>Fit: the whole image, drawn onto a centred band whose longer side is S (see the class comment).</summary>
+    static (SKRect Source, SKRect Dest, bool NotEnlarged) FitRects(int width, int height, int size)
+    {
+        var (longer, shorter) = (Math.Max(width, height), Math.Min(width, height));
+        var band = (int)Math.Max(1, (2L * shorter * size + longer) / (2L * longer)); // round(shorter · S / longer), halves up
+        var offset = (size - band) / 2;
+        var dest = width >= height ? SKRect.Create(0, offset, size, band) : SKRect.Create(offset, 0, band, size);
+        return (SKRect.Create(0, 0, width, height), dest, longer >= size);
     }
 
     /// <summary>A PNG's (bit depth, colour type) from its header; null for other formats.</summary>
@@ -67,33 +86,50 @@ internal static class ImageDecoder
             : null;
 
     /// <summary>
-    /// A 16-bit PNG (the usual export of X-rays, e.g. dcmtk's <c>dcm2pnm --write-16-bit-png</c>) decoded at high depth
-    /// (half floats, 11 significant bits) and scaled to 8 bits by each image's own range: v' = round(255 · (v − min) / (max − min)) over its colour
-    /// channels, so a 12-bit image uses the whole 8-bit range instead of its lowest sixteenth. A flat image becomes 0.
+    /// A 16-bit PNG (the usual export of X-rays, e.g. dcmtk's <c>dcm2pnm --write-16-bit-png</c>) scaled to 8 bits over its
+    /// colour samples by <paramref name="window"/>, or, without one, by each image's own range (the window min:max of its
+    /// samples), so a 12-bit image uses the whole 8-bit range instead of its lowest sixteenth; a flat image becomes 0.
+    /// Samples are exact (<see cref="SixteenBitPng"/>); an interlaced file goes through Skia, which keeps 8 bits per sample.
     /// </summary>
-    static SKBitmap DecodeSixteenBit(SKCodec codec, SKImageInfo target, string origin)
+    static SKBitmap DecodeSixteenBit(byte[] encoded, SKCodec codec, SKImageInfo target, string origin, IntensityWindow? window)
     {
-        // Skia decodes 16-bit PNGs to half floats (its high-depth format): 11 significant bits, ample for 8-bit output.
+        var samples = SixteenBitPng.ReadRgba(encoded, origin) ?? DecodeHalfFloats(codec, target, origin); // RGBA, 16-bit units
+        if (window is null)
+        {
+            int min = ushort.MaxValue, max = 0;
+            for (var i = 0; i < samples.Length; i++)
+            {
+                if (i % 4 == 3) continue; // alpha
+                min = Math.Min(min, samples[i]);
+                max = Math.Max(max, samples[i]);
+            }
+            window = max > min ? new IntensityWindow(min, max) : null;
+        }
+        var rgba = new byte[samples.Length]; // 8-bit RGBA, premultiplied (opaque for gray and RGB PNGs)
+        for (var p = 0; p < samples.Length; p += 4)
+        {
+            var alpha = (samples[p + 3] * 255 + 32767) / 65535; // 16 → 8 bits, rounded
+            rgba[p + 3] = (byte)alpha;
+            for (var k = 0; k < 3; k++)
+                rgba[p + k] = (byte)(((window?.Apply(samples[p + k]) ?? 0) * alpha + 127) / 255);
+        }
+        var bitmap = new SKBitmap(target);
+        System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
+        return bitmap;
+    }
+
+    /// <summary>An interlaced 16-bit PNG through Skia's high-depth decode (half floats in [0, 1], 8-bit precise) as RGBA in 16-bit units.</summary>
+    static ushort[] DecodeHalfFloats(SKCodec codec, SKImageInfo target, string origin)
+    {
         var wide = new SKImageInfo(target.Width, target.Height, SKColorType.RgbaF16, SKAlphaType.Unpremul);
         using var full = new SKBitmap(wide);
         var result = codec.GetPixels(wide, full.GetPixels());
         if (result != SKCodecResult.Success)
             throw new InvalidDataException($"{origin}: 16-bit image could not be decoded ({result})");
-        var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Half>(full.GetPixelSpan()); // RGBA in [0, 1]
-        float min = float.MaxValue, max = float.MinValue;
-        for (var i = 0; i < values.Length; i++)
-        {
-            if (i % 4 == 3) continue; // alpha
-            min = Math.Min(min, (float)values[i]);
-            max = Math.Max(max, (float)values[i]);
-        }
-        var scale = max > min ? 255.0 / (max - min) : 0;
-        var rgba = new byte[values.Length]; // 8-bit RGBA, opaque for gray and RGB PNGs
-        for (var i = 0; i < values.Length; i++)
-            rgba[i] = i % 4 == 3 ? (byte)Math.Round(255 * (float)values[i]) : (byte)Math.Round(((float)values[i] - min) * scale);
-        var bitmap = new SKBitmap(target);
-        System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
-        return bitmap;
+        var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Half>(full.GetPixelSpan());
+        var samples = new ushort[values.Length];
+        for (var i = 0; i < values.Length; i++) samples[i] = (ushort)Math.Round(Math.Clamp((float)values[i], 0f, 1f) * ushort.MaxValue);
+        return samples;
     }
 
     /// <summary>RGBA interleaved → planar RGB, or → luminance (ITU-R BT.601 weights, as PIL's "L").</summary>

@@ -98,7 +98,7 @@ public static class ImageFolderReader
         return (encoded, classNames);
     }
 
-    static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
+    internal static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Decodes encoded images into one dataset in memory (small sources; large ones stream into a packed file).</summary>
     internal static ImageDataset Decode(IReadOnlyList<EncodedImage> items, IReadOnlyList<string> classNames, DatasetOptions options, string name)
@@ -145,7 +145,7 @@ public static class ImageFolderReader
         {
             if (start == 0) (labels, storedGray, firstBad, badCount) = ([], [], null, 0);
             var n = Math.Min(chunk, items.Count - start);
-            DecodeChunk(items, start, n, size, decodeChannels, skipBadImages, pixels, chunkStored, chunkBad);
+            DecodeChunk(items, start, n, size, decodeChannels, options, pixels, chunkStored, chunkBad);
             for (var k = 0; k < n; k++)
                 chunkGray[k] = chunkBad[k] is not null || decodeChannels == 1 || IsGray(pixels.AsSpan(k * stride, stride), plane);
             if (!writer.Started) writer.Begin(name, classNames, gray ? 1 : decodeChannels, size, size);
@@ -182,7 +182,7 @@ public static class ImageFolderReader
     }
 
     /// <summary>Decodes items start .. start + n − 1 in parallel into the first n rows of <paramref name="pixels"/>.</summary>
-    static void DecodeChunk(IReadOnlyList<EncodedImage> items, int start, int n, int size, int channels, bool skipBadImages, byte[] pixels, bool[] storedGray, string?[] bad)
+    static void DecodeChunk(IReadOnlyList<EncodedImage> items, int start, int n, int size, int channels, DatasetOptions options, byte[] pixels, bool[] storedGray, string?[] bad)
     {
         var stride = channels * size * size;
         try
@@ -202,9 +202,9 @@ public static class ImageFolderReader
                 }
                 try
                 {
-                    storedGray[k] = ImageDecoder.DecodeInto(bytes, item.Origin, size, channels, pixels.AsSpan(k * stride, stride));
+                    storedGray[k] = ImageDecoder.DecodeInto(bytes, item.Origin, size, channels, options.Resize, options.Window, pixels.AsSpan(k * stride, stride));
                 }
-                catch (InvalidDataException e) when (skipBadImages)
+                catch (InvalidDataException e) when (options.SkipBadImages)
                 {
                     bad[k] = e.Message;
                 }

@@ -55,6 +55,8 @@ public sealed record LabelEfficiencyResults
     [JsonPropertyName("test_images")] public int TestImages { get; init; }
     /// <summary>"given" when the dataset has its own test split, else the hold-out that made it ("held_out_20pct_seed_0").</summary>
     [JsonPropertyName("test_split")] public string? TestSplit { get; init; }
+    /// <summary>Where a given test split that is not the dataset's own comes from (<c>--test-data</c>); null otherwise.</summary>
+    [JsonPropertyName("test_split_source")] public string? TestSplitSource { get; init; }
     [JsonPropertyName("fine_tune")] public required FineTuneOptionsSummary FineTune { get; init; }
     [JsonPropertyName("scratch")] public required FineTuneOptionsSummary Scratch { get; init; }
     [JsonPropertyName("points")] public required IReadOnlyList<LabelEfficiencyPoint> Points { get; init; }

@@ -52,12 +52,15 @@ public sealed class OnlineProbe : IDisposable
         var name = string.IsNullOrWhiteSpace(config.OnlineProbeData) ? config.Data : config.OnlineProbeData;
         if (config.OnlineProbeBank <= 0 || config.OnlineProbeTest <= 0)
             throw new ArgumentException($"online_probe_bank and online_probe_test must be positive, got {config.OnlineProbeBank} and {config.OnlineProbeTest}");
-        var options = (dataOptions ?? new DatasetOptions()) with
+        var ownData = string.IsNullOrWhiteSpace(config.OnlineProbeData);
+        var options = config.DecodingOf(dataOptions ?? new DatasetOptions()) with
         {
             ImageSize = config.ImageSize > 0 ? config.ImageSize : dataOptions?.ImageSize,
             Channels = config.Channels > 0 ? config.Channels : dataOptions?.Channels,
-            // The run's own (unlabeled) data is probed through its label file.
-            Labels = string.IsNullOrWhiteSpace(config.OnlineProbeData) ? config.Labels : null,
+            // The run's own (unlabeled) data is probed through its label files and its test folder.
+            Labels = ownData ? config.Labels : null,
+            TestLabels = ownData ? config.TestLabels : null,
+            TestData = ownData ? config.TestData : null,
         };
         var bank = Subsample(Datasets.Load(name, "train", options), config.OnlineProbeBank, (int)config.Seed);
         try

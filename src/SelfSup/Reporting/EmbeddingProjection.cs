@@ -63,6 +63,8 @@ public sealed record ProjectionSummary
     [JsonPropertyName("split")] public required string Split { get; init; }
     /// <summary>"given" when the dataset has its own test split, else the hold-out that made it ("held_out_20pct_seed_0").</summary>
     [JsonPropertyName("test_split")] public string? TestSplit { get; init; }
+    /// <summary>Where a given test split that is not the dataset's own comes from (<c>--test-data</c>); null otherwise.</summary>
+    [JsonPropertyName("test_split_source")] public string? TestSplitSource { get; init; }
     [JsonPropertyName("points")] public int Points { get; init; }
     [JsonPropertyName("perplexity")] public double? Perplexity { get; init; }
     [JsonPropertyName("k")] public int K { get; init; }
@@ -141,6 +143,7 @@ public static class EmbeddingProjection
             Dataset = dataName,
             Split = settings.Split,
             TestSplit = data.TestSplit.Key,
+            TestSplitSource = data.TestSplit.TestSource,
             Points = images.Count,
             Perplexity = settings.Method == ProjectionMethod.Tsne ? settings.Perplexity : null,
             K = settings.K,

@@ -67,7 +67,7 @@ public static class MaeReconstructionPicture
         if (method is not Mae mae)
             throw new ArgumentException($"{checkpointPath}: reconstructions need an MAE checkpoint, this one is method '{config.Method}'");
         Checkpoint.Load(checkpointPath, method, optimizer: null);
-        var options = (dataOptions ?? new DatasetOptions()) with { ImageSize = config.ImageSize, Channels = config.Channels };
+        var options = config.DecodingOf(dataOptions ?? new DatasetOptions()) with { ImageSize = config.ImageSize, Channels = config.Channels };
         using var data = Datasets.Load(config.Data, split, options);
         var device = TorchRuntime.ParseDevice(config.Device);
         method.to(device);

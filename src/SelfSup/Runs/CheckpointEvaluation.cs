@@ -61,6 +61,7 @@ public static class CheckpointEvaluation
             EvalTrainImages = train.Count,
             EvalTestImages = test.Count,
             TestSplit = data.TestSplit.Key,
+            TestSplitSource = data.TestSplit.TestSource,
             SplitTrainImages = data.SplitSize("train"),
             SplitTestImages = data.SplitSize("test"),
             KnnTop1 = report.Knn.Top1,

@@ -16,8 +16,14 @@ public sealed record EvalDataSettings
     public int? TestLimit { get; init; }
     /// <summary>A label file (CSV or TSV, <c>path,label</c>, paths relative to the image folder) labelling a subset of the data (see <see cref="DatasetOptions.Labels"/>).</summary>
     public string? Labels { get; init; }
-    /// <summary>A label file for the test split, disjoint from <see cref="Labels"/> (see <see cref="DatasetOptions.TestLabels"/>).</summary>
+    /// <summary>A label file for the test split: of <see cref="TestData"/> when set, else disjoint from <see cref="Labels"/> (see <see cref="DatasetOptions.TestLabels"/>).</summary>
     public string? TestLabels { get; init; }
+    /// <summary>A separate image folder that is the test split instead of a hold-out (see <see cref="DatasetOptions.TestData"/>).</summary>
+    public string? TestData { get; init; }
+    /// <summary>How images become squares; null: as the checkpoint was pretrained.</summary>
+    public ResizeMode? Resize { get; init; }
+    /// <summary>A fixed 16-bit intensity window; null: as the checkpoint was pretrained.</summary>
+    public IntensityWindow? Window { get; init; }
     /// <summary>Share of every class held out as the test split when the dataset has no test split of its own.</summary>
     public double TestFraction { get; init; } = 0.2;
     /// <summary>Seeds the train/test subsets (the hold-out itself has its own seed, <see cref="TestHoldOut.Seed"/>, as pretraining uses).</summary>
@@ -28,8 +34,9 @@ public sealed record EvalDataSettings
 
 /// <summary>
 /// The one way evaluation opens "checkpoint + splits": the trained encoder, its normalisation, and the train and
-/// test splits of the evaluation data at the checkpoint's image size and channels. The test split is the dataset's
-/// own or a seeded, stratified hold-out (<see cref="Datasets.LoadSplit"/>), never the training rows. Splits load on
+/// test splits of the evaluation data at the checkpoint's image size, channels, resize mode and intensity window. The
+/// test split is the dataset's own, a separate folder (<see cref="EvalDataSettings.TestData"/>, by default the run's) or a
+/// seeded, stratified hold-out (<see cref="Datasets.LoadSplit"/>), never the training rows. Splits load on
 /// first use, so a command that needs one split reads only that one.
 /// </summary>
 public sealed class EvaluationData : IDisposable
@@ -45,16 +52,23 @@ public sealed class EvaluationData : IDisposable
         CheckpointPath = Path.GetFullPath(checkpointPath);
         Trained = trained;
         DataName = settings.Data ?? trained.Config.Data;
+        // The run's own test source by default, unless the data or the test source is named here.
+        var ownTest = settings.Data is null && settings.TestData is null && settings.TestLabels is null;
+        var config = trained.Config;
+        var decoding = config.DecodingOf(new DatasetOptions()); // images decoded as pretraining decoded them
         DataOptions = new DatasetOptions
         {
-            ImageSize = trained.Config.ImageSize,
-            Channels = trained.Config.Channels,
+            ImageSize = config.ImageSize,
+            Channels = config.Channels,
             HoldOut = new TestHoldOut(settings.TestFraction),
-            Labels = settings.Labels ?? (settings.Data is null ? trained.Config.Labels : null), // the run's own label file by default
-            TestLabels = settings.TestLabels,
-            Unlabeled = settings.Data is null && trained.Config.Unlabeled, // the pretraining pile, read as it was
-            SkipBadImages = trained.Config.SkipBadImages,
-            Storage = DataStorageNames.Parse(trained.Config.Storage, "storage"),
+            Labels = settings.Labels ?? (settings.Data is null ? config.Labels : null), // the run's own label file by default
+            TestLabels = ownTest ? config.TestLabels : settings.TestLabels,
+            TestData = ownTest ? config.TestData : settings.TestData,
+            Unlabeled = settings.Data is null && config.Unlabeled, // the pretraining pile, read as it was
+            SkipBadImages = config.SkipBadImages,
+            Resize = settings.Resize ?? decoding.Resize,
+            Window = settings.Window ?? decoding.Window,
+            Storage = DataStorageNames.Parse(config.Storage, "storage"),
             Log = settings.Log,
         };
     }
@@ -122,12 +136,14 @@ public sealed class EvaluationData : IDisposable
     public int? SplitSize(string name) => splitSizes.TryGetValue(name, out var n) ? n : null;
 
     /// <summary>
-    /// What results files record about the split: <c>test_split</c> ("given" or e.g. "held_out_20pct_seed_0") and the
-    /// sizes of the loaded splits before any limit (<c>split_train_images</c>, <c>split_test_images</c>).
+    /// What results files record about the split: <c>test_split</c> ("given" or e.g. "held_out_20pct_seed_0"), where a
+    /// given test split that is not the dataset's own comes from (<c>test_split_source</c>), and the sizes of the
+    /// loaded splits before any limit (<c>split_train_images</c>, <c>split_test_images</c>).
     /// </summary>
     public JsonObject SplitFields()
     {
         var fields = new JsonObject { ["test_split"] = TestSplit.Key };
+        if (TestSplit.TestSource is { } source) fields["test_split_source"] = source;
         if (SplitSize("train") is { } train) fields["split_train_images"] = train;
         if (SplitSize("test") is { } test) fields["split_test_images"] = test;
         return fields;

@@ -20,8 +20,10 @@ public sealed record EvaluationResults
     [JsonPropertyName("pretrain_images")] public int PretrainImages { get; init; }
     [JsonPropertyName("eval_train_images")] public int EvalTrainImages { get; init; }
     [JsonPropertyName("eval_test_images")] public int EvalTestImages { get; init; }
-    /// <summary>"given" when the dataset has its own test split, else the hold-out that made it ("held_out_20pct_seed_0").</summary>
+    /// <summary>"given" when the dataset has its own test split or <c>--test-data</c> gives one, else the hold-out that made it ("held_out_20pct_seed_0").</summary>
     [JsonPropertyName("test_split")] public string? TestSplit { get; init; }
+    /// <summary>Where a given test split that is not the dataset's own comes from (<c>--test-data</c>); null otherwise.</summary>
+    [JsonPropertyName("test_split_source")] public string? TestSplitSource { get; init; }
     /// <summary>Images in the train and test splits before any <c>--train-limit</c>.</summary>
     [JsonPropertyName("split_train_images")] public int? SplitTrainImages { get; init; }
     [JsonPropertyName("split_test_images")] public int? SplitTestImages { get; init; }

@@ -66,17 +66,19 @@ public sealed class Pretraining : IDisposable
 
     /// <summary>
     /// The training split, resized/converted as the config asks and limited to a seeded subset when asked. A labelled
-    /// dataset without a test split of its own gives the rows not held out for testing (<see cref="DatasetOptions.HoldOut"/>).
+    /// dataset without a test split of its own gives the rows not held out for testing (<see cref="DatasetOptions.HoldOut"/>),
+    /// or all of them when <see cref="RunConfig.TestData"/> gives the test split.
     /// </summary>
     public static ImageDataset LoadTrainingImages(RunConfig config, DatasetOptions? dataOptions = null)
     {
-        var options = (dataOptions ?? new DatasetOptions()) with
+        var options = config.DecodingOf(dataOptions ?? new DatasetOptions()) with
         {
             ImageSize = config.ImageSize > 0 ? config.ImageSize : dataOptions?.ImageSize,
             Channels = config.Channels > 0 ? config.Channels : dataOptions?.Channels,
             Unlabeled = config.Unlabeled || (dataOptions?.Unlabeled ?? false),
             SkipBadImages = config.SkipBadImages || (dataOptions?.SkipBadImages ?? false),
             Storage = DataStorageNames.Parse(config.Storage, "storage"),
+            TestData = config.TestData ?? dataOptions?.TestData, // a separate test folder: nothing is held out
         };
         var (data, split) = Datasets.LoadSplit(config.Data, "train", options);
         if (split.Describe() is { } line) options.Log?.Report(line);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SelfSup.Data;
 using SelfSup.Methods;
 using SelfSup.Training;
 
@@ -144,6 +145,7 @@ public static class RunSettings
         Check(c.OnlineProbeTest > 0, "online_probe_test", c.OnlineProbeTest, "a positive number");
         Check(c.CollapseRankFraction is >= 0 and <= 1, "collapse_rank_fraction", c.CollapseRankFraction, "a number in [0, 1]");
         Check(c.CollapseStdThreshold is null or >= 0, "collapse_std_threshold", c.CollapseStdThreshold!, "a number ≥ 0");
+        _ = IntensityWindow.Parse(c.Window, "window");
         return c;
     }
 }

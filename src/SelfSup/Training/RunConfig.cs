@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SelfSup.Data;
 
 namespace SelfSup.Training;
 
@@ -26,6 +27,17 @@ public sealed record RunConfig
     /// need them, for data larger than memory) or "auto" (file when the pixels exceed a quarter of memory).
     /// </summary>
     public string Storage { get; init; } = "auto";
+    /// <summary>
+    /// A separate image folder that is the test split of the online probe and, by default, of evaluation (class
+    /// folders, or labelled by <see cref="TestLabels"/>); nothing of <see cref="Data"/> is then held out.
+    /// </summary>
+    public string? TestData { get; init; }
+    /// <summary>A label file of the test split: of <see cref="TestData"/> when set, else of <see cref="Data"/> beside <see cref="Labels"/>.</summary>
+    public string? TestLabels { get; init; }
+    /// <summary>How images become squares (<see cref="ResizeMode"/>): crop (shorter side, centre crop) or fit (longer side, black padding).</summary>
+    public ResizeMode Resize { get; init; }
+    /// <summary>A fixed intensity window <c>low:high</c> for 16-bit PNGs, in the file's units (<see cref="IntensityWindow"/>); null: each image's own range.</summary>
+    public string? Window { get; init; }
     /// <summary>Use only the first N shuffled training images (null: all).</summary>
     public int? DataLimit { get; init; }
     /// <summary>Number of training images the run used (filled in when the run is built; informational).</summary>
@@ -92,6 +104,10 @@ public sealed record RunConfig
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary><paramref name="options"/> decoding images as this run does (<see cref="Resize"/>, <see cref="Window"/>).</summary>
+    public DatasetOptions DecodingOf(DatasetOptions options) =>
+        options with { Resize = Resize, Window = IntensityWindow.Parse(Window, "window") };
 
     public static RunConfig FromJson(string json, string source) =>
         JsonSerializer.Deserialize<RunConfig>(json, Json) ?? throw new InvalidDataException($"{source}: empty run configuration");

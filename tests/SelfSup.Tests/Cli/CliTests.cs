@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using SkiaSharp;
 using SelfSup.Evaluation;
 using SelfSup.Reporting;
 using SelfSup.Tests.Data;
@@ -43,8 +44,36 @@ public class CliTests
     public void EvalCommands_OfferTheTestFraction()
     {
         foreach (var command in new[] { new[] { "eval" }, ["eval", "cluster"], ["eval", "retrieval"], ["eval", "robustness"], ["eval", "label-efficiency"], ["eval", "project"], ["embed"] })
-            foreach (var flag in new[] { "--test-fraction", "--labels", "--test-labels" })
+            foreach (var flag in new[] { "--test-fraction", "--labels", "--test-labels", "--test-data", "--resize", "--window" })
                 Assert.Contains(flag, Help([.. command, "--help"]));
+    }
+
+    [Fact]
+    public void PretrainWithTestData_EvaluatesOnThatFolder_AndResultsSayGivenWithItsSource()
+    {
+        using var dir = new TempDir();
+        var rng = new Random(2);
+        void Image(string path, int cls) => TestImages.WritePng(path, 16, 16, (_, _) => new SKColor((byte)(100 * cls + rng.Next(100)), (byte)rng.Next(256), 9));
+        for (var cls = 0; cls < 2; cls++)
+        {
+            for (var i = 0; i < 8; i++) Image(dir.File($"data/{(char)('a' + cls)}/{i}.png"), cls);
+            for (var i = 0; i < 2; i++) Image(dir.File($"given/{(char)('a' + cls)}/{i}.png"), cls);
+        }
+        var run = dir.File("run");
+
+        Assert.Equal(0, CliApp.Run(["pretrain", "--method", "simclr", "--data", dir.File("data"), "--test-data", dir.File("given"), "--resize", "fit", "--window", "0:4095",
+            "--encoder", "convnet", "--width", "4", "--epochs", "1", "--batch-size", "8", "--max-steps", "1", "--set", "projection_hidden_dim=16", "--set", "projection_dim=8", "--out", run]));
+        Assert.Equal(0, CliApp.Run(["eval", "--checkpoint", run, "--k", "3"]));
+        Assert.NotEqual(0, CliApp.Run(["eval", "--checkpoint", run, "--window", "9:3"]));
+
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "results.json")));
+        Assert.Equal("given", results.RootElement.GetProperty("test_split").GetString());
+        Assert.Equal(Path.GetFullPath(dir.File("given")), results.RootElement.GetProperty("test_split_source").GetString());
+        Assert.Equal(16, results.RootElement.GetProperty("eval_train_images").GetInt32());    // all of data: nothing held out
+        Assert.Equal(4, results.RootElement.GetProperty("eval_test_images").GetInt32());
+        var config = File.ReadAllText(Path.Combine(run, "config.yaml"));
+        Assert.Contains("resize: fit", config);
+        Assert.Contains("window: 0:4095", config);
     }
 
     [Fact]

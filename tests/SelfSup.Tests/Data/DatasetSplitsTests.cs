@@ -154,4 +154,76 @@ public class DatasetSplitsTests
 
         Assert.Contains("split 'val' not found", e.Message);
     }
+
+    /// <summary>A separate test folder with classes a (2 images) and c (1), no b; image (cls, i) is solid (40·cls, 250 − i, 99).</summary>
+    static string TestFolder(TempDir dir)
+    {
+        foreach (var (cls, count) in new[] { (0, 2), (2, 1) })
+            for (var i = 0; i < count; i++)
+                TestImages.WriteSolid(dir.File($"given/{(char)('a' + cls)}/{i}.png"), 3, 3, new SKColor((byte)(40 * cls), (byte)(250 - i), 99));
+        return dir.File("given");
+    }
+
+    [Fact]
+    public void TestData_IsTheTestSplit_NoTestRowIsATrainingRow_AndTheSplitSaysGivenWithItsSource()
+    {
+        TorchRuntime.Initialize();
+        using var dir = new TempDir();
+        var path = ClassFolders(dir);
+        var options = Options(dir) with { TestData = TestFolder(dir) };
+
+        var (train, trainSplit) = Datasets.LoadSplit(path, "train", options);
+        using var tr = train;
+        var (test, testSplit) = Datasets.LoadSplit(path, "test", options);
+        using var te = test;
+
+        Assert.Equal(25, train.Count);                                                     // nothing held out
+        Assert.Equal(3, test.Count);
+        Assert.Empty(Rows(train).Intersect(Rows(test)));
+        Assert.All(Rows(test), r => Assert.True(r.Green >= 249));                          // every test row is from the test folder
+        Assert.Equal(new long[] { 0, 0, 2 }, test.Labels);                               // c keeps the training index 2 although b is absent
+        Assert.Equal(train.ClassNames, test.ClassNames);
+        foreach (var split in new[] { trainSplit, testSplit })
+        {
+            Assert.Equal(TestSplitKind.Given, split.Kind);
+            Assert.Equal("given", split.Key);
+            Assert.Equal(Path.GetFullPath(dir.File("given")), split.TestSource);
+            Assert.Equal($"data: test split given by {Path.GetFullPath(dir.File("given"))}; nothing is held out, the train split is all of data's training images", split.Describe());
+        }
+    }
+
+    [Fact]
+    public void TestData_SharingAnImageWithTheTrainingRows_OrWithoutClasses_IsAnErrorNamingIt()
+    {
+        TorchRuntime.Initialize();
+        using var dir = new TempDir();
+        var path = ClassFolders(dir);
+
+        var shared = Assert.Throws<ArgumentException>(() => Datasets.Load(path, "test", Options(dir) with { TestData = path }));
+        Assert.Contains("--test-data", shared.Message);
+        Assert.Contains("is also a training image", shared.Message);
+        var pile = Assert.Throws<ArgumentException>(() => Datasets.Load(path, "test", Options(dir) with { TestData = dir.File("data/a") }));
+        Assert.Contains("not in class folders", pile.Message);
+        TestImages.WriteSolid(dir.File("other/z/0.png"), 3, 3, SKColors.White);
+        var unknown = Assert.Throws<ArgumentException>(() => Datasets.Load(path, "test", Options(dir) with { TestData = dir.File("other") }));
+        Assert.Contains("class 'z' is not a training class", unknown.Message);
+        var missing = Assert.Throws<DirectoryNotFoundException>(() => Datasets.Load(path, "train", Options(dir) with { TestData = dir.File("nowhere") }));
+        Assert.Contains("--test-data", missing.Message);
+    }
+
+    [Fact]
+    public void TestData_WithTestLabels_LabelsThePileItNames()
+    {
+        TorchRuntime.Initialize();
+        using var dir = new TempDir();
+        var path = ClassFolders(dir);
+        TestImages.WriteSolid(dir.File("pile/x.png"), 3, 3, new SKColor(80, 255, 1));
+        TestImages.WriteSolid(dir.File("pile/y.png"), 3, 3, new SKColor(0, 255, 2));
+        File.WriteAllText(dir.File("test.csv"), "path,label\nx.png,c\ny.png,a\n");
+
+        using var test = Datasets.Load(path, "test", Options(dir) with { TestData = dir.File("pile"), TestLabels = dir.File("test.csv") });
+
+        Assert.Equal(new long[] { 0, 2 }, test.Labels);                                    // a (y.png) then c (x.png)
+        Assert.Equal([((byte)0, (byte)255), ((byte)80, (byte)255)], Rows(test));
+    }
 }

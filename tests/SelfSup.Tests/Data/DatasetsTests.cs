@@ -53,6 +53,27 @@ public class DatasetsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ImageFolder_ResizeModeAndWindow_AreInTheCacheKey()
+    {
+        TorchRuntime.Initialize();
+        using var dir = new TempDir();
+        TestImages.WritePng(dir.File("wide/1.png"), 8, 4, (x, _) => x < 4 ? new SKColor(40, 40, 40) : new SKColor(200, 200, 200));
+        TestImages.WriteSixteenBitGrayPng(dir.File("xray/1.png"), 4, 4, (x, _) => (ushort)(1000 * x));
+        var options = new DatasetOptions { CacheDir = dir.File("cache"), ImageSize = 8, Channels = 1 };
+
+        using var crop = Datasets.Load(dir.File("wide"), "train", options);
+        using var fit = Datasets.Load(dir.File("wide"), "train", options with { Resize = ResizeMode.Fit });
+        Assert.NotEqual(0, crop.Images[0, 0, 0, 0].item<byte>());                        // cropped: no padding
+        Assert.Equal(0, fit.Images[0, 0, 0].sum().item<long>());                        // fit: row 0 is black padding
+
+        using var ownRange = Datasets.Load(dir.File("xray"), "train", options with { ImageSize = 4 });
+        using var windowed = Datasets.Load(dir.File("xray"), "train", options with { ImageSize = 4, Window = new IntensityWindow(0, 6000) });
+        Assert.Equal(new byte[] { 0, 85, 170, 255 }, ownRange.Images[0, 0, 0].data<byte>().ToArray()); // 0…3000 is the image's range
+        Assert.Equal(new byte[] { 0, 43, 85, 128 }, windowed.Images[0, 0, 0].data<byte>().ToArray()); // 255·1000/6000 = 42.5 → 43
+        Assert.Equal(4, Directory.GetFiles(dir.File("cache"), "*" + PackedCache.Extension).Length);
+    }
+
+    [Fact]
     public void IdxFolder_ResolvesSplitFilesAndConformsSizeAndChannels()
     {
         TorchRuntime.Initialize();

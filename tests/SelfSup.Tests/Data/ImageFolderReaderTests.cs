@@ -96,50 +96,10 @@ public class ImageFolderReaderTests
         TorchRuntime.Initialize();
         using var dir = new TempDir();
         // A 12-bit-style image, values 1000 + 200·x (x = 0…3): min 1000 → 0, max 1600 → 255, 1200 → 85, 1400 → 170.
-        WriteSixteenBitGray(dir.File("xray.png"), 4, 4, (x, _) => (ushort)(1000 + 200 * x));
+        TestImages.WriteSixteenBitGrayPng(dir.File("xray.png"), 4, 4, (x, _) => (ushort)(1000 + 200 * x));
         using var data = ImageFolderReader.Read(dir.Path);
         Assert.Equal(new long[] { 1, 1, 4, 4 }, data.Images.shape);                       // gray: one channel
         Assert.Equal(new byte[] { 0, 85, 170, 255 }, data.Images[0, 0, 0].data<byte>().ToArray());
-    }
-
-    /// <summary>A 16-bit grayscale PNG written byte by byte (SkiaSharp does not encode 16-bit PNGs).</summary>
-    static void WriteSixteenBitGray(string path, int width, int height, Func<int, int, ushort> value)
-    {
-        var raw = new List<byte>();
-        for (var y = 0; y < height; y++)
-        {
-            raw.Add(0); // filter: none
-            for (var x = 0; x < width; x++) { var v = value(x, y); raw.Add((byte)(v >> 8)); raw.Add((byte)v); }
-        }
-        using var compressed = new MemoryStream();
-        using (var z = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true)) z.Write(raw.ToArray());
-        using var file = new MemoryStream();
-        file.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10]);
-        void Chunk(string type, byte[] data)
-        {
-            var typed = System.Text.Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
-            file.Write(BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(data.Length)));
-            file.Write(typed);
-            file.Write(BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(Crc32(typed))));
-        }
-        static uint Crc32(byte[] bytes) // PNG's CRC-32 (reflected polynomial 0xEDB88320)
-        {
-            var crc = 0xFFFFFFFFu;
-            foreach (var b in bytes)
-            {
-                crc ^= b;
-                for (var k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-            }
-            return ~crc;
-        }
-        var header = new byte[13];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, width);
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        header[8] = 16; // bit depth; colour type 0 (gray), no interlace
-        Chunk("IHDR", header);
-        Chunk("IDAT", compressed.ToArray());
-        Chunk("IEND", []);
-        File.WriteAllBytes(path, file.ToArray());
     }
 
     [Fact]

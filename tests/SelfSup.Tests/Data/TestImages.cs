@@ -29,5 +29,59 @@ internal static class TestImages
         File.WriteAllBytes(path, data.ToArray());
     }
 
+    /// <summary>
+    /// A 16-bit grayscale PNG written byte by byte (SkiaSharp does not encode 16-bit PNGs). Rows are unfiltered, or, with
+    /// <paramref name="cycleFilters"/>, row y is filtered with type y mod 5 (none, sub, up, average, Paeth; PNG spec §9.2).
+    /// </summary>
+    public static void WriteSixteenBitGrayPng(string path, int width, int height, Func<int, int, ushort> value, bool cycleFilters = false)
+    {
+        var stride = 2 * width;
+        var rows = Enumerable.Range(0, height)
+            .Select(y => Enumerable.Range(0, width).SelectMany(x => new[] { (byte)(value(x, y) >> 8), (byte)value(x, y) }).ToArray()).ToArray();
+        var raw = new List<byte>();
+        for (var y = 0; y < height; y++)
+        {
+            var filter = cycleFilters ? y % 5 : 0;
+            raw.Add((byte)filter);
+            for (var i = 0; i < stride; i++)
+            {
+                int a = i >= 2 ? rows[y][i - 2] : 0, b = y > 0 ? rows[y - 1][i] : 0, c = i >= 2 && y > 0 ? rows[y - 1][i - 2] : 0;
+                var (pa, pb, pc) = (Math.Abs(b - c), Math.Abs(a - c), Math.Abs(a + b - 2 * c)); // |p − a|, |p − b|, |p − c| for p = a + b − c
+                var predictor = filter switch { 1 => a, 2 => b, 3 => (a + b) / 2, 4 => pa <= pb && pa <= pc ? a : pb <= pc ? b : c, _ => 0 };
+                raw.Add((byte)(rows[y][i] - predictor));
+            }
+        }
+        using var compressed = new MemoryStream();
+        using (var z = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true)) z.Write(raw.ToArray());
+        using var file = new MemoryStream();
+        file.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10]);
+        void Chunk(string type, byte[] data)
+        {
+            var typed = System.Text.Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
+            file.Write(BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(data.Length)));
+            file.Write(typed);
+            file.Write(BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(Crc32(typed))));
+        }
+        static uint Crc32(byte[] bytes) // PNG's CRC-32 (reflected polynomial 0xEDB88320)
+        {
+            var crc = 0xFFFFFFFFu;
+            foreach (var b in bytes)
+            {
+                crc ^= b;
+                for (var k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+            }
+            return ~crc;
+        }
+        var header = new byte[13];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, width);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
+        header[8] = 16; // bit depth; colour type 0 (gray), no interlace
+        Chunk("IHDR", header);
+        Chunk("IDAT", compressed.ToArray());
+        Chunk("IEND", []);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, file.ToArray());
+    }
+
     public static void WriteSolid(string path, int width, int height, SKColor color) => WritePng(path, width, height, (_, _) => color);
 }

@@ -78,7 +78,7 @@ public static class AttentionPicture
         var device = TorchRuntime.ParseDevice(run.Config.Device);
         vit.to(device);
         vit.eval();
-        var images = test.Images.narrow(0, 0, Math.Min(count, test.Count));    // [n, C, H, W] uint8
+        var images = test.Range(0, Math.Min(count, test.Count));              // [n, C, H, W] uint8
         var maps = ClsAttention(vit, run.Stats.ToModelInput(images, device)); // [n, heads, gh, gw]
         var path = Path.Combine(outDir, FileName);
         Save(path, images, maps, cell);
