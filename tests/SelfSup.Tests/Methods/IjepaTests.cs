@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 
 namespace SelfSup.Tests.Methods;
 
+[Collection(GlobalRngCollection.Name)]
 public class IjepaTests
 {
     static readonly IjepaOptions SmallPredictor = new() { PredictorDim = 16, PredictorDepth = 1, PredictorHeads = 2 };
