@@ -22,7 +22,8 @@ public static class AttentionCommand
             var path = EvalCommand.ResolveCheckpoint(r.GetValue(checkpoint)!);
             var settings = dataFlags.Apply(new EvalDataSettings { Data = r.GetValue(data), Log = DataLog.Options().Log }, r);
             var png = AttentionPicture.FromCheckpoint(path, r.GetValue(output) ?? EvalCommand.RunFolderOf(path), r.GetValue(count), settings, r.GetValue(cell));
-            Console.WriteLine($"wrote {png}");
+            var folder = Path.GetDirectoryName(png)!;
+            Console.WriteLine($"wrote {png}, {Path.Combine(folder, AttentionPicture.RandomInitFileName)} and {Path.Combine(folder, AttentionPicture.FocusFileName)}");
             return 0;
         }));
         return cmd;

@@ -62,27 +62,46 @@ public static class AttentionPicture
         PngCanvas.Save(bitmap, path);
     }
 
+    /// <summary>The file beside <see cref="FileName"/> with the random-init twin's maps of the same images.</summary>
+    public const string RandomInitFileName = "attention-random-init.png";
+
+    /// <summary>The file with <see cref="AttentionFocus"/> of the trained encoder and of its random-init twin.</summary>
+    public const string FocusFileName = "attention.json";
+
     /// <summary>
-    /// Loads a ViT checkpoint, draws the first <paramref name="count"/> test images of the evaluation data
-    /// (<paramref name="data"/>: the pretraining data unless it names other data) and writes
-    /// <see cref="FileName"/> into <paramref name="outDir"/>. Returns the picture's path.
+    /// Loads a ViT checkpoint and draws the first <paramref name="count"/> test images of the evaluation data
+    /// (<paramref name="data"/>: the pretraining data unless it names other data) into <see cref="FileName"/>, the same
+    /// images through the random-init twin (BatchNorm-free ViT, so nothing to re-estimate) into
+    /// <see cref="RandomInitFileName"/>, and writes both encoders' <see cref="AttentionFocus"/> over up to
+    /// <paramref name="focusImages"/> test images to <see cref="FocusFileName"/>. Returns the picture's path.
     /// </summary>
-    public static string FromCheckpoint(string checkpointPath, string outDir, int count, EvalDataSettings data, int cell = 64)
+    public static string FromCheckpoint(string checkpointPath, string outDir, int count, EvalDataSettings data, int cell = 64, int focusImages = 512)
     {
         if (count < 1) throw new ArgumentException($"--count: expected ≥ 1 image, got {count}");
         using var run = EvaluationData.Open(checkpointPath, data);
         if (run.Trained.Encoder is not Vit vit)
             throw new ArgumentException($"{checkpointPath}: attention maps need a ViT encoder, this checkpoint's is '{run.Config.Encoder}'");
+        using var twin = run.Trained.RandomInitTwin();
+        var randomVit = (Vit)twin;
         var test = run.Test;
         using var scope = NewDisposeScope();
         var device = TorchRuntime.ParseDevice(run.Config.Device);
-        vit.to(device);
-        vit.eval();
-        var images = test.Range(0, Math.Min(count, test.Count));              // [n, C, H, W] uint8
-        var maps = ClsAttention(vit, run.Stats.ToModelInput(images, device)); // [n, heads, gh, gw]
-        var path = Path.Combine(outDir, FileName);
-        Save(path, images, maps, cell);
-        return path;
+        var focus = new Dictionary<string, AttentionFocus>();
+        foreach (var (name, encoder, file) in new[] { ("encoder", vit, FileName), ("random_init", randomVit, RandomInitFileName) })
+        {
+            encoder.to(device);
+            encoder.eval();
+            var images = test.Range(0, Math.Min(count, test.Count));                  // [n, C, H, W] uint8
+            Save(Path.Combine(outDir, file), images, ClsAttention(encoder, run.Stats.ToModelInput(images, device)), cell);
+            var sample = test.Range(0, Math.Min(focusImages, test.Count));            // [m, C, H, W] uint8
+            focus[name] = AttentionFocus.Of(ClsAttention(encoder, run.Stats.ToModelInput(sample, device)));
+        }
+        File.WriteAllText(Path.Combine(outDir, FocusFileName), System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["checkpoint"] = Path.GetFullPath(checkpointPath), ["images"] = Math.Min(focusImages, test.Count),
+            ["encoder"] = focus["encoder"], ["random_init"] = focus["random_init"],
+        }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine);
+        return Path.Combine(outDir, FileName);
     }
 
     /// <summary>One map [h, w] as an opaque bitmap, scaled to its own range (a constant map is drawn at the low end).</summary>

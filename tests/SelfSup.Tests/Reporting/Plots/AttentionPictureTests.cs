@@ -66,8 +66,40 @@ public class AttentionPictureTests
         using var png = Png.Read(Path.Combine(pictures, AttentionPicture.FileName));
         Assert.Equal(4 + 3 * 20, png.Width);                                 // image + 2 heads
         Assert.Equal(4 + 3 * 20, png.Height);                                // 3 test images
+        using var twin = Png.Read(Path.Combine(pictures, AttentionPicture.RandomInitFileName));
+        Assert.Equal(png.Width, twin.Width);
+        using var focus = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(pictures, AttentionPicture.FocusFileName)));
+        foreach (var side in new[] { "encoder", "random_init" })
+        {
+            var entropy = focus.RootElement.GetProperty(side).GetProperty("normalised_entropy").GetDouble();
+            Assert.InRange(entropy, 0.5, 1.0); // 16 patches, one step of training: still near uniform, never above it
+            Assert.Equal(0.25, focus.RootElement.GetProperty(side).GetProperty("central_area").GetDouble());
+        }
 
         var convnet = TinyRun.Pretrain(data, dir.File("convnet"));
         Assert.Equal(1, CliApp.Run(["attention", "--checkpoint", convnet, "--out", pictures]));
+    }
+
+    [Fact]
+    public void Focus_OfUniformMaps_IsOneAndTheAreaShare_AndOfACentralPeak_IsZeroAndOne()
+    {
+        using var uniform = ones(2, 3, 4, 4);
+        var u = AttentionFocus.Of(uniform);
+        Assert.Equal(1.0, u.NormalisedEntropy, 6);
+        Assert.Equal(0.25, u.CentralMass, 6);
+        Assert.Equal(0.25, u.CentralArea, 6);
+
+        using var peak = zeros(1, 1, 4, 4);
+        peak[0, 0, 1, 2] = tensor(1f);                                    // inside the central 2 × 2
+        var p = AttentionFocus.Of(peak);
+        Assert.Equal(0.0, p.NormalisedEntropy, 6);
+        Assert.Equal(1.0, p.CentralMass, 6);
+
+        using var half = zeros(1, 1, 4, 4);
+        half[0, 0, 0, 0] = tensor(1f);                                    // a corner and the centre, equal weight
+        half[0, 0, 2, 2] = tensor(1f);
+        var hv = AttentionFocus.Of(half);
+        Assert.Equal(Math.Log(2) / Math.Log(16), hv.NormalisedEntropy, 4);  // = 0.25
+        Assert.Equal(0.5, hv.CentralMass, 6);
     }
 }
