@@ -127,10 +127,14 @@ public sealed class Dino : SslMethod
         {
             ["teacher_temp"] = tensor((float)temperature),
             ["teacher_entropy"] = SelfDistillation.Entropy(targets),
+            ["teacher_mean_entropy"] = SelfDistillation.MeanEntropy(targets),
             ["teacher_momentum"] = tensor((float)SelfDistillation.Momentum(Options.TeacherMomentum, Options.TeacherMomentumEnd, context)),
         };
         return new StepResult(loss, scalars);
     }
+
+    /// <inheritdoc/>
+    public override string? OutputCollapse(IReadOnlyDictionary<string, double> scalars) => SelfDistillation.OutputCollapse(scalars, Options.OutDim);
 
     /// <summary>τ_t for <paramref name="context"/>'s epoch (<see cref="SelfDistillation.TeacherTemperature"/>).</summary>
     public double TeacherTemperature(StepContext context) =>

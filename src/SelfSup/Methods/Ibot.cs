@@ -150,6 +150,9 @@ public sealed class Ibot : SslMethod
         (ctx, o) => new Ibot(ctx.Encoder, o),
         (ctx, o) => SelfDistillation.Views(ctx, o.LocalCrops, o.GlobalScaleMin, o.LocalScaleMin, o.LocalScaleMax, o.LocalSize));
 
+    /// <inheritdoc/>
+    public override string? OutputCollapse(IReadOnlyDictionary<string, double> scalars) => SelfDistillation.OutputCollapse(scalars, Options.OutDim);
+
     public override StepResult TrainingStep(TrainingBatch batch, StepContext context)
     {
         var views = batch.Views;
@@ -157,7 +160,7 @@ public sealed class Ibot : SslMethod
         var globals = cat([views[0], views[1]], 0);                                   // [2B, C, H, W]
         var (gh, gw) = ((int)(views[0].shape[2] / encoder.PatchSize), (int)(views[0].shape[3] / encoder.PatchSize));
         var mask = DrawMasks(globals.shape[0], gh, gw, generator: null, globals.device); // [2B, T]
-        var (clsLoss, patchLoss, entropy) = Loss(views, mask, context);
+        var (clsLoss, patchLoss, entropy, meanEntropy) = Loss(views, mask, context);
         var loss = clsLoss + patchLoss * Options.PatchLossWeight;
         var scalars = new Dictionary<string, Tensor>
         {
@@ -166,6 +169,7 @@ public sealed class Ibot : SslMethod
             ["masked_fraction"] = mask.mean(),
             ["teacher_temp"] = tensor((float)TeacherTemperatures(context).Cls),
             ["teacher_entropy"] = entropy,
+            ["teacher_mean_entropy"] = meanEntropy,
         };
         return new StepResult(loss, scalars);
     }
@@ -178,9 +182,10 @@ public sealed class Ibot : SslMethod
     /// <summary>
     /// The CLS loss and the masked-patch loss (averaged over the two global crops) for <paramref name="views"/>
     /// (2 global crops, then local crops, [B, C, H, W] each) with <paramref name="mask"/> [2B, T] over the global
-    /// crops (1 = masked; first crop's rows first); updates both centres afterwards. Also the CLS teacher's entropy.
+    /// crops (1 = masked; first crop's rows first); updates both centres afterwards. Also the CLS teacher's entropy, per
+    /// image and of the batch's average distribution.
     /// </summary>
-    public (Tensor Cls, Tensor Patch, Tensor TeacherEntropy) Loss(IReadOnlyList<Tensor> views, Tensor mask, StepContext context)
+    public (Tensor Cls, Tensor Patch, Tensor TeacherEntropy, Tensor TeacherMeanEntropy) Loss(IReadOnlyList<Tensor> views, Tensor mask, StepContext context)
     {
         using var scope = NewDisposeScope();
         var (temp, patchTemp) = TeacherTemperatures(context);
@@ -212,7 +217,8 @@ public sealed class Ibot : SslMethod
         centre.Update(teacherCls);
         patch_centre.Update(teacherPatch.flatten(0, 1));
         var entropy = SelfDistillation.Entropy(clsTargets);
-        return (clsLoss.MoveToOuterDisposeScope(), patchLoss.MoveToOuterDisposeScope(), entropy.MoveToOuterDisposeScope());
+        var meanEntropy = SelfDistillation.MeanEntropy(clsTargets);
+        return (clsLoss.MoveToOuterDisposeScope(), patchLoss.MoveToOuterDisposeScope(), entropy.MoveToOuterDisposeScope(), meanEntropy.MoveToOuterDisposeScope());
     }
 
     /// <summary>The teacher's CLS logits [N, K] and patch logits [N, T, Kp] for whole images [N, C, H, W], without gradient.</summary>

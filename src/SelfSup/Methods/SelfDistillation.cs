@@ -62,6 +62,38 @@ public static class SelfDistillation
             LocalSizeMultiple = ctx.Encoder is Vit vit ? vit.PatchSize : 1,
         });
 
+    /// <summary>
+    /// Entropy (nats) of the batch's average teacher distribution over rows [..., K]: near 0 when every image puts its
+    /// mass on the same dimensions (DINO's one-hot collapse), high when images spread over many.
+    /// </summary>
+    public static Tensor MeanEntropy(Tensor probs)
+    {
+        using var scope = NewDisposeScope();
+        var mean = probs.reshape(-1, probs.shape[^1]).mean([0L]); // [K]
+        return (-(mean * mean.clamp_min(1e-12).log())).sum().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Share of log K below which the batch's average teacher distribution counts as one-hot (every image on the same dimensions).</summary>
+    public const double OneHotCollapseFraction = 0.1;
+
+    /// <summary>Share of log K above which each image's teacher distribution counts as uniform.</summary>
+    public const double UniformCollapseFraction = 0.99;
+
+    /// <summary>
+    /// DINO's two collapse modes (Caron et al. 2021 §5.3) from the logged teacher entropies over <paramref name="k"/>
+    /// outputs: one-hot, when the batch's average distribution has under a tenth of log K (sharpening without centring);
+    /// uniform, when each image's distribution has over 99 % of log K (centring without sharpening). Null otherwise.
+    /// </summary>
+    public static string? OutputCollapse(IReadOnlyDictionary<string, double> scalars, int k)
+    {
+        var logK = Math.Log(k);
+        if (scalars.TryGetValue("teacher_mean_entropy", out var mean) && mean < OneHotCollapseFraction * logK)
+            return $"collapse: the teacher puts every image on the same dimensions (entropy of its batch-average output {mean:F3} < {OneHotCollapseFraction} × log K = {OneHotCollapseFraction * logK:F3}); one-hot collapse, the mode centring prevents";
+        if (scalars.TryGetValue("teacher_entropy", out var each) && each > UniformCollapseFraction * logK)
+            return $"collapse: the teacher's output is uniform for every image (entropy {each:F3} > {UniformCollapseFraction} × log K = {UniformCollapseFraction * logK:F3}); uniform collapse, the mode sharpening prevents";
+        return null;
+    }
+
     /// <summary>Mean entropy (nats) of teacher target rows [..., K]: log K for a uniform teacher, 0 for a one-hot one (collapse signals, DINO §5.3).</summary>
     public static Tensor Entropy(Tensor probs)
     {

@@ -64,4 +64,12 @@ public abstract class SslMethod : nn.Module
 
     /// <summary>Called after every optimizer step, e.g. for momentum-teacher updates.</summary>
     public virtual void AfterOptimizerStep(StepContext context) { }
+
+    /// <summary>
+    /// A collapse of the method's own outputs that the representation's collapse monitor cannot see (DINO's teacher
+    /// giving every image the same one-hot or uniform distribution while the backbone's features still differ), read
+    /// from one step's logged scalars. The Trainer calls it after every step and warns once with the message; null:
+    /// no collapse. None by default.
+    /// </summary>
+    public virtual string? OutputCollapse(IReadOnlyDictionary<string, double> scalars) => null;
 }

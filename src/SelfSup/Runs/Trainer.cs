@@ -99,7 +99,7 @@ public sealed class Trainer
             : null;
         var probe = config.OnlineProbeEvery > 0 ? OnlineProbe ?? ownedProbe : null;
         var warnings = new List<string>();
-        bool collapseWarned = false, rankWarned = false;
+        bool collapseWarned = false, rankWarned = false, outputWarned = false;
 
         long step = 0;
         if (resume)
@@ -147,6 +147,7 @@ public sealed class Trainer
                 var stepClock = Stopwatch.StartNew();
                 double loss, stepSeconds;
                 EmbeddingHealth? health = null;
+                string? outputCollapse = null;
                 var scalars = new Dictionary<string, object>();
                 using (var scope = NewDisposeScope())
                 {
@@ -167,6 +168,7 @@ public sealed class Trainer
                     optimizer.Step();
                     method.AfterOptimizerStep(context);
                     foreach (var (k, t) in result.Scalars) scalars[k] = t.item<float>();
+                    outputCollapse = method.OutputCollapse(scalars.ToDictionary(kv => kv.Key, kv => Convert.ToDouble(kv.Value, System.Globalization.CultureInfo.InvariantCulture)));
                     stepSeconds = stepClock.Elapsed.TotalSeconds;
                     var monitored = step + 1;
                     if (monitor is not null && (monitored == 1 || monitored % config.MonitorEvery == 0))
@@ -213,6 +215,16 @@ public sealed class Trainer
                             warning = $"dimensional collapse: RankMe {health.RankMe:F1} < {monitor!.RankFraction:G2} × the attainable rank (collapse_rank_fraction) at step {step}, of {monitor.Dimension} dimensions; embeddings spread along only a few directions";
                             warnings.Add(warning);
                         }
+                    }
+                }
+                if (outputCollapse is not null)
+                {
+                    record["output_collapse_warning"] = true;
+                    if (!outputWarned)
+                    {
+                        outputWarned = true;
+                        warning = $"{outputCollapse} (step {step})";
+                        warnings.Add(warning);
                     }
                 }
                 OnlineProbeResult? probed = null;

@@ -70,7 +70,7 @@ public class IbotTests
         var (cls, patch) = ibot.TeacherLogits(globals);                   // [6, 32], [6, 16, 32]: the head is shared
         Assert.Equal(new long[] { 6, 16, 32 }, patch.shape);
         using var mask = zeros(6, 16);
-        var (clsLoss, patchLoss, _) = ibot.Loss(views, mask, StepContext.Single());
+        var (clsLoss, patchLoss, _, _) = ibot.Loss(views, mask, StepContext.Single());
         Assert.Equal(0f, patchLoss.item<float>());
         Assert.True(clsLoss.item<float>() > 0);
         using var expectedCls = cls.mean([0], keepdim: true) * 0.1;
@@ -90,10 +90,10 @@ public class IbotTests
         using var mask = zeros(6, 16);
         mask[0, 3] = tensor(1f);
         var context = StepContext.Single();
-        var (_, a, _) = ibot.Loss([views[0], views[1]], mask, context);
+        var (_, a, _, _) = ibot.Loss([views[0], views[1]], mask, context);
         using var other = views[1] + 1;
         using var fresh = Make(Small with { LocalCrops = 0 });           // same seed, untouched centres
-        var (_, b, _) = fresh.Loss([views[0], other], mask, context);
+        var (_, b, _, _) = fresh.Loss([views[0], other], mask, context);
         Assert.Equal(a.item<float>(), b.item<float>(), 6);
         Assert.True(a.item<float>() > 0);
     }

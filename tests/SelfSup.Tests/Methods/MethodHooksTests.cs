@@ -69,6 +69,12 @@ public sealed class MethodHooksTests : IDisposable
         }
 
         public override void AfterOptimizerStep(StepContext context) => AfterSteps.Add(context.Step);
+
+        /// <summary>Reports an output collapse from the fifth step on (steps are 0-based in the context, 1-based in the log).</summary>
+        public long? CollapseFromStep { get; init; }
+
+        public override string? OutputCollapse(IReadOnlyDictionary<string, double> scalars) =>
+            CollapseFromStep is { } from && AfterSteps.Count >= from ? "collapse: test signal" : null;
     }
 
     Trainer Trainer(SslMethod method, RunConfig config, string dir) =>
@@ -109,6 +115,19 @@ public sealed class MethodHooksTests : IDisposable
         Assert.Equal([1L, 2, 4, 6, 8, 10, 12, 14], monitored.Select(e => e.GetProperty("step").GetInt64()));
         Assert.All(monitored, e => Assert.True(e.GetProperty("rank_me").GetDouble() >= 1));
         Assert.All(monitored, e => Assert.False(e.TryGetProperty("alignment", out _), "alignment needs two views"));
+    }
+
+    [Fact]
+    public void OutputCollapse_IsWarnedOnce_AndMarkedOnEveryStepItHolds()
+    {
+        manual_seed(0);
+        using var method = new RecordingMethod(new TinyEncoder(channels: 1)) { CollapseFromStep = 5 };
+        var trainer = Trainer(method, Config(), Path.Combine(root, "output-collapse"));
+        var summary = trainer.Fit();
+        var marked = File.ReadLines(trainer.MetricsPath).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(e => e.TryGetProperty("output_collapse_warning", out _)).Select(e => e.GetProperty("step").GetInt64()).ToList();
+        Assert.Equal(Enumerable.Range(5, (int)summary.StepsDone - 4).Select(i => (long)i), marked);
+        Assert.Single(summary.Warnings, w => w.StartsWith("collapse: test signal (step 5)", StringComparison.Ordinal));
     }
 
     /// <summary>Fits the per-channel mean of the data in closed form; its representation subtracts it.</summary>
