@@ -14,10 +14,10 @@ internal sealed class DecodeProgress(int total, IProgress<string>? log, double e
     double lastReport;
     int done;
 
-    /// <summary>Reports <paramref name="count"/> images of the total done when enough time has passed (a restarted pass counts from zero).</summary>
-    public void Done(int count, bool restarted)
+    /// <summary>Reports <paramref name="count"/> images of the total done when enough time has passed (a count going back is a restarted pass, timed from zero).</summary>
+    public void Done(int count)
     {
-        if (restarted && count < done) watch.Restart();
+        if (count < done) watch.Restart();
         done = count;
         var now = watch.Elapsed.TotalSeconds;
         if (log is null || now - lastReport < everySeconds || count >= total) return;

@@ -132,7 +132,6 @@ public static class ImageFolderReader
         var progress = new DecodeProgress(items.Count, log);
         // Without a channel count, guess gray until a colour image proves otherwise.
         var gray = channels is null;
-        var restarted = false;
         var labels = new List<long>(items.Count);
         var storedGray = new List<(bool Gray, string Origin)>(items.Count);
         string? firstBad = null;
@@ -153,7 +152,7 @@ public static class ImageFolderReader
             {
                 log?.Report($"{name}: {items[start + colour].Origin} is in colour; decoding again with 3 channels");
                 writer.Restart(3);
-                (gray, restarted) = (false, true);
+                gray = false;
                 start = -chunk; // the loop's step makes it 0: the pass begins again
                 continue;
             }
@@ -169,7 +168,7 @@ public static class ImageFolderReader
                 labels.Add(items[start + k].Label);
                 storedGray.Add((chunkStored[k], items[start + k].Origin));
             }
-            progress.Done(start + n, restarted);
+            progress.Done(start + n);
         }
         if (labels.Count == 0) throw new InvalidDataException($"{name}: none of its {items.Count} images could be decoded (first: {firstBad})");
         if (badCount > 0) log?.Report($"{name}: skipped {badCount} images that could not be decoded (first: {firstBad})");

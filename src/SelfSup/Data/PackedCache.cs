@@ -161,12 +161,15 @@ public static class PackedCache
     /// </summary>
     public static ImageDataset Open(string path, DataStorage storage = DataStorage.Auto, IProgress<string>? log = null)
     {
-        var header = ReadHeader(path);
-        if (Decide(storage, header.PixelBytes, path, log) == DataStorage.Memory) return Read(path);
+        // One stream serves the header and then either the pixels (in memory) or the labels (rows stay on disk).
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        var header = ReadHeader(fs, path);
+        if (Decide(storage, header.PixelBytes, path, log) == DataStorage.Memory) return Read(fs, path);
+        var labels = ReadLabels(fs, header);
         var file = PackedFileRows.Open(path, header.PixelOffset, header.Count, checked(header.Channels * header.Height * header.Width));
         try
         {
-            return new ImageDataset(header.Name, file, header.Channels, header.Height, header.Width, ReadLabels(path, header), header.ClassNamesFor());
+            return new ImageDataset(header.Name, file, header.Channels, header.Height, header.Width, labels, header.ClassNamesFor());
         }
         catch
         {
@@ -226,12 +229,6 @@ public static class PackedCache
         public IReadOnlyList<string>? ClassNamesFor() => ClassNames.Length > 0 || LabelCount == 0 ? ClassNames : null;
     }
 
-    internal static Header ReadHeader(string path)
-    {
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
-        return ReadHeader(fs, path);
-    }
-
     static Header ReadHeader(Stream fs, string path)
     {
         fs.Position = 0;
@@ -263,12 +260,6 @@ public static class PackedCache
         {
             throw new InvalidDataException($"{path}: header is truncated", e);
         }
-    }
-
-    static long[]? ReadLabels(string path, Header header)
-    {
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        return ReadLabels(fs, header);
     }
 
     static long[]? ReadLabels(Stream fs, Header header)

@@ -86,15 +86,17 @@ public static class AttentionPicture
         var test = run.Test;
         using var scope = NewDisposeScope();
         var device = TorchRuntime.ParseDevice(run.Config.Device);
+        // Both encoders see the same inputs: read and normalise them once.
+        var images = test.Range(0, Math.Min(count, test.Count));                      // [n, C, H, W] uint8
+        var drawn = run.Stats.ToModelInput(images, device);                           // [n, C, H, W]
+        var sample = run.Stats.ToModelInput(test.Range(0, Math.Min(focusImages, test.Count)), device); // [m, C, H, W]
         var focus = new Dictionary<string, AttentionFocus>();
         foreach (var (name, encoder, file) in new[] { ("encoder", vit, FileName), ("random_init", randomVit, RandomInitFileName) })
         {
             encoder.to(device);
             encoder.eval();
-            var images = test.Range(0, Math.Min(count, test.Count));                  // [n, C, H, W] uint8
-            Save(Path.Combine(outDir, file), images, ClsAttention(encoder, run.Stats.ToModelInput(images, device)), cell);
-            var sample = test.Range(0, Math.Min(focusImages, test.Count));            // [m, C, H, W] uint8
-            focus[name] = AttentionFocus.Of(ClsAttention(encoder, run.Stats.ToModelInput(sample, device)));
+            Save(Path.Combine(outDir, file), images, ClsAttention(encoder, drawn), cell);
+            focus[name] = AttentionFocus.Of(ClsAttention(encoder, sample));
         }
         File.WriteAllText(Path.Combine(outDir, FocusFileName), System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
         {
