@@ -11,7 +11,7 @@ public class NtXentLossTests
     public void InfoNce_MatchesTextbookCase_EasyNegative()
     {
         // cos(a, p) = 0.99388, cos(a, n) = −0.8, τ = 0.5: −log(e^1.98776 / (e^1.98776 + e^−1.6)) = 0.02728.
-        using var loss = NtXentLoss.InfoNce(T(new float[,] { { 1, 0 } }), T(new float[,] { { 0.9f, 0.1f } }),
+        using var loss = InfoNceLoss.PerAnchor(T(new float[,] { { 1, 0 } }), T(new float[,] { { 0.9f, 0.1f } }),
             tensor(new float[] { -0.8f, 0.6f }).view(1, 1, 2), 0.5);
         Assert.Equal(0.027284, loss.item<float>(), 5);
     }
@@ -21,7 +21,7 @@ public class NtXentLossTests
     {
         // cos(a, n) = 0.7/√0.58 = 0.91915. Exact arithmetic gives 0.6212; the textbook rounds that cosine to
         // 0.919 and the loss to 0.622.
-        using var loss = NtXentLoss.InfoNce(T(new float[,] { { 1, 0 } }), T(new float[,] { { 0.9f, 0.1f } }),
+        using var loss = InfoNceLoss.PerAnchor(T(new float[,] { { 1, 0 } }), T(new float[,] { { 0.9f, 0.1f } }),
             tensor(new float[] { 0.7f, 0.3f }).view(1, 1, 2), 0.5);
         Assert.Equal(0.621199, loss.item<float>(), 5);
     }
