@@ -14,7 +14,12 @@ namespace SelfSup.Heads;
 /// <param name="BottleneckDim">Width of the L2-normalised bottleneck the last layer reads (paper: 256).</param>
 /// <param name="OutputDim">K, the number of output dimensions the softmax runs over (paper: 65536).</param>
 /// <param name="Layers">Linear layers of the MLP before the bottleneck (paper: 3).</param>
-public sealed record DinoHeadOptions(int InputDim, int HiddenDim = 512, int BottleneckDim = 128, int OutputDim = 4096, int Layers = 3)
+/// <param name="BatchNorm">
+/// BatchNorm after each hidden Linear layer (main_dino.py's <c>use_bn_in_head</c>, off for ViTs). Normalising over
+/// the batch keeps the head from mapping every image to one bottleneck direction, which centring then turns into a
+/// uniform teacher.
+/// </param>
+public sealed record DinoHeadOptions(int InputDim, int HiddenDim = 512, int BottleneckDim = 128, int OutputDim = 4096, int Layers = 3, bool BatchNorm = false)
 {
     internal void Validate()
     {
@@ -63,10 +68,11 @@ public sealed class WeightNormLinear : nn.Module<Tensor, Tensor>
 /// <summary>
 /// DINO's projection head (Caron et al. 2021, "Emerging Properties in Self-Supervised Vision Transformers", §3.1;
 /// facebookresearch/dino <c>DINOHead</c>): an MLP of <see cref="DinoHeadOptions.Layers"/> Linear layers with GELU
-/// between them (no BatchNorm), ending in the bottleneck width; the bottleneck is L2-normalised and a
+/// between them (and BatchNorm before each GELU when <see cref="DinoHeadOptions.BatchNorm"/>), ending in the bottleneck width; the bottleneck is L2-normalised and a
 /// <see cref="WeightNormLinear"/> layer maps it to K outputs. MLP weights are truncated-normal with std 0.02 and
 /// biases zero, as in the reference. Works on any leading shape: [..., InputDim] → [..., K], so iBOT runs it on
-/// every token. State-dict keys: <c>mlp.linear{i}.*</c>, <c>last_layer.weight_v</c>.
+/// every token (BatchNorm then runs over all rows of all leading dimensions). State-dict keys: <c>mlp.linear{i}.*</c>,
+/// <c>mlp.bn{i}.*</c>, <c>last_layer.weight_v</c>.
 /// </summary>
 public sealed class DinoHead : nn.Module<Tensor, Tensor>
 {
@@ -85,6 +91,7 @@ public sealed class DinoHead : nn.Module<Tensor, Tensor>
             var last = i == options.Layers - 1;
             var width = last ? options.BottleneckDim : options.HiddenDim;
             modules.Add(($"linear{i}", nn.Linear(dim, width)));
+            if (!last && options.BatchNorm) modules.Add(($"bn{i}", nn.BatchNorm1d(width)));
             if (!last) modules.Add(($"gelu{i}", nn.GELU()));
             dim = width;
         }
@@ -106,8 +113,15 @@ public sealed class DinoHead : nn.Module<Tensor, Tensor>
     {
         if (x.dim() < 2 || x.shape[^1] != Options.InputDim)
             throw new ArgumentException($"DINO head: expected input [..., {Options.InputDim}], got [{string.Join(", ", x.shape)}]");
-        using var h = mlp.call(x);
-        return nn.functional.normalize(h, p: 2, dim: -1);
+        if (!Options.BatchNorm || x.dim() == 2)
+        {
+            using var h = mlp.call(x);
+            return nn.functional.normalize(h, p: 2, dim: -1);
+        }
+        using var rows = x.reshape(-1, Options.InputDim);
+        using var flat = mlp.call(rows);
+        using var shaped = flat.reshape([.. x.shape[..^1], Options.BottleneckDim]);
+        return nn.functional.normalize(shaped, p: 2, dim: -1);
     }
 
     /// <summary>[..., InputDim] → [..., K] logits.</summary>
