@@ -42,6 +42,14 @@ public sealed class ViewPipeline
     public static ViewPipeline Byol(int imageSize, int channels, ChannelStats stats, double blurP, double solarizeP, double cropMinScale = 0.08) =>
         Build(imageSize, channels, stats, new ColorJitter(0.4, 0.4, 0.2, 0.1, p: 0.8), blurP, solarizeP, cropMinScale, nameof(Byol));
 
+    /// <summary>
+    /// MoCo v2's view (Chen et al. 2020, "Improved Baselines with Momentum Contrastive Learning"; facebookresearch/moco
+    /// <c>--aug-plus</c>): random resized crop (scale 0.2–1), colour jitter (0.4, 0.4, 0.4, 0.1) with p 0.8,
+    /// grayscale p 0.2, blur (σ 0.1–2) with probability <paramref name="blurP"/> (0.5), flip 0.5.
+    /// </summary>
+    public static ViewPipeline MocoV2(int imageSize, int channels, ChannelStats stats, double blurP = 0.5, double cropMinScale = 0.2) =>
+        Build(imageSize, channels, stats, new ColorJitter(0.4, 0.4, 0.4, 0.1, p: 0.8), blurP, 0, cropMinScale, nameof(MocoV2));
+
     /// <summary>Crop, flip, jitter (+ grayscale on colour images), then blur and solarize when their probability is positive.</summary>
     static ViewPipeline Build(int imageSize, int channels, ChannelStats stats, ColorJitter jitter, double blurP, double solarizeP, double cropMinScale, string recipe)
     {

@@ -62,6 +62,18 @@ public sealed class Vit : Encoder
     /// <summary>Tokens before the patch tokens in every output: 1 (CLS) or 0 (no class token).</summary>
     public int PrefixTokens => Options.ClassToken ? 1 : 0;
 
+    /// <summary>
+    /// Stops training the patch projection, leaving it at its random init: MoCo v3's remedy for the instability of
+    /// ViT training (Chen et al. 2021, §4.2, <c>stop_grad_conv1</c>).
+    /// </summary>
+    public void FreezePatchEmbedding()
+    {
+        foreach (var p in patch_embed.parameters()) p.requires_grad = false;
+    }
+
+    /// <summary>Whether the patch projection is trained (false after <see cref="FreezePatchEmbedding"/>).</summary>
+    public bool PatchEmbeddingTrainable => patch_embed.parameters().All(p => p.requires_grad);
+
     /// <summary>Patch tokens with positions added, before any block: [B, T, D] and the grid (rows, cols).</summary>
     public (Tensor Tokens, int GridH, int GridW) EmbedPatches(Tensor x)
     {

@@ -123,6 +123,22 @@ public sealed class MlpHead : nn.Module<Tensor, Tensor>
     public static MlpHead SimSiamPredictor(int dim = 2048, int hiddenDim = 512) =>
         new(MlpHeadOptions.Uniform(dim, hiddenDim, dim, 2));
 
+    /// <summary>
+    /// MoCo v2's projection (Chen et al. 2020, "Improved Baselines with Momentum Contrastive Learning"; the
+    /// facebookresearch/moco <c>--mlp</c> head): Linear → ReLU → Linear with biases and no BatchNorm, 2048 → 2048 → 128
+    /// on ResNet-50.
+    /// </summary>
+    public static MlpHead MocoV2(int inputDim, int hiddenDim = 2048, int outputDim = 128) =>
+        new(MlpHeadOptions.Uniform(inputDim, hiddenDim, outputDim, 2) with { HiddenNorm = MlpNorm.None });
+
+    /// <summary>
+    /// MoCo v3's projector and predictor (Chen et al. 2021, "An Empirical Study of Training Self-Supervised Vision
+    /// Transformers", §4 and facebookresearch/moco-v3 <c>_build_mlp</c>): BN and ReLU after every hidden layer and a
+    /// BatchNorm without γ/β on the output; projector 3 layers 4096 → 4096 → 256, predictor 2 layers 256 → 4096 → 256.
+    /// </summary>
+    public static MlpHead MocoV3(int inputDim, int hiddenDim = 4096, int outputDim = 256, int layers = 3) =>
+        new(MlpHeadOptions.Uniform(inputDim, hiddenDim, outputDim, layers) with { OutputNorm = MlpNorm.BatchNormNoAffine });
+
     public override Tensor forward(Tensor x)
     {
         if (x.dim() != 2 || x.shape[1] != Options.InputDim)

@@ -58,6 +58,8 @@ public static class MethodRegistry
         Register(Ijepa.Info);
         Register(Dino.Info);
         Register(Ibot.Info);
+        Register(MocoV2.Info);
+        Register(MocoV3.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>
