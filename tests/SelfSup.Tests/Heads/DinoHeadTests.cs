@@ -84,4 +84,34 @@ public class DinoHeadTests
         var first = head.named_parameters().First(p => p.name == "mlp.linear0.weight").parameter;
         Assert.NotNull(first.grad);
     }
+
+    [Fact]
+    public void WithBatchNorm_ImagesSharingALargeCommonPart_StillGetDifferentDirections()
+    {
+        manual_seed(3);
+        using var common = randn(1, 6) * 50;
+        using var x = common + randn(16, 6);                            // [16, 6]: one direction plus small noise
+        static double MeanCos(Tensor z) { using var c = z.matmul(z.t()); return c.mean().item<float>(); }
+        manual_seed(0);
+        using var plain = new DinoHead(new DinoHeadOptions(6, 16, 8, 32));
+        manual_seed(0);
+        using var withBn = new DinoHead(new DinoHeadOptions(6, 16, 8, 32, BatchNorm: true));
+        withBn.train();
+        using var zPlain = plain.Bottleneck(x);
+        using var zBn = withBn.Bottleneck(x);
+        Assert.True(MeanCos(zPlain) > 0.95, $"without BatchNorm the bottleneck rows point one way (mean cosine {MeanCos(zPlain):F3})");
+        Assert.True(MeanCos(zBn) < 0.5, $"BatchNorm spreads them (mean cosine {MeanCos(zBn):F3})");
+    }
+
+    [Fact]
+    public void WithBatchNorm_TokensAreNormalisedAsOneBatchOfRows()
+    {
+        manual_seed(0);
+        using var head = new DinoHead(new DinoHeadOptions(6, 16, 8, 32, BatchNorm: true));
+        head.train();
+        using var tokens = randn(3, 5, 6);                              // [B, N, D]
+        using var onTokens = head.forward(tokens);                      // [3, 5, 32]
+        using var onRows = head.forward(tokens.reshape(15, 6)).reshape(3, 5, 32);
+        Assert.True(onTokens.allclose(onRows, 1e-5, 1e-6));
+    }
 }
