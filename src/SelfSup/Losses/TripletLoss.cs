@@ -7,13 +7,13 @@ namespace SelfSup.Losses;
 public enum TripletMining
 {
     /// <summary>
-    /// Every valid triplet of the batch (Hermans et al. 2017, "In Defense of the Triplet Loss", eq. 4, "batch all"):
+    /// Every valid triplet of the batch (Hermans et al. 2017, "In Defense of the Triplet Loss", "batch all"):
     /// averaged over the triplets with a positive loss (their BA≠0) or over all valid ones, see
     /// <see cref="TripletLossOptions.AverageOverActive"/>. Memory grows as N³.
     /// </summary>
     BatchAll,
     /// <summary>
-    /// Per anchor, its farthest positive against its nearest negative (Hermans et al. 2017, eq. 5, "batch hard");
+    /// Per anchor, its farthest positive against its nearest negative (Hermans et al. 2017, "batch hard");
     /// the mean over anchors that have both.
     /// </summary>
     BatchHard,

@@ -16,7 +16,7 @@ public sealed record TripletOptions
     /// <summary>α, the gap asked between d(a, n) and d(a, p). FaceNet uses 0.2 on its unit-norm embeddings (§3).</summary>
     public double Margin { get; init; } = 0.2;
     /// <summary>
-    /// Which triplets the loss is taken over. Batch-hard (Hermans et al. 2017, eq. 5, their best variant): each view
+    /// Which triplets the loss is taken over. Batch-hard (Hermans et al. 2017, their best variant): each view
     /// against its other view and its nearest view of another image. With semi-hard mining (FaceNet §3.2) the chosen
     /// negative sits just beyond the positive, so every pair's loss starts at ≈ α and a short CIFAR-10 run's loss did
     /// not fall, while batch-hard's did (docs/methods.md, triplet).
@@ -55,8 +55,11 @@ public sealed class Triplet : SslMethod
         projector = MlpHead.SimClr(encoder.EmbeddingDim, hidden, options.ProjectionDim, outputBatchNorm: false);
         loss = new TripletLossOptions
         {
-            Margin = options.Margin, Mining = options.Mining, Distance = options.Distance,
-            Normalize = options.Normalize, AverageOverActive = options.AverageOverActive,
+            Margin = options.Margin,
+            Mining = options.Mining,
+            Distance = options.Distance,
+            Normalize = options.Normalize,
+            AverageOverActive = options.AverageOverActive,
         };
         RegisterComponents();
     }
@@ -70,7 +73,11 @@ public sealed class Triplet : SslMethod
         new Recipe
         {
             Source = "borrowed from SimCLR's CIFAR-10 command (google-research/simclr README: LARS, learning_rate 1.0 scaled × B/256, weight_decay 1e-4, 10 warm-up epochs); the triplet papers train supervised with other optimisers",
-            Optimizer = OptimizerKind.Lars, BaseLearningRate = 1.0, Scaling = LrScaling.Linear, WeightDecay = 1e-4, WarmupEpochs = 10,
+            Optimizer = OptimizerKind.Lars,
+            BaseLearningRate = 1.0,
+            Scaling = LrScaling.Linear,
+            WeightDecay = 1e-4,
+            WarmupEpochs = 10,
         },
         new TripletOptions(),
         (ctx, o) => new Triplet(ctx.Encoder, o),
