@@ -51,6 +51,7 @@ public static class MethodRegistry
     static MethodRegistry()
     {
         Register(SimClr.Info);
+        Register(Triplet.Info);
         Register(Byol.Info);
         Register(SimSiam.Info);
         Register(Mae.Info);
