@@ -58,6 +58,7 @@ public static class MethodRegistry
         Register(Ijepa.Info);
         Register(Dino.Info);
         Register(Ibot.Info);
+        Register(Cpc.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>
