@@ -135,7 +135,7 @@ public sealed class Cpc : SslMethod
     /// Keeps one colour channel of each patch [N, 3, p, p], drawn uniformly, and sets the other two to 0 (the dataset
     /// mean after normalisation). Patches with other channel counts pass unchanged.
     /// </summary>
-    static Tensor DropColors(Tensor patches)
+    internal static Tensor DropColors(Tensor patches)
     {
         if (patches.shape[1] != 3) return patches;
         using var scope = NewDisposeScope();
