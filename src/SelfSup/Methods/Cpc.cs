@@ -23,11 +23,11 @@ public sealed record CpcOptions
     public int ContextDim { get; init; } = 256;
     /// <summary>Score predictions by cosine similarity / τ; false: the papers' log-bilinear score exp(zᵀ W_k c), a raw dot product.</summary>
     public bool Cosine { get; init; }
-    /// <summary>τ dividing the scores (papers: 1, no temperature; about 0.1 suits the cosine score).</summary>
+    /// <summary>τ dividing the scores (papers: 1, no temperature; the cosine score, bounded by ±1/τ, needs τ well below 1, as in SimCLR).</summary>
     public double Temperature { get; init; } = 1.0;
     /// <summary>Drop two of the three colour channels of every patch, at random per patch (Hénaff et al. 2020's colour dropping); 1-channel images are left as they are.</summary>
     public bool PatchColorDrop { get; init; } = true;
-    /// <summary>Smallest crop area (fraction of the image) of the random resized crop (van den Oord et al.: a 256-px crop of the image resized to 300 px, about 0.73).</summary>
+    /// <summary>Smallest crop area (fraction of the image) of the random resized crop, followed by a horizontal flip (the papers take random crops that keep most of the image, and flips).</summary>
     public double CropMinScale { get; init; } = 0.7;
 }
 
