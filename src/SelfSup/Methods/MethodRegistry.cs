@@ -61,6 +61,7 @@ public static class MethodRegistry
         Register(Ibot.Info);
         Register(MocoV2.Info);
         Register(MocoV3.Info);
+        Register(Cpc.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>
