@@ -23,8 +23,12 @@ public sealed record DinoOptions
     public int BottleneckDim { get; init; } = 128;
     /// <summary>Linear layers of the head's MLP (paper: 3).</summary>
     public int HeadLayers { get; init; } = 3;
-    /// <summary>BatchNorm after the head's hidden layers (main_dino.py's use_bn_in_head: off for ViTs; on in this project's ResNet runs, where without it the head sends every image to one direction and the centred teacher turns uniform).</summary>
-    public bool UseBnInHead { get; init; }
+    /// <summary>
+    /// BatchNorm after the head's hidden layers (main_dino.py's use_bn_in_head). Unset: on for convolutional
+    /// encoders, off for ViTs (the reference's default). Without it a ResNet-18's head sent every CIFAR-10 image to
+    /// nearly one direction, which centring turned into a uniform teacher (docs/methods.md, dino).
+    /// </summary>
+    public bool? UseBnInHead { get; init; }
     /// <summary>τ_s, the student's softmax temperature (paper: 0.1).</summary>
     public double StudentTemp { get; init; } = 0.1;
     /// <summary>τ_t at the first epoch (main_dino.py's warmup_teacher_temp: 0.04).</summary>
@@ -82,7 +86,7 @@ public sealed class Dino : SslMethod
             options.CenterMomentum, options.TeacherMomentum, options.TeacherMomentumEnd, options.FreezeLastLayerEpochs, options.LocalCrops);
         Options = options;
         this.encoder = encoder;
-        head = new DinoHead(new DinoHeadOptions(encoder.EmbeddingDim, options.HeadHiddenDim, options.BottleneckDim, options.OutDim, options.HeadLayers, options.UseBnInHead));
+        head = new DinoHead(new DinoHeadOptions(encoder.EmbeddingDim, options.HeadHiddenDim, options.BottleneckDim, options.OutDim, options.HeadLayers, options.UseBnInHead ?? encoder is not Vit));
         // The references run their teacher in training mode and average parameters only.
         teacher_encoder = MomentumTeacher.Create(encoder, SelfDistillation.TeacherEncoderFactory(encoder, createEncoder), buffers: TeacherBuffers.KeepOwn);
         teacher_head = MomentumTeacher.Create(head, () => new DinoHead(head.Options), buffers: TeacherBuffers.KeepOwn);

@@ -31,8 +31,12 @@ public sealed record IbotOptions
     public int BottleneckDim { get; init; } = 128;
     /// <summary>Linear layers of the head's MLP (paper: 3).</summary>
     public int HeadLayers { get; init; } = 3;
-    /// <summary>BatchNorm after the head's hidden layers (main_dino.py's use_bn_in_head: off for ViTs; on in this project's ResNet runs, where without it the head sends every image to one direction and the centred teacher turns uniform).</summary>
-    public bool UseBnInHead { get; init; }
+    /// <summary>
+    /// BatchNorm after the head's hidden layers (main_dino.py's use_bn_in_head). Unset: on for convolutional
+    /// encoders, off for ViTs (the reference's default). Without it a ResNet-18's head sent every CIFAR-10 image to
+    /// nearly one direction, which centring turned into a uniform teacher (docs/methods.md, dino).
+    /// </summary>
+    public bool? UseBnInHead { get; init; }
     /// <summary>τ_s of both the CLS and the patch softmax (paper: 0.1).</summary>
     public double StudentTemp { get; init; } = 0.1;
     /// <summary>CLS τ_t at the first epoch (warmup_teacher_temp: 0.04).</summary>
@@ -105,7 +109,7 @@ public sealed class Ibot : SslMethod
         Options = options;
         var dim = this.encoder.EmbeddingDim;
         mask_token = new Parameter(zeros(1, 1, dim)); // iBOT's masked_embed starts at zero
-        head = new DinoHead(new DinoHeadOptions(dim, options.HeadHiddenDim, options.BottleneckDim, options.OutDim, options.HeadLayers, options.UseBnInHead));
+        head = new DinoHead(new DinoHeadOptions(dim, options.HeadHiddenDim, options.BottleneckDim, options.OutDim, options.HeadLayers, options.UseBnInHead ?? encoder is not Vit));
         if (!options.SharedHead) patch_layer = new WeightNormLinear(options.BottleneckDim, options.PatchOutDim);
         var teacherOptions = this.encoder.Options with { DropPath = 0 };
         teacher_encoder = MomentumTeacher.Create(this.encoder, () => new Vit(teacherOptions), buffers: TeacherBuffers.KeepOwn);
