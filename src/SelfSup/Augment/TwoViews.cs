@@ -26,6 +26,14 @@ public sealed class TwoViews : IViewRecipe
         return new TwoViews(p, p);
     }
 
+    /// <summary>
+    /// BYOL's asymmetric pair (<see cref="ViewPipeline.Byol"/>): blur with p 1.0 on the first view and 0.1 on the
+    /// second, solarize with p 0 and 0.2. Barlow Twins and VICReg use the same pair.
+    /// </summary>
+    public static TwoViews Byol(int imageSize, int channels, ChannelStats stats, double cropMinScale = 0.08) => new(
+        ViewPipeline.Byol(imageSize, channels, stats, blurP: 1.0, solarizeP: 0, cropMinScale),
+        ViewPipeline.Byol(imageSize, channels, stats, blurP: 0.1, solarizeP: 0.2, cropMinScale));
+
     /// <summary>uint8 [B, C, H, W] → two normalised float32 views on the batch's device.</summary>
     public Tensor[] Apply(Tensor images, Generator generator)
     {

@@ -30,6 +30,12 @@ public sealed record MlpHeadOptions(int InputDim, IReadOnlyList<int> HiddenDims,
     /// <summary>Normalisation after the last Linear layer (lightly's SimCLR v1 and BYOL heads: none).</summary>
     public MlpNorm OutputNorm { get; init; } = MlpNorm.None;
 
+    /// <summary>
+    /// Whether the last Linear layer keeps its bias when no norm follows it (Barlow Twins' projector and VICReg's
+    /// expander: no). A Linear layer followed by BatchNorm never has one.
+    /// </summary>
+    public bool OutputBias { get; init; } = true;
+
     /// <summary>Number of Linear layers.</summary>
     public int Layers => HiddenDims.Count + 1;
 
@@ -54,7 +60,7 @@ public sealed record MlpHeadOptions(int InputDim, IReadOnlyList<int> HiddenDims,
 /// A configurable MLP head (lightly's <c>ProjectionHead</c> blocks): projection and prediction heads of SimCLR,
 /// BYOL, SimSiam and their kin differ only in widths, depth and where BatchNorm goes. A Linear layer followed by
 /// BatchNorm has no bias (BatchNorm's mean subtraction cancels it). Linear layers keep PyTorch's default init.
-/// State-dict keys: <c>net.linear{i}.weight</c> (and <c>.bias</c> without norm), <c>net.bn{i}.*</c> for the
+/// State-dict keys: <c>net.linear{i}.weight</c> (and <c>.bias</c> without norm, unless it is the output layer and <see cref="MlpHeadOptions.OutputBias"/> is false), <c>net.bn{i}.*</c> for the
 /// BatchNorm after layer i (no <c>weight</c>/<c>bias</c> for <see cref="MlpNorm.BatchNormNoAffine"/>, no
 /// <c>bias</c> for <see cref="MlpNorm.BatchNormNoShift"/>), i = 0 … layers − 1.
 /// </summary>
@@ -74,7 +80,8 @@ public sealed class MlpHead : nn.Module<Tensor, Tensor>
             var last = i == options.Layers - 1;
             var width = last ? options.OutputDim : options.HiddenDims[i];
             var norm = last ? options.OutputNorm : options.HiddenNorm;
-            modules.Add(($"linear{i}", nn.Linear(dim, width, hasBias: norm == MlpNorm.None)));
+            var bias = norm == MlpNorm.None && (!last || options.OutputBias);
+            modules.Add(($"linear{i}", nn.Linear(dim, width, hasBias: bias)));
             if (norm != MlpNorm.None) modules.Add(($"bn{i}", BatchNorm(width, norm)));
             if (!last) modules.Add(($"relu{i}", nn.ReLU(inplace: true)));
             dim = width;
@@ -138,6 +145,15 @@ public sealed class MlpHead : nn.Module<Tensor, Tensor>
     /// </summary>
     public static MlpHead MocoV3(int inputDim, int hiddenDim = 4096, int outputDim = 256, int layers = 3) =>
         new(MlpHeadOptions.Uniform(inputDim, hiddenDim, outputDim, layers) with { OutputNorm = MlpNorm.BatchNormNoAffine });
+
+    /// <summary>
+    /// Barlow Twins' projector (Zbontar et al. 2021, §2 "Implementation details"; facebookresearch/barlowtwins
+    /// main.py): hidden layers Linear (no bias) → BN → ReLU, the output a Linear without bias and no norm;
+    /// 2048 → 8192 → 8192 → 8192 on ResNet-50. VICReg's expander (Bardes et al. 2022, §4.2; facebookresearch/vicreg
+    /// <c>Projector</c>) has the same shape; its hidden Linear layers have a bias, which the BN that follows cancels.
+    /// </summary>
+    public static MlpHead BarlowTwins(int inputDim, int hiddenDim = 8192, int outputDim = 8192, int layers = 3) =>
+        new(MlpHeadOptions.Uniform(inputDim, hiddenDim, outputDim, layers) with { OutputBias = false });
 
     public override Tensor forward(Tensor x)
     {

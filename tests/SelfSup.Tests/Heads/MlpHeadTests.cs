@@ -80,6 +80,19 @@ public class MlpHeadTests
         Assert.Contains("net.linear1.bias", Keys(head));
     }
 
+    [Fact]
+    public void BarlowTwins_IsThreeLayers_WithNoBiasAnywhere_AndNoOutputNorm()
+    {
+        using var small = MlpHead.BarlowTwins(8, 16, 12);              // the paper's 8192-wide default is 0.5 GB
+        Assert.Equal((8, 16, 12, 3), (small.Options.InputDim, small.Options.HiddenDims[1], small.OutputDim, small.Options.Layers));
+        var keys = Keys(small);
+        Assert.Contains("net.bn1.weight", keys);
+        Assert.DoesNotContain(keys, k => k.StartsWith("net.bn2", StringComparison.Ordinal));
+        Assert.DoesNotContain(keys, k => k.EndsWith(".bias", StringComparison.Ordinal) && k.StartsWith("net.linear", StringComparison.Ordinal));
+        using var withBias = new MlpHead(small.Options with { OutputBias = true });
+        Assert.Contains("net.linear2.bias", Keys(withBias));
+    }
+
     [Theory]
     [InlineData(MlpNorm.BatchNormNoAffine)]
     [InlineData(MlpNorm.BatchNormNoShift)]
