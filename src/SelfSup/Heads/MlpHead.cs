@@ -61,8 +61,8 @@ public sealed record MlpHeadOptions(int InputDim, IReadOnlyList<int> HiddenDims,
 /// BYOL, SimSiam and their kin differ only in widths, depth and where BatchNorm goes. A Linear layer followed by
 /// BatchNorm has no bias (BatchNorm's mean subtraction cancels it). Linear layers keep PyTorch's default init.
 /// State-dict keys: <c>net.linear{i}.weight</c> (and <c>.bias</c> without norm, except on an output layer whose
-/// <see cref="MlpHeadOptions.OutputBias"/> is false), <c>net.bn{i}.*</c> for the BatchNorm after layer i (no <c>weight</c>/<c>bias</c> for <see cref="MlpNorm.BatchNormNoAffine"/>, no
-/// <c>bias</c> for <see cref="MlpNorm.BatchNormNoShift"/>), i = 0 … layers − 1.
+/// <see cref="MlpHeadOptions.OutputBias"/> is false), <c>net.bn{i}.*</c> for the BatchNorm after layer i (no
+/// <c>weight</c>/<c>bias</c> for <see cref="MlpNorm.BatchNormNoAffine"/>, no <c>bias</c> for <see cref="MlpNorm.BatchNormNoShift"/>), i = 0 … layers − 1.
 /// </summary>
 public sealed class MlpHead : nn.Module<Tensor, Tensor>
 {
