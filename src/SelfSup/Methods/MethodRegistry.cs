@@ -62,6 +62,7 @@ public static class MethodRegistry
         Register(MocoV2.Info);
         Register(MocoV3.Info);
         Register(Cpc.Info);
+        Register(Swav.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>
