@@ -156,6 +156,15 @@ public class SwavTests
     }
 
     [Fact]
+    public void OutputCollapse_IsReported_WhenEveryCodeIsUniform()
+    {
+        using var swav = Make();                                           // K = 6
+        Assert.Contains("uniform", swav.OutputCollapse(new Dictionary<string, double> { ["code_entropy"] = Math.Log(6) }));
+        Assert.Null(swav.OutputCollapse(new Dictionary<string, double> { ["code_entropy"] = 0.9 * Math.Log(6) }));
+        Assert.Null(swav.OutputCollapse(new Dictionary<string, double>()));
+    }
+
+    [Fact]
     public void Views_AreTwoGlobalAndFourLocalCrops_WithSwavsScales()
     {
         var stats = new ChannelStats([0.5f], [0.25f]);
