@@ -40,7 +40,7 @@ public sealed record SwavOptions
     public int FreezePrototypesEpochs { get; init; } = 1;
     /// <summary>
     /// Rows of each global crop's queue of earlier embeddings, scored with the batch before Sinkhorn (the batch-256
-    /// script: 3840; 0: no queue). Runs shorter than <see cref="QueueStartEpoch"/> never fill it.
+    /// script: 3840; 0: no queue). A run that ends before queue_start_epoch never fills it.
     /// </summary>
     public int QueueLength { get; init; } = 3840;
     /// <summary>The epoch from which embeddings are queued (the batch-256 script's epoch_queue_starts: 15); the queue joins Sinkhorn once full.</summary>
