@@ -157,21 +157,12 @@ public sealed class Dino : SslMethod
 
     /// <summary>
     /// The student's logits per view, [B, K] each, in the views' order. Consecutive views of one size share an encoder
-    /// pass (as DINO's MultiCropWrapper: the global crops together, the local crops together, so BatchNorm sees each
-    /// resolution as one batch) and the head runs once over all of them.
+    /// pass (<see cref="CropBatches.Encode"/>, as DINO's MultiCropWrapper) and the head runs once over all of them.
     /// </summary>
     public Tensor[] StudentLogits(IReadOnlyList<Tensor> views)
     {
         using var scope = NewDisposeScope();
-        var features = new List<Tensor>();
-        for (int i = 0; i < views.Count;)
-        {
-            var j = i + 1;
-            while (j < views.Count && views[j].shape.SequenceEqual(views[i].shape)) j++;
-            features.Add(encoder.forward(cat(views.Skip(i).Take(j - i).ToList(), 0))); // [(j − i)·B, D]
-            i = j;
-        }
-        var logits = head.forward(cat(features, 0));                                   // [V·B, K]
+        var logits = head.forward(CropBatches.Encode(encoder, views));                 // [V·B, K]
         return logits.chunk(views.Count).Select(t => t.MoveToOuterDisposeScope()).ToArray();
     }
 

@@ -64,6 +64,7 @@ public static class MethodRegistry
         Register(Cpc.Info);
         Register(BarlowTwins.Info);
         Register(VicReg.Info);
+        Register(Swav.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>
