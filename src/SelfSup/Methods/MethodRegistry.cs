@@ -10,7 +10,14 @@ namespace SelfSup.Methods;
 /// <param name="Channels">Channels of the training images.</param>
 /// <param name="Stats">Per-channel statistics of the training images, used by view recipes to normalise.</param>
 /// <param name="Overrides">Method options as key → value (from `--set` or the run file).</param>
-public sealed record MethodContext(Encoder Encoder, Func<Encoder> CreateEncoder, int ImageSize, int Channels, ChannelStats Stats, IReadOnlyDictionary<string, string> Overrides);
+public sealed record MethodContext(Encoder Encoder, Func<Encoder> CreateEncoder, int ImageSize, int Channels, ChannelStats Stats, IReadOnlyDictionary<string, string> Overrides)
+{
+    /// <summary>
+    /// Rows of the training dataset when known (0 otherwise): sizes per-row state saved in checkpoints, such as
+    /// DeepCluster's pseudo-labels, so a checkpoint loads into a method built from its config.
+    /// </summary>
+    public int TrainImages { get; init; }
+}
 
 /// <summary>
 /// One registered method: its short name (used by CLI, configs and reports), family, paper, recipe, default options
@@ -65,6 +72,7 @@ public static class MethodRegistry
         Register(BarlowTwins.Info);
         Register(VicReg.Info);
         Register(Swav.Info);
+        Register(DeepCluster.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>

@@ -121,7 +121,10 @@ public sealed class Pretraining : IDisposable
         info ??= MethodRegistry.Get(config.Method);
         var encoder = BuildEncoder(config);
         Encoder Another() => EncoderRegistry.Create(EncoderName(config), new EncoderOptions(config.Channels, config.ImageSize, config.Width, config.Stem));
-        var ctx = new MethodContext(encoder, Another, config.ImageSize, config.Channels, new ChannelStats(config.NormalizeMean, config.NormalizeStd), config.MethodOptions);
+        var ctx = new MethodContext(encoder, Another, config.ImageSize, config.Channels, new ChannelStats(config.NormalizeMean, config.NormalizeStd), config.MethodOptions)
+        {
+            TrainImages = config.TrainImages,
+        };
         return (info.Create(ctx), info.CreateViews(ctx));
     }
 

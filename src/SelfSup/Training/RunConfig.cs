@@ -40,7 +40,7 @@ public sealed record RunConfig
     public string? Window { get; init; }
     /// <summary>Use only the first N shuffled training images (null: all).</summary>
     public int? DataLimit { get; init; }
-    /// <summary>Number of training images the run used (filled in when the run is built; informational).</summary>
+    /// <summary>Number of training images the run used (filled in when the run is built); sizes per-row method state such as DeepCluster's pseudo-labels.</summary>
     public int TrainImages { get; init; }
     public string Encoder { get; init; } = "resnet18";
     /// <summary>Encoder base width (0: the encoder's default).</summary>

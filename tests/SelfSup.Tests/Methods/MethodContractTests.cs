@@ -41,6 +41,8 @@ public sealed class MethodContractTests : IDisposable
     {
         ["mae"] = new() { ["decoder_dim"] = "16", ["decoder_depth"] = "1", ["decoder_heads"] = "2" },
         ["ijepa"] = new() { ["predictor_dim"] = "16", ["predictor_depth"] = "1", ["predictor_heads"] = "2" },
+        // The default 100 clusters need more than the 48 test images.
+        ["deepcluster"] = new() { ["clusters"] = "8" },
     };
 
     RunConfig Config(string method, string encoder, int width, long? maxSteps = null) => new()
@@ -71,14 +73,19 @@ public sealed class MethodContractTests : IDisposable
         throw new InvalidOperationException($"{name}: no tiny encoder fits ({string.Join("; ", errors)})");
     }
 
+    /// <summary>What the Trainer does before an epoch's first step (DeepCluster clusters the dataset here).</summary>
+    void StartEpoch(SslMethod method, RunConfig config) =>
+        method.BeforeEpoch(new EpochContext(0, 0, data, new ChannelStats(config.NormalizeMean, config.NormalizeStd), CPU, config.Seed, 0, 1));
+
     [Theory]
     [MemberData(nameof(Methods))]
     public void OneStep_IsFinite_AndItsGradientReachesTheRepresentation(string name)
     {
-        var (_, method, views) = Build(name);
+        var (config, method, views) = Build(name);
         using var _m = method;
         if (method is ClosedFormMethod) return; // no gradient step: covered by the Trainer's closed-form test
         method.train();
+        StartEpoch(method, config);
         using var images = data.Images.narrow(0, 0, 16);
         var v = views.ApplyWithTargets(images, new Generator(1));
         var batch = new TrainingBatch(v.Images, arange(16L), v.Targets, new Dictionary<string, Tensor>());
@@ -101,6 +108,7 @@ public sealed class MethodContractTests : IDisposable
         // Change the weights first so the comparison is not between two fresh initialisations of one seed.
         if (method is not ClosedFormMethod)
         {
+            StartEpoch(method, config);
             using var images = data.Images.narrow(0, 0, 16);
             var result = method.Step(views.Apply(images, new Generator(2)));
             result.Loss.backward();
