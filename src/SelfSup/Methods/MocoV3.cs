@@ -85,9 +85,7 @@ public sealed class MocoV3 : SslMethod
         },
         new MocoV3Options(),
         (ctx, o) => new MocoV3(ctx.Encoder, ctx.CreateEncoder, o),
-        (ctx, o) => new TwoViews(
-            ViewPipeline.Byol(ctx.ImageSize, ctx.Channels, ctx.Stats, blurP: 1.0, solarizeP: 0, o.CropMinScale),
-            ViewPipeline.Byol(ctx.ImageSize, ctx.Channels, ctx.Stats, blurP: 0.1, solarizeP: 0.2, o.CropMinScale)));
+        (ctx, o) => TwoViews.Byol(ctx.ImageSize, ctx.Channels, ctx.Stats, o.CropMinScale));
 
     public override StepResult TrainingStep(TrainingBatch batch, StepContext context)
     {
