@@ -155,6 +155,16 @@ public sealed class MlpHead : nn.Module<Tensor, Tensor>
     public static MlpHead BarlowTwins(int inputDim, int hiddenDim = 8192, int outputDim = 8192, int layers = 3) =>
         new(MlpHeadOptions.Uniform(inputDim, hiddenDim, outputDim, layers) with { OutputBias = false });
 
+    /// <summary>
+    /// <see cref="BarlowTwins(int, int, int, int)"/> sized from options where 0 means the default: the output 4 × the
+    /// encoder's width (the papers' 8192 on ResNet-50's 2048), the hidden layers as wide as the output.
+    /// </summary>
+    public static MlpHead BarlowTwinsFor(int encoderDim, int projectionDim, int hiddenDim, int layers)
+    {
+        var dim = projectionDim > 0 ? projectionDim : 4 * encoderDim;
+        return BarlowTwins(encoderDim, hiddenDim > 0 ? hiddenDim : dim, dim, layers);
+    }
+
     public override Tensor forward(Tensor x)
     {
         if (x.dim() != 2 || x.shape[1] != Options.InputDim)

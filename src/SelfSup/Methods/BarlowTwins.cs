@@ -48,9 +48,7 @@ public sealed class BarlowTwins : SslMethod
         this.encoder = encoder;
         Options = options;
         if (options.ZeroInitResidual && encoder is ResNet resnet) resnet.ZeroInitResidualBranches();
-        var dim = options.ProjectionDim > 0 ? options.ProjectionDim : 4 * encoder.EmbeddingDim;
-        var hidden = options.ProjectionHiddenDim > 0 ? options.ProjectionHiddenDim : dim;
-        projector = MlpHead.BarlowTwins(encoder.EmbeddingDim, hidden, dim, options.ProjectionLayers);
+        projector = MlpHead.BarlowTwinsFor(encoder.EmbeddingDim, options.ProjectionDim, options.ProjectionHiddenDim, options.ProjectionLayers);
         RegisterComponents();
     }
 
