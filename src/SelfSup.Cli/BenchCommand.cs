@@ -248,8 +248,7 @@ public static class BenchCommand
         using var m = method;
         method.to(device);
         method.train();
-        using var opt = new TrainingOptimizer(method.parameters(), config.Optimizer, config.LearningRate, config.WeightDecay, config.Momentum,
-            fixedLearningRate: method.FixedLearningRateParameters);
+        using var opt = TrainingOptimizer.For(config, method.parameters(), method.FixedLearningRateParameters);
         using var g = new Generator((ulong)config.Seed);
         var batches = Enumerable.Range(0, steps).Select(i => data.Images.narrow(0, (long)i * config.BatchSize, config.BatchSize).contiguous()).ToList();
         var times = new List<double>();

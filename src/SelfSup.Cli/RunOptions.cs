@@ -48,6 +48,8 @@ public sealed class RunOptions
         Setting<double>(cmd, "--adam-beta1", "adam_beta1", "AdamW β₁ (default: the recipe's)", null);
         Setting<double>(cmd, "--adam-beta2", "adam_beta2", "AdamW β₂ (default: the recipe's; MAE 0.95)", null);
         Setting<double>(cmd, "--grad-clip", "grad_clip", "clip the global gradient norm (0: off; default: the recipe's)", null);
+        Setting<double>(cmd, "--lars-eta", "lars_eta", "LARS trust coefficient η (default: the recipe's, 0.001 as in the SwAV/BYOL code)", null);
+        Setting<bool>(cmd, "--lars-clip", "lars_clip", "LARS with each tensor's rate clipped at the scheduled rate, min(η‖w‖/‖g‖, lr), as solo-learn (default: the recipe's)", null);
         Setting<double>(cmd, "--warmup-epochs", "warmup_epochs", "linear warm-up epochs (default: the recipe's, at most 10 % of the run)", null);
         Setting<long>(cmd, "--seed", "seed", "seed of data order, augmentation and initialisation", defaults.Seed);
         Setting<string>(cmd, "--device", "device", "cpu, cuda or cuda:N", defaults.Device);

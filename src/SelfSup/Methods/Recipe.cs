@@ -42,6 +42,10 @@ public sealed record Recipe
     public double AdamBeta2 { get; init; } = 0.999;
     /// <summary>Clip the global gradient norm to this value before each step (0: off).</summary>
     public double GradClip { get; init; }
+    /// <summary>LARS's trust coefficient η (SwAV/BYOL code: 0.001; solo-learn's CIFAR recipes: 0.02 with clipping).</summary>
+    public double LarsEta { get; init; } = TrainingOptimizer.DefaultLarsEta;
+    /// <summary>LARS with clipping: each tensor's rate is min(η‖w‖/‖g‖, lr) (solo-learn's clip_lr).</summary>
+    public bool LarsClip { get; init; }
 
     /// <summary>
     /// Short runs keep the warm-up to at most this share of their epochs: the papers warm up for 2.5–10 % of
@@ -70,6 +74,8 @@ public sealed record Recipe
         ["adam_beta1"] = AdamBeta1,
         ["adam_beta2"] = AdamBeta2,
         ["grad_clip"] = GradClip,
+        ["lars_eta"] = LarsEta,
+        ["lars_clip"] = LarsClip,
     };
 
     /// <summary>One line per setting, for `selfsup methods NAME`.</summary>
@@ -87,6 +93,7 @@ public sealed record Recipe
         yield return ("warm-up", $"{WarmupEpochs:G4} epochs (at most {MaxWarmupFraction:P0} of a run)");
         if (Optimizer == OptimizerKind.AdamW) yield return ("betas", $"({AdamBeta1:G4}, {AdamBeta2:G4})");
         else yield return ("momentum", $"{Momentum:G4}");
+        if (Optimizer == OptimizerKind.Lars) yield return ("LARS trust η", $"{LarsEta:G4}" + (LarsClip ? ", rate clipped at lr" : ""));
         if (GradClip > 0) yield return ("gradient clipping", $"global norm {GradClip:G4}");
         yield return ("source", Source);
     }

@@ -15,7 +15,7 @@ namespace SelfSup.Runs;
 public static class RunSettings
 {
     /// <summary>Settings that come from the method's recipe unless given.</summary>
-    static readonly string[] RecipeKeys = ["optimizer", "learning_rate", "weight_decay", "weight_decay_end", "momentum", "adam_beta1", "adam_beta2", "grad_clip", "warmup_epochs"];
+    static readonly string[] RecipeKeys = ["optimizer", "learning_rate", "weight_decay", "weight_decay_end", "momentum", "adam_beta1", "adam_beta2", "grad_clip", "lars_eta", "lars_clip", "warmup_epochs"];
 
     /// <summary>
     /// <paramref name="config"/> with its method's recipe applied (optimiser, learning rate scaled to its batch size,
@@ -137,6 +137,7 @@ public static class RunSettings
         Check(c.WeightDecayEnd is null or >= 0, "weight_decay_end", c.WeightDecayEnd!, "a number ≥ 0");
         Check(c.WarmupEpochs >= 0, "warmup_epochs", c.WarmupEpochs, "a number ≥ 0");
         Check(c.GradClip >= 0, "grad_clip", c.GradClip, "a number ≥ 0 (0: off)");
+        Check(c.LarsEta > 0 && double.IsFinite(c.LarsEta), "lars_eta", c.LarsEta, "a number > 0");
         Check(c.AdamBeta1 is >= 0 and < 1, "adam_beta1", c.AdamBeta1, "a number in [0, 1)");
         Check(c.AdamBeta2 is >= 0 and < 1, "adam_beta2", c.AdamBeta2, "a number in [0, 1)");
         Check(c.MonitorEvery >= 0, "monitor_every", c.MonitorEvery, "a number ≥ 0");

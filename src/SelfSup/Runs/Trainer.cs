@@ -87,8 +87,7 @@ public sealed class Trainer
         method.to(device);
         method.train();
         if (method is ClosedFormMethod closedForm) return FitClosedForm(closedForm, total, cancel);
-        using var optimizer = new TrainingOptimizer(method.parameters(), config.Optimizer, config.LearningRate, config.WeightDecay, config.Momentum, adamBetas: (config.AdamBeta1, config.AdamBeta2),
-            fixedLearningRate: method.FixedLearningRateParameters);
+        using var optimizer = TrainingOptimizer.For(config, method.parameters(), method.FixedLearningRateParameters);
         using var generator = new Generator((ulong)config.Seed, new Device(DeviceType.CPU));
 
         var representation = method.Representation;

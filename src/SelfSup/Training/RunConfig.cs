@@ -66,6 +66,10 @@ public sealed record RunConfig
     public double AdamBeta2 { get; init; } = 0.999;
     /// <summary>Clip the global gradient norm to this before each optimizer step (0: off).</summary>
     public double GradClip { get; init; }
+    /// <summary>LARS's trust coefficient η.</summary>
+    public double LarsEta { get; init; } = TrainingOptimizer.DefaultLarsEta;
+    /// <summary>LARS with solo-learn's clipping: each tensor's rate is min(η‖w‖/‖g‖, lr).</summary>
+    public bool LarsClip { get; init; }
     public double WarmupEpochs { get; init; }
     public long Seed { get; init; }
     public string Device { get; init; } = "cpu";

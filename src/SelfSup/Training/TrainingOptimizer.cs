@@ -7,8 +7,9 @@ namespace SelfSup.Training;
 /// <summary>
 /// The Trainer's optimizer: SGD, LARS or AdamW over two parameter groups — weights with weight decay, and
 /// norms/biases (every parameter with ≤ 1 dimension) without it, as in SimCLR/BYOL/MAE. LARS is momentum SGD
-/// whose gradients are first rescaled per tensor by the trust ratio η‖w‖/‖g + λw‖; excluded parameters keep
-/// their plain gradient (no decay, no adaptation). Parameters named as fixed-rate (a method's
+/// whose gradients are first rescaled per tensor by the trust ratio η‖w‖/‖g + λw‖ (η 0.001 as in the SwAV/BYOL LARC;
+/// solo-learn's CIFAR recipes use η 0.02 with clipping, where the tensor's rate is min(η‖w‖/‖g‖, lr) instead of
+/// lr·η‖w‖/‖g‖); excluded parameters keep their plain gradient (no decay, no adaptation). Parameters named as fixed-rate (a method's
 /// <c>FixedLearningRateParameters</c>, e.g. SimSiam's predictor) form two more groups, split the same way, that keep
 /// the constructor's rate: <see cref="SetLearningRate"/> (the schedule) leaves them alone.
 /// </summary>
@@ -22,6 +23,10 @@ public sealed class TrainingOptimizer : IDisposable
     readonly OptimizerKind kind;
     double weightDecay;
     readonly double larsEta;
+    readonly bool larsClip;
+
+    /// <summary>LARS's trust coefficient η in the SwAV and BYOL code (apex LARC).</summary>
+    public const double DefaultLarsEta = 0.001;
 
     /// <summary>The first two parameter groups (decayed, excluded) follow <see cref="SetLearningRate"/>; the fixed-rate ones after them keep their rate.</summary>
     const int ScheduledGroups = 2;
@@ -31,10 +36,11 @@ public sealed class TrainingOptimizer : IDisposable
     /// (compared by reference with <paramref name="parameters"/>); null or empty: every parameter follows the schedule.
     /// </param>
     public TrainingOptimizer(IEnumerable<Parameter> parameters, OptimizerKind kind, double learningRate, double weightDecay,
-        double momentum = 0.9, (double, double)? adamBetas = null, double larsEta = 0.001, IEnumerable<Parameter>? fixedLearningRate = null)
+        double momentum = 0.9, (double, double)? adamBetas = null, double larsEta = DefaultLarsEta, IEnumerable<Parameter>? fixedLearningRate = null, bool larsClip = false)
     {
         if (!(learningRate >= 0)) throw new ArgumentException($"learning rate must be ≥ 0, got {learningRate}");
         if (!(weightDecay >= 0)) throw new ArgumentException($"weight decay must be ≥ 0, got {weightDecay}");
+        if (!(larsEta > 0)) throw new ArgumentException($"LARS trust coefficient must be > 0, got {larsEta}");
         var trainable = parameters.Where(p => p.requires_grad).ToList();
         var isFixed = new HashSet<object>(fixedLearningRate ?? [], ReferenceEqualityComparer.Instance);
         decayed = trainable.Where(p => p.dim() > 1).ToList();
@@ -43,6 +49,7 @@ public sealed class TrainingOptimizer : IDisposable
         this.kind = kind;
         this.weightDecay = weightDecay;
         this.larsEta = larsEta;
+        this.larsClip = larsClip;
         var (beta1, beta2) = adamBetas ?? (0.9, 0.999);
         // Scheduled groups first (decayed, excluded), then the fixed-rate ones (decayed, excluded) when there are any.
         var groups = new List<(List<Parameter> Parameters, bool Decay)>
@@ -69,6 +76,11 @@ public sealed class TrainingOptimizer : IDisposable
         };
         decayGroups = groups.Select((g, i) => (g, i)).Where(x => x.g.Decay).Select(x => x.i).ToArray();
     }
+
+    /// <summary>The optimiser a run's settings ask for: kind, rate, decay, momentum, betas and LARS's η and clipping.</summary>
+    public static TrainingOptimizer For(RunConfig config, IEnumerable<Parameter> parameters, IEnumerable<Parameter>? fixedLearningRate = null) =>
+        new(parameters, config.Optimizer, config.LearningRate, config.WeightDecay, config.Momentum, (config.AdamBeta1, config.AdamBeta2),
+            config.LarsEta, fixedLearningRate, config.LarsClip);
 
     /// <summary>Number of parameter tensors with and without weight decay (fixed-rate ones included).</summary>
     public (int Decayed, int Excluded) GroupSizes => (decayed.Count, excluded.Count);
@@ -110,6 +122,9 @@ public sealed class TrainingOptimizer : IDisposable
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
+        var scheduledLr = inner.ParamGroups.First().LearningRate;
+        var fixedLr = inner.ParamGroups.Count() > ScheduledGroups ? inner.ParamGroups.ElementAt(ScheduledGroups).LearningRate : scheduledLr;
+        var isFixed = new HashSet<object>(fixedRate, ReferenceEqualityComparer.Instance);
         foreach (var p in decayed)
         {
             var g = p.grad;
@@ -119,6 +134,12 @@ public sealed class TrainingOptimizer : IDisposable
             var gNorm = g.norm();
             // trust = η‖w‖/‖g‖ where both norms are positive, else 1 (as in the reference LARS implementations).
             var trust = where((wNorm > 0).logical_and(gNorm > 0), wNorm.mul(larsEta).div(gNorm), ones_like(wNorm));
+            if (larsClip)
+            {
+                var lr = isFixed.Contains(p) ? fixedLr : scheduledLr;
+                // solo-learn's clip_lr: η‖w‖/‖g‖ is the step size itself, capped at the scheduled rate.
+                if (lr > 0) trust = trust.div(lr).clamp_max(1.0);
+            }
             g.mul_(trust);
         }
     }

@@ -47,6 +47,38 @@ public class TrainingOptimizerTests
         Assert.Equal(4 - 0.04f, w[1], 5);
     }
 
+    [Theory]
+    [InlineData(0.005)] // η‖w‖/‖g‖ = 0.02·5/10 = 0.01 > lr: the step is lr·g
+    [InlineData(0.1)]   // 0.01 < lr: the step is 0.01·g, not lr·0.01·g
+    public void Lars_WithClipping_StepsAtTheSmallerOfTrustRateAndLr(double lr)
+    {
+        using var lin = nn.Linear(2, 1, hasBias: false);
+        using (no_grad()) lin.weight!.copy_(tensor(new float[,] { { 3, 4 } })); // ‖w‖ = 5
+        using var opt = new TrainingOptimizer(lin.parameters(), OptimizerKind.Lars, learningRate: lr, weightDecay: 0, momentum: 0, larsEta: 0.02, larsClip: true);
+        opt.ZeroGrad();
+        using var x = tensor(new float[,] { { 6, 8 } });
+        lin.forward(x).sum().backward(); // g = [6, 8], ‖g‖ = 10
+        opt.Step();
+        var rate = Math.Min(0.02 * 5 / 10, lr);
+        var w = lin.weight!.data<float>().ToArray();
+        Assert.Equal((float)(3 - rate * 6), w[0], 5);
+        Assert.Equal((float)(4 - rate * 8), w[1], 5);
+    }
+
+    [Fact]
+    public void For_TakesLarsSettingsFromTheRunConfig()
+    {
+        using var lin = nn.Linear(2, 1, hasBias: false);
+        using (no_grad()) lin.weight!.copy_(tensor(new float[,] { { 3, 4 } }));
+        var config = new RunConfig { Optimizer = OptimizerKind.Lars, LearningRate = 1.0, WeightDecay = 0, Momentum = 0, LarsEta = 0.01 };
+        using var opt = TrainingOptimizer.For(config, lin.parameters());
+        opt.ZeroGrad();
+        using var x = tensor(new float[,] { { 6, 8 } });
+        lin.forward(x).sum().backward();
+        opt.Step();
+        Assert.Equal(3 - 0.03f, lin.weight!.data<float>()[0], 5); // trust 0.01·5/10
+    }
+
     [Fact]
     public void SetLearningRate_ChangesEveryGroup()
     {
