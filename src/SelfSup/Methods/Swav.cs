@@ -22,11 +22,12 @@ public sealed record SwavOptions
     /// <summary>Width of the L2-normalised embedding the prototypes score (main_swav.py's feat_dim: 128).</summary>
     public int ProjectionDim { get; init; } = 128;
     /// <summary>
-    /// K, the prototypes (paper: 3000 for ImageNet). The paper assigns B + queue ≈ 4096 samples per Sinkhorn problem to
-    /// 3000 prototypes, about 1.4 per prototype; 100 keeps at least one sample per prototype in a batch of 128 with no
-    /// queue, and is ten prototypes per CIFAR-10 class (the paper finds accuracy insensitive to K over a wide range).
+    /// K, the prototypes (paper and solo-learn's CIFAR recipe: 3000). K must exceed <see cref="ProjectionDim"/>: with
+    /// fewer prototypes than dimensions, every embedding in the null space of C scores all prototypes equally, so the
+    /// codes and the predictions turn uniform together — a collapsed state the loss cannot leave (the first CIFAR-10
+    /// attempt with K = 100 < 128 went there in 43 steps). With K &gt; P the prototypes span the embedding space.
     /// </summary>
-    public int Prototypes { get; init; } = 100;
+    public int Prototypes { get; init; } = 3000;
     /// <summary>τ of the student's softmax over prototype scores (paper: 0.1).</summary>
     public double Temperature { get; init; } = 0.1;
     /// <summary>ε, Sinkhorn's entropic regularisation (paper: 0.05; the reference advises 0.03 when training collapses).</summary>
