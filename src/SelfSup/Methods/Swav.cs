@@ -25,7 +25,7 @@ public sealed record SwavOptions
     /// K, the prototypes (paper and solo-learn's CIFAR recipe: 3000). K must exceed <see cref="ProjectionDim"/>: with
     /// fewer prototypes than dimensions, every embedding in the null space of C scores all prototypes equally, so the
     /// codes and the predictions turn uniform together — a collapsed state the loss cannot leave (the first CIFAR-10
-    /// attempt with K = 100 < 128 went there in 43 steps). With K &gt; P the prototypes span the embedding space.
+    /// attempt with K = 100 &lt; 128 went there in 43 steps). With K &gt; P the prototypes span the embedding space.
     /// </summary>
     public int Prototypes { get; init; } = 3000;
     /// <summary>τ of the student's softmax over prototype scores (paper: 0.1).</summary>
