@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SelfSup.Methods;
 using SelfSup.Runs;
 using SelfSup.Training;
 
@@ -27,7 +28,7 @@ public static class PretrainCommand
             }
             if (!r.GetValue(resume)) Cli.Info($"{config.Method}: {Describe(config)}");
             var summary = Pretrain(config, outDir, r.GetValue(resume));
-            Console.WriteLine($"trained {summary.StepsDone}/{summary.TotalSteps} steps in {summary.Seconds:F0} s ({summary.ImagesPerSecond:F0} img/s), final loss {summary.FinalLoss:F4}; checkpoint {summary.LastCheckpoint}");
+            Console.WriteLine($"trained {summary.StepsDone}/{summary.TotalSteps} steps in {summary.Seconds:F0} s ({summary.ImagesPerSecond:F0} img/s){(double.IsNaN(summary.FinalLoss) ? "" : $", final loss {summary.FinalLoss:F4}")}; checkpoint {summary.LastCheckpoint}");
             return 0;
         }));
         return cmd;
@@ -36,7 +37,10 @@ public static class PretrainCommand
     public static TrainSummary Pretrain(RunConfig config, string outDir, bool resume)
     {
         using var run = Pretraining.Create(config, outDir, DataLog.Options());
-        Cli.Info($"{run.Config.Method} on {run.Data.Name}: {run.Data.Count} images {run.Config.Channels}×{run.Config.ImageSize}×{run.Config.ImageSize}, encoder {run.Config.Encoder} ({run.Method.Encoder.EmbeddingDim}-d), {run.Loader.BatchesPerEpoch} steps/epoch × {run.Config.Epochs} epochs, device {run.Config.Device}");
+        var images = $"{run.Data.Count} images {run.Config.Channels}×{run.Config.ImageSize}×{run.Config.ImageSize}";
+        Cli.Info(run.Method is ClosedFormMethod
+            ? $"{run.Config.Method} on {run.Data.Name}: {images}, fitted in closed form (no optimiser, no steps), {run.Method.Representation.EmbeddingDim}-d representation, device {run.Config.Device}"
+            : $"{run.Config.Method} on {run.Data.Name}: {images}, encoder {run.Config.Encoder} ({run.Method.Encoder.EmbeddingDim}-d), {run.Loader.BatchesPerEpoch} steps/epoch × {run.Config.Epochs} epochs, device {run.Config.Device}");
         run.Trainer.ProbeDataOptions = DataLog.Options();
         return TrainingProgress.Run(p => run.Trainer.Fit(resume, new MonitorLines(p)), run.Config.Method);
     }

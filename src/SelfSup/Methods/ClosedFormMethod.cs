@@ -14,6 +14,12 @@ public abstract class ClosedFormMethod : SslMethod
     /// <summary>Fits the method on the training data (<see cref="EpochContext.Epoch"/> 0, the whole dataset).</summary>
     public abstract void Fit(EpochContext context);
 
+    /// <summary>
+    /// Called once after <see cref="Fit"/> with the run folder: writes what the fit has to show (pictures, tables) and
+    /// returns scalars for the run's metrics record (e.g. embedding_std). Nothing by default.
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, double> AfterFit(string runDir) => new Dictionary<string, double>();
+
     /// <summary>Closed-form methods have no training step.</summary>
     public sealed override StepResult TrainingStep(TrainingBatch batch, StepContext context) =>
         throw new InvalidOperationException($"{GetName()} is fitted in closed form (Fit), not trained step by step");

@@ -73,6 +73,7 @@ public static class MethodRegistry
         Register(VicReg.Info);
         Register(Swav.Info);
         Register(DeepCluster.Info);
+        Register(Pca.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>

@@ -10,19 +10,23 @@ namespace SelfSup.Numerics;
 /// </summary>
 public static class PcaWhitening
 {
+    /// <summary>ε of <see cref="PrincipalAxes.WhiteningScale"/> unless told otherwise: each variance is floored at 1e-6 × the largest.</summary>
+    public const double DefaultRelativeEpsilon = 1e-6;
+
     /// <summary>
     /// Rows of <paramref name="x"/> [N, D] projected onto their first <paramref name="components"/> principal axes
     /// and scaled to unit variance, float64 [N, min(components, D, N)] on x's device. Each axis is divided by
     /// √(λ + ε·λ₁) with λ its variance and λ₁ the largest one, so directions without spread (λ ≈ 0) stay near 0
-    /// instead of blowing noise up.
+    /// instead of blowing noise up (<see cref="PrincipalAxes.WhiteningScale"/>).
     /// </summary>
-    public static Tensor Whiten(Tensor x, int components, double relativeEpsilon = 1e-6)
+    public static Tensor Whiten(Tensor x, int components, double relativeEpsilon = DefaultRelativeEpsilon)
     {
         if (!(relativeEpsilon >= 0)) throw new ArgumentException($"PCA whitening: relativeEpsilon must be ≥ 0, got {relativeEpsilon}");
+        if (x.dim() != 2) throw new ArgumentException($"PCA expects a [N, D] matrix, got [{string.Join(", ", x.shape)}]");
+        if (components <= 0) throw new ArgumentException($"PCA components must be positive, got {components}");
         using var scope = NewDisposeScope();
-        var z = PcaProjection.Project(x, components); // [N, k], centred, descending variance
-        var variance = z.square().mean([0], keepdim: true); // [1, k]
-        var floor = relativeEpsilon * variance.max().item<double>();
-        return z.div_(variance.add_(floor).sqrt_().clamp_min_(double.Epsilon)).MoveToOuterDisposeScope();
+        var x64 = x.to(ScalarType.Float64); // [N, D]
+        using var axes = PrincipalAxes.Fit(x64, (int)Math.Min(components, Math.Min(x.shape[0], x.shape[1])));
+        return axes.Project(x64).mul_(axes.WhiteningScale(relativeEpsilon)).MoveToOuterDisposeScope(); // [N, k]
     }
 }

@@ -280,8 +280,11 @@ public sealed class Trainer
         using (var scope = NewDisposeScope())
         using (no_grad())
             closedForm.Fit(new EpochContext(0, 0, loader.Dataset, Stats(), device, config.Seed, 0, total));
+        var record = new Dictionary<string, object> { ["step"] = total, ["epoch"] = config.Epochs, ["closed_form_fit_s"] = Math.Round(clock.Elapsed.TotalSeconds, 2) };
+        using (var scope = NewDisposeScope())
+            foreach (var (key, value) in closedForm.AfterFit(runDir)) record[key] = value;
         using (var metrics = new MetricsLog(MetricsPath))
-            metrics.Write(new Dictionary<string, object> { ["step"] = total, ["epoch"] = config.Epochs, ["closed_form_fit_s"] = Math.Round(clock.Elapsed.TotalSeconds, 2) });
+            metrics.Write(record);
         using var generator = new Generator((ulong)config.Seed, new Device(DeviceType.CPU));
         var path = SaveCheckpoint(total, total, optimizer: null, generator);
         var seconds = clock.Elapsed.TotalSeconds;

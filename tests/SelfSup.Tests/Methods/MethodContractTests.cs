@@ -43,6 +43,8 @@ public sealed class MethodContractTests : IDisposable
         ["ijepa"] = new() { ["predictor_dim"] = "16", ["predictor_depth"] = "1", ["predictor_heads"] = "2" },
         // The default 100 clusters need more than the 48 test images.
         ["deepcluster"] = new() { ["clusters"] = "8" },
+        // The default 128 components need more than the 48 test images.
+        ["pca"] = new() { ["components"] = "16" },
     };
 
     RunConfig Config(string method, string encoder, int width, long? maxSteps = null) => new()
@@ -106,7 +108,9 @@ public sealed class MethodContractTests : IDisposable
         var path = Path.Combine(root, $"{name}.ckpt");
         method.train();
         // Change the weights first so the comparison is not between two fresh initialisations of one seed.
-        if (method is not ClosedFormMethod)
+        if (method is ClosedFormMethod closedForm)
+            using (no_grad()) closedForm.Fit(new EpochContext(0, 0, data, new ChannelStats(config.NormalizeMean, config.NormalizeStd), CPU, config.Seed, 0, 1));
+        else
         {
             StartEpoch(method, config);
             using var images = data.Images.narrow(0, 0, 16);
