@@ -43,7 +43,9 @@ public static class DemoCommand
             var clock = Stopwatch.StartNew();
             var summary = PretrainCommand.Pretrain(config, outDir, resume: false);
             var pretrainSeconds = clock.Elapsed.TotalSeconds;
-            Console.WriteLine($"pretrained {summary.StepsDone} steps in {pretrainSeconds:F0} s ({summary.ImagesPerSecond:F0} img/s); evaluating on the test split");
+            Console.WriteLine(summary.ClosedForm
+                ? $"fitted in closed form in {pretrainSeconds:F0} s; evaluating on the test split"
+                : $"pretrained {summary.StepsDone} steps in {pretrainSeconds:F0} s ({summary.ImagesPerSecond:F0} img/s); evaluating on the test split");
             var results = CheckpointEvaluation.Run(summary.LastCheckpoint!, new EvalSettings
             {
                 Data = new EvalDataSettings { TrainLimit = r.GetValue(trainLimit), Seed = (int)config.Seed, Log = DataLog.Options().Log },

@@ -14,6 +14,9 @@ namespace SelfSup.Evaluation;
 /// </summary>
 public static class BatchNormReestimation
 {
+    /// <summary>Whether <paramref name="encoder"/> has BatchNorm statistics to re-estimate.</summary>
+    public static bool Applies(Encoder encoder) => encoder.modules().OfType<BatchNorm>().Any(b => b.track_running_stats);
+
     /// <summary>
     /// Resets and re-estimates the statistics on a seeded random subset of up to <paramref name="maxImages"/>
     /// images; parameters are not touched. Only the BatchNorms run in train mode (dropout and the like stay off).

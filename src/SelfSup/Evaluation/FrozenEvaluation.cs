@@ -38,7 +38,7 @@ public static class FrozenEvaluation
             var trainSet = subset ?? train;
             var numClasses = (int)Math.Max(trainSet.NumClasses, Math.Max(trainSet.Labels!.Max(), test.Labels.Max()) + 1);
 
-            if (options.ReestimateTrainedBatchNorm)
+            if (options.ReestimateTrainedBatchNorm && BatchNormReestimation.Applies(trained))
             {
                 log?.Report($"trained encoder: re-estimating BatchNorm statistics on up to {options.BatchNormImages} train images");
                 BatchNormReestimation.Run(trained, trainSet, stats, options.Device, options.BatchNormImages, seed: options.Seed);
@@ -47,7 +47,8 @@ public static class FrozenEvaluation
             var trainedScores = Score("trained", () => Features.Extract(trained, trainSet, stats, options.Device, options.BatchSize),
                 () => Features.Extract(trained, test, stats, options.Device, options.BatchSize), trainSet, test, numClasses, options);
 
-            log?.Report($"random init: re-estimating BatchNorm statistics on up to {options.BatchNormImages} train images");
+            if (BatchNormReestimation.Applies(randomInit))
+                log?.Report($"random init: re-estimating BatchNorm statistics on up to {options.BatchNormImages} train images");
             BatchNormReestimation.Run(randomInit, trainSet, stats, options.Device, options.BatchNormImages, seed: options.Seed);
             var randomScores = Score("random init", () => Features.Extract(randomInit, trainSet, stats, options.Device, options.BatchSize),
                 () => Features.Extract(randomInit, test, stats, options.Device, options.BatchSize), trainSet, test, numClasses, options);

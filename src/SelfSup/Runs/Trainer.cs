@@ -26,6 +26,8 @@ public sealed record TrainSummary(long StepsDone, long TotalSteps, double FinalL
 {
     /// <summary>Warnings raised during the run (each at most once), e.g. collapse.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>The method was fitted in closed form (<see cref="ClosedFormMethod"/>): no optimiser steps were taken.</summary>
+    public bool ClosedForm { get; init; }
 }
 
 /// <summary>A non-finite loss: the run stops instead of training on garbage.</summary>
@@ -288,7 +290,7 @@ public sealed class Trainer
         using var generator = new Generator((ulong)config.Seed, new Device(DeviceType.CPU));
         var path = SaveCheckpoint(total, total, optimizer: null, generator);
         var seconds = clock.Elapsed.TotalSeconds;
-        return new TrainSummary(total, total, double.NaN, seconds, loader.Dataset.Count / Math.Max(seconds, 1e-9), path);
+        return new TrainSummary(total, total, double.NaN, seconds, loader.Dataset.Count / Math.Max(seconds, 1e-9), path) { ClosedForm = true };
     }
 
     static Dictionary<string, object> ProbeFields(OnlineProbeResult r) => new()
