@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SelfSup.Encoders;
 using SelfSup.Evaluation;
 using TorchSharp;
 
@@ -53,7 +54,8 @@ public static class CheckpointEvaluation
         {
             Method = config.Method,
             Dataset = data.DataName,
-            Encoder = config.Encoder,
+            // A closed-form method (PCA) has no backbone: name its representation, not the config's unused encoder.
+            Encoder = trained.Encoder is LinearProjectionEncoder linear ? $"linear projection ({linear.EmbeddingDim}-d)" : config.Encoder,
             Width = config.Width,
             Epochs = Math.Round((double)state.Step / Math.Max(1, state.TotalSteps) * config.Epochs, 3),
             Steps = state.Step,
