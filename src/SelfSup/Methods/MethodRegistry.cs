@@ -73,6 +73,9 @@ public static class MethodRegistry
         Register(VicReg.Info);
         Register(Swav.Info);
         Register(DeepCluster.Info);
+        Register(Autoencoder.Info);
+        Register(DenoisingAutoencoder.Info);
+        Register(Vae.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>
