@@ -29,6 +29,8 @@ public static class ReconstructCommand
             var png = r.GetValue(output) ?? Path.Combine(runDir, "reconstructions.png");
             var folder = Path.GetDirectoryName(Path.GetFullPath(png))!;
             using var pictures = CheckpointPictures.Open(ckpt, r.GetValue(split)!, DataLog.Options());
+            if ((r.GetValue(samples) || r.GetValue(interpolate)) && !pictures.IsGenerative)
+                throw new ArgumentException($"--samples, --interpolate: method '{pictures.MethodName}' is not generative; they need a vae checkpoint");
             pictures.Reconstructions(png, r.GetValue(count), r.GetValue(seed));
             Console.WriteLine($"wrote {png}");
             if (r.GetValue(samples))

@@ -14,8 +14,10 @@ namespace SelfSup.Methods;
 /// </summary>
 public record AutoencoderOptions
 {
-    /// <summary>Size of the code: a Linear maps the encoder's embedding to it, and the code is the representation (Hinton and Salakhutdinov 2006: 30 units on MNIST; 128 here, the convnet's embedding width).</summary>
+    /// <summary>Size of the code: a Linear maps the encoder's output to it, and the code is the representation (Hinton and Salakhutdinov 2006: 30 units on MNIST; 128 here, the convnet's embedding width).</summary>
     public int Bottleneck { get; init; } = 128;
+    /// <summary>What the bottleneck Linear reads: map (the encoder's feature map flattened, as convolutional autoencoders do, Masci et al. 2011; it keeps where things are) or embedding (the pooled embedding, nearly blind to position after global average pooling).</summary>
+    public CodeSource CodeFrom { get; init; } = CodeSource.Map;
     /// <summary>Decoder from the code to the image: auto (mlp for the mlp encoder, conv for every other), conv (Linear to a small map, then stride-2 transposed convolutions) or mlp.</summary>
     public DecoderKind Decoder { get; init; } = DecoderKind.Auto;
     /// <summary>Decoder width; 0: 32 channels in the conv decoder's last stage, 256 and 512 hidden units in the MLP decoder.</summary>
@@ -25,7 +27,7 @@ public record AutoencoderOptions
 }
 
 /// <summary>
-/// Autoencoder: the run's encoder maps an image to its embedding, a Linear maps that to a bottleneck code, and a
+/// Autoencoder: the run's encoder maps an image to its feature map, a Linear maps that (flattened) to a bottleneck code, and a
 /// decoder (<see cref="ImageDecoder"/>: transposed convolutions or an MLP) reconstructs the image from the code; the
 /// loss is the reconstruction error averaged over every pixel. The one view is the normalised image itself, without
 /// augmentation. The representation is the code (<see cref="Representation"/>: the encoder followed by the
@@ -53,7 +55,7 @@ public class Autoencoder : SslMethod, IReconstructionPictures
         Options = options;
         Stats = stats;
         Reconstruction = new ReconstructionLoss(options.Loss, stats);
-        this.encoder = new CodeEncoder(encoder, options.Bottleneck);
+        this.encoder = new CodeEncoder(encoder, options.Bottleneck, options.CodeFrom, channels, imageSize);
         decoder = ImageDecoder.Create(options.Decoder, encoder, options.Bottleneck, channels, imageSize, options.DecoderWidth);
         // Registered by name rather than by RegisterComponents, whose field scan would miss them in a derived method.
         register_module("encoder", this.encoder);

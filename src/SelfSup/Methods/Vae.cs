@@ -21,6 +21,8 @@ public sealed record VaeOptions
     public double Beta { get; init; } = 1.0;
     /// <summary>Epochs over which the KL weight rises linearly from 0 to β, fractions allowed (0: none, as the paper; Bowman et al. 2016 and Sønderby et al. 2016 warm it up against an unused latent).</summary>
     public double KlWarmupEpochs { get; init; }
+    /// <summary>What the μ and log σ² heads read: map (the encoder's feature map flattened; it keeps where things are) or embedding (the pooled embedding, nearly blind to position after global average pooling).</summary>
+    public CodeSource CodeFrom { get; init; } = CodeSource.Map;
     /// <summary>Decoder from z to the image: auto (mlp for the mlp encoder, as the paper's MLP decoder; conv for every other), conv or mlp.</summary>
     public DecoderKind Decoder { get; init; } = DecoderKind.Auto;
     /// <summary>Decoder width; 0: 32 channels in the conv decoder's last stage, 256 and 512 hidden units in the MLP decoder.</summary>
@@ -57,8 +59,8 @@ public sealed class Vae : SslMethod, IReconstructionPictures, IGenerativePicture
             throw new ArgumentException($"vae.kl_warmup_epochs: expected 0 (no warm-up) or a positive number of epochs, got {options.KlWarmupEpochs}");
         Options = options;
         Reconstruction = new ReconstructionLoss(options.Loss, stats);
-        this.encoder = new CodeEncoder(encoder, options.LatentDim);
-        log_variance = nn.Linear(encoder.EmbeddingDim, options.LatentDim);
+        this.encoder = new CodeEncoder(encoder, options.LatentDim, options.CodeFrom, channels, imageSize);
+        log_variance = nn.Linear(this.encoder.InputDim, options.LatentDim);
         decoder = ImageDecoder.Create(options.Decoder, encoder, options.LatentDim, channels, imageSize, options.DecoderWidth);
         RegisterComponents();
     }
@@ -86,8 +88,8 @@ public sealed class Vae : SslMethod, IReconstructionPictures, IGenerativePicture
     public (Tensor Mu, Tensor LogVariance) Posterior(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = encoder.Backbone.forward(x); // [B, D]
-        var mu = encoder.Code(h);            // [B, K]
+        var h = encoder.CodeInput(encoder.ForwardFeatures(x)); // [B, D]: the flattened map or the embedding
+        var mu = encoder.Code(h);                               // [B, K]
         var logVariance = log_variance.forward(h);
         return (mu.MoveToOuterDisposeScope(), logVariance.MoveToOuterDisposeScope());
     }

@@ -34,6 +34,9 @@ public sealed class CheckpointPictures : IDisposable
     /// <summary>The registered name of the checkpoint's method.</summary>
     public string MethodName { get; }
 
+    /// <summary>Whether the method draws samples and interpolations (<see cref="IGenerativePictures"/>).</summary>
+    public bool IsGenerative => method is IGenerativePictures;
+
     /// <summary>Loads the checkpoint and the <paramref name="split"/> split of its dataset.</summary>
     public static CheckpointPictures Open(string checkpointPath, string split = "test", DatasetOptions? dataOptions = null)
     {

@@ -112,6 +112,40 @@ public class AutoencoderTests
         Assert.All(OptionDocs.Describe(new AutoencoderOptions()), o => Assert.False(string.IsNullOrWhiteSpace(o.Doc), $"{o.Key} has no doc"));
     }
 
+    /// <summary>
+    /// Eval-mode reconstruction error relative to the pixels' variance (what the mean image scores) after 150 Adam
+    /// steps on 16 images of 8 × 8 px, each a 3 × 3 bright square at one of 16 positions.
+    /// </summary>
+    static float RelativeErrorAfterAShortRun(CodeSource codeFrom)
+    {
+        using var images = zeros(16, 1, 8, 8);
+        for (var i = 0; i < 16; i++) images[i, 0, TensorIndex.Slice(i / 4, i / 4 + 3), TensorIndex.Slice(i % 4, i % 4 + 3)] = tensor(1f);
+        using var x = Stats.Normalize(images);
+        using var ae = Make(new AutoencoderOptions { Bottleneck = 5, DecoderWidth = 4, CodeFrom = codeFrom });
+        ae.train();
+        using var optimizer = optim.Adam(ae.parameters(), lr: 1e-2);
+        for (var step = 0; step < 150; step++)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            ae.Step(x).Loss.backward();
+            optimizer.step();
+        }
+        ae.eval();
+        using var noGrad = no_grad();
+        var (_, _, output) = ae.Forward(x, null);
+        return ae.Loss(output, x).item<float>() / x.var(0, unbiased: false).mean().item<float>();
+    }
+
+    [Fact]
+    public void AShortRun_LearnsToReconstructWhereASquareIs_FromTheFlattenedMap_NotFromThePooledEmbedding()
+    {
+        var fromMap = RelativeErrorAfterAShortRun(CodeSource.Map);
+        var fromEmbedding = RelativeErrorAfterAShortRun(CodeSource.Embedding);
+        Assert.True(fromMap < 0.2, $"from the map: reconstruction error {fromMap:G3} × the pixels' variance");
+        Assert.True(fromEmbedding > 2 * fromMap, $"from the pooled embedding: {fromEmbedding:G3} × the variance, from the map {fromMap:G3}");
+    }
+
     [Fact]
     public void ZeroBottleneck_IsRejectedNamingTheField() =>
         Assert.Contains("bottleneck", Assert.Throws<ArgumentException>(() => Make(new AutoencoderOptions { Bottleneck = 0 })).Message);
