@@ -33,6 +33,17 @@ public sealed record ChannelStats(float[] Mean, float[] Std)
         return x.sub(m).div_(s);
     }
 
+    /// <summary>x · std + mean per channel: a normalised batch back in [0, 1] units (the inverse of <see cref="Normalize"/>).</summary>
+    public Tensor Denormalize(Tensor x)
+    {
+        var c = x.shape[1];
+        if (c != Mean.Length)
+            throw new ArgumentException($"batch has {c} channels but the normalisation statistics have {Mean.Length}");
+        using var m = tensor(Mean, device: x.device).view(1, c, 1, 1);
+        using var s = tensor(Std, device: x.device).view(1, c, 1, 1);
+        return x.mul(s).add_(m);
+    }
+
     /// <summary>uint8 batch → normalised float model input, the evaluation-time preprocessing.</summary>
     public Tensor ToModelInput(Tensor images, Device device)
     {

@@ -3,7 +3,7 @@ namespace SelfSup.Encoders;
 /// <summary>What every registered encoder is built from (a run's config supplies these).</summary>
 /// <param name="InChannels">Channels of the input images.</param>
 /// <param name="ImageSize">Side of the (square) model input in pixels.</param>
-/// <param name="Width">Base width; 0 picks the encoder's default (64 for ResNets, 32 for the ConvNets).</param>
+/// <param name="Width">Base width; 0 picks the encoder's default (64 for ResNets, 32 for the ConvNets, 256 for the MLP).</param>
 /// <param name="Stem">ResNet stem, "cifar" or "imagenet"; null picks "cifar" for images ≤ 64 px, else "imagenet".</param>
 public sealed record EncoderOptions(int InChannels, int ImageSize, int Width = 0, string? Stem = null);
 
@@ -20,6 +20,7 @@ public static class EncoderRegistry
         ("resnet50", o => new ResNet(ResNetDepth.ResNet50, ResNetFrom(o))),
         ("convnet", o => ConvNetFrom(o, 5)),
         ("convnet8", o => ConvNetFrom(o, 8)),
+        ("mlp", MlpFrom),
         ("vit-tiny", o => new Vit(VitNames.Resolve("vit-tiny", null, o))),
         ("vit-small", o => new Vit(VitNames.Resolve("vit-small", null, o))),
         ("vit-base", o => new Vit(VitNames.Resolve("vit-base", null, o))),
@@ -67,6 +68,13 @@ public static class EncoderRegistry
     {
         var stem = o.Stem is null ? ResNetStems.ForImageSize(o.ImageSize) : ResNetStems.Parse(o.Stem, "EncoderOptions.Stem");
         return new ResNetOptions(InChannels: o.InChannels, Width: o.Width == 0 ? 64 : o.Width, Stem: stem);
+    }
+
+    static MlpEncoder MlpFrom(EncoderOptions o)
+    {
+        if (o.Stem is not null)
+            throw new ArgumentException($"EncoderOptions.Stem: mlp has no stem choice (stems: resnet*); leave it unset, got '{o.Stem}'");
+        return new MlpEncoder(new MlpEncoderOptions(o.InChannels, o.ImageSize, o.Width == 0 ? 256 : o.Width));
     }
 
     static ConvNet ConvNetFrom(EncoderOptions o, int layers)

@@ -49,7 +49,7 @@ public sealed record MaeReconstruction(Tensor Original, Tensor Masked, Tensor Re
 /// ViT, let a light decoder predict every patch's pixels from the visible tokens plus mask tokens, and score the
 /// prediction with the mean squared error on the masked patches only.
 /// </summary>
-public sealed class Mae : SslMethod
+public sealed class Mae : SslMethod, IReconstructionPictures
 {
     readonly Vit encoder;
     readonly MaeDecoder decoder;
@@ -123,6 +123,15 @@ public sealed class Mae : SslMethod
         var target = Patches.Patchify(x, encoder.PatchSize); // [B, T, p·p·C]
         if (Options.NormPixLoss) target = MaskedMseLoss.NormalizedTargets(target);
         return MaskedMseLoss.Compute(prediction, target, mask).MoveToOuterDisposeScope();
+    }
+
+    public IReadOnlyList<string> PictureColumns => ["original", "masked", "reconstruction"];
+
+    /// <summary>Original | masked | reconstruction, as <see cref="Reconstruct"/> makes them.</summary>
+    public Tensor[] ReconstructionColumns(Tensor images, Generator generator)
+    {
+        var r = Reconstruct(images, generator);
+        return [r.Original, r.Masked, r.Reconstruction];
     }
 
     /// <summary>

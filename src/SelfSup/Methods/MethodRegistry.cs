@@ -74,6 +74,9 @@ public static class MethodRegistry
         Register(Swav.Info);
         Register(DeepCluster.Info);
         Register(Pca.Info);
+        Register(Autoencoder.Info);
+        Register(DenoisingAutoencoder.Info);
+        Register(Vae.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>

@@ -26,7 +26,8 @@ public static partial class OptionDocs
     {
         var prop = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .First(p => string.Equals(p.Name, snakeKey.Replace("_", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase));
-        return Summaries.Value.TryGetValue($"P:{type.FullName}.{prop.Name}", out var s) ? s : "";
+        // An inherited option (a denoising autoencoder's autoencoder options) is documented on the record declaring it.
+        return Summaries.Value.TryGetValue($"P:{(prop.DeclaringType ?? type).FullName}.{prop.Name}", out var s) ? s : "";
     }
 
     static Dictionary<string, string> Load()

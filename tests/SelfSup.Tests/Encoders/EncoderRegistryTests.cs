@@ -8,7 +8,7 @@ public class EncoderRegistryTests
 {
     public EncoderRegistryTests() => TorchRuntime.Initialize();
 
-    /// <summary>Feature channels at width 4 (8w for BasicBlock ResNets, 32w for ResNet-50, 4w for the ConvNet, 8w for the eight-layer one) and side for 32×32 input.</summary>
+    /// <summary>Feature channels at width 4 (8w for BasicBlock ResNets, 32w for ResNet-50, 4w for the ConvNet, 8w for the eight-layer one, w for the MLP's 1 × 1 map) and side for 32×32 input.</summary>
     static readonly Dictionary<string, (int Dim, int Side)> Expected4 = new()
     {
         ["resnet18"] = (32, 4),
@@ -16,6 +16,7 @@ public class EncoderRegistryTests
         ["resnet50"] = (128, 4),
         ["convnet"] = (16, 8),
         ["convnet8"] = (32, 4),
+        ["mlp"] = (4, 1),
         ["vit-tiny"] = (4, 0),
         ["vit-small"] = (4, 0),
         ["vit-base"] = (4, 0),
@@ -32,7 +33,7 @@ public class EncoderRegistryTests
     [Fact]
     public void Names_AreTheDocumentedEncoders()
     {
-        Assert.Equal(["resnet18", "resnet34", "resnet50", "convnet", "convnet8", "vit-tiny", "vit-small", "vit-base"], EncoderRegistry.Names);
+        Assert.Equal(["resnet18", "resnet34", "resnet50", "convnet", "convnet8", "mlp", "vit-tiny", "vit-small", "vit-base"], EncoderRegistry.Names);
         Assert.All(EncoderRegistry.Names, n => Assert.True(Expected4.ContainsKey(n), $"{n}: add its expected shape to this test"));
     }
 
@@ -60,6 +61,8 @@ public class EncoderRegistryTests
         using var convnet = EncoderRegistry.Create("convnet", new EncoderOptions(1, 28));
         Assert.Equal(512, resnet.EmbeddingDim);
         Assert.Equal(128, convnet.EmbeddingDim);
+        using var mlp = EncoderRegistry.Create("mlp", new EncoderOptions(1, 28));
+        Assert.Equal(256, mlp.EmbeddingDim);
     }
 
     [Theory]

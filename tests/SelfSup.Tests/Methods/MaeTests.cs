@@ -109,7 +109,7 @@ public class MaeTests
         var path = Path.Combine(Path.GetTempPath(), $"mae-{Guid.NewGuid():N}.png");
         try
         {
-            MaeReconstructionPicture.Save(path, r, new ChannelStats([0.5f], [0.25f]), scale: 2);
+            ReconstructionPicture.Save(path, [r.Original, r.Masked, r.Reconstruction], new ChannelStats([0.5f], [0.25f]), scale: 2);
             var bytes = File.ReadAllBytes(path);
             Assert.Equal(0x89, bytes[0]);
             Assert.Equal((byte)'P', bytes[1]);
