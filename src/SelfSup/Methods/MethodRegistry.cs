@@ -75,6 +75,7 @@ public static class MethodRegistry
         Register(DeepCluster.Info);
         Register(Autoencoder.Info);
         Register(DenoisingAutoencoder.Info);
+        Register(ContextEncoder.Info);
         Register(Vae.Info);
     }
 
