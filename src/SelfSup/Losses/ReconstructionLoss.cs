@@ -43,10 +43,7 @@ public sealed class ReconstructionLoss
     {
         Check(output, target);
         using var scope = NewDisposeScope();
-        var error = Kind == ReconstructionKind.Bce
-            ? nn.functional.binary_cross_entropy_with_logits(output, target, reduction: nn.Reduction.None)
-            : (output - target).square();
-        return error.flatten(1).sum(1).MoveToOuterDisposeScope(); // [B]
+        return Elementwise(output, target).flatten(1).sum(1).MoveToOuterDisposeScope(); // [B]
     }
 
     /// <summary>The error averaged over every entry of the batch (the mean squared error for MSE).</summary>
@@ -57,6 +54,21 @@ public sealed class ReconstructionLoss
         return perEntry.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The error weighted per pixel: Σ w·e / (C·Σ w) over the batch, with <paramref name="weights"/> [B, 1, H, W] shared by
+    /// the C channels — a context encoder's loss on the hidden region only (weights 1 there, 0 elsewhere).
+    /// </summary>
+    public Tensor Weighted(Tensor output, Tensor target, Tensor weights)
+    {
+        Check(output, target);
+        if (weights.dim() != 4 || weights.shape[1] != 1 || weights.shape[0] != output.shape[0] || weights.shape[2] != output.shape[2] || weights.shape[3] != output.shape[3])
+            throw new ArgumentException($"reconstruction loss: weights [{string.Join(", ", weights.shape)}] must be [B, 1, H, W] for output [{string.Join(", ", output.shape)}]");
+        using var scope = NewDisposeScope();
+        var error = Elementwise(output, target); // [B, C, H, W]
+        var total = (error * weights).sum() / (weights.sum() * output.shape[1]).clamp_min(1e-12);
+        return total.MoveToOuterDisposeScope();
+    }
+
     /// <summary>A decoder output as a normalised image: as it is (MSE), or the sigmoid of the logits normalised (BCE).</summary>
     public Tensor ToModelInput(Tensor output)
     {
@@ -64,6 +76,11 @@ public sealed class ReconstructionLoss
         using var unit = output.sigmoid();
         return Stats.Normalize(unit);
     }
+
+    /// <summary>The error of every entry: squared error, or BCE of the logits against [0, 1] targets.</summary>
+    Tensor Elementwise(Tensor output, Tensor target) => Kind == ReconstructionKind.Bce
+        ? nn.functional.binary_cross_entropy_with_logits(output, target, reduction: nn.Reduction.None)
+        : (output - target).square();
 
     static void Check(Tensor output, Tensor target)
     {

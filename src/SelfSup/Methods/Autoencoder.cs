@@ -128,9 +128,9 @@ public class Autoencoder : SslMethod, IReconstructionPictures
         });
     }
 
-    public IReadOnlyList<string> PictureColumns => Corrupts ? ["original", "corrupted", "reconstruction"] : ["original", "reconstruction"];
+    public virtual IReadOnlyList<string> PictureColumns => Corrupts ? ["original", "corrupted", "reconstruction"] : ["original", "reconstruction"];
 
-    public Tensor[] ReconstructionColumns(Tensor images, Generator generator)
+    public virtual Tensor[] ReconstructionColumns(Tensor images, Generator generator)
     {
         using var mode = new TrainingModeSnapshot(this);
         eval();

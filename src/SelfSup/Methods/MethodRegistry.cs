@@ -76,6 +76,7 @@ public static class MethodRegistry
         Register(Pca.Info);
         Register(Autoencoder.Info);
         Register(DenoisingAutoencoder.Info);
+        Register(ContextEncoder.Info);
         Register(Vae.Info);
     }
 
