@@ -86,7 +86,10 @@ public class Autoencoder : SslMethod, IReconstructionPictures
     /// <summary>Adam (AdamW without weight decay) at lr 1e-3 for any batch size, no warm-up, then the Trainer's cosine decay.</summary>
     internal static Recipe AdamRecipe(string source) => new()
     {
-        Source = source, Optimizer = OptimizerKind.AdamW, BaseLearningRate = 1e-3, WeightDecay = 0,
+        Source = source,
+        Optimizer = OptimizerKind.AdamW,
+        BaseLearningRate = 1e-3,
+        WeightDecay = 0,
     };
 
     /// <summary>One view per image: the normalised image itself.</summary>
