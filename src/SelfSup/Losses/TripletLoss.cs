@@ -52,6 +52,12 @@ public sealed record TripletLossOptions
     /// loss from fading as easy triplets grow in number) instead of over every valid triplet.
     /// </summary>
     public bool AverageOverActive { get; init; } = true;
+    /// <summary>
+    /// Hermans et al. 2017's soft margin: ln(1 + exp(d(a, p) − d(a, n))) instead of max(0, d(a, p) − d(a, n) + α)
+    /// (<see cref="Margin"/> is then unused). It has no flat region: every triplet keeps pulling, and a batch whose
+    /// embeddings all coincide scores ln 2 instead of sitting at the hinge's α.
+    /// </summary>
+    public bool SoftMargin { get; init; }
 }
 
 /// <summary>
@@ -107,11 +113,12 @@ public static class TripletLoss
         var negative = same.logical_not();                                    // [N, N]
         if (!positive.any(1).logical_and(negative.any(1)).any().item<bool>())
             throw new ArgumentException("triplet loss: the batch has no valid triplet; expected at least one label with 2 rows and one other label");
+        Func<Tensor, Tensor> hinge = options.SoftMargin ? gap => nn.functional.softplus(gap) : gap => nn.functional.relu(gap + options.Margin);
         var loss = options.Mining switch
         {
-            TripletMining.BatchAll => BatchAll(d, positive, negative, options.Margin, options.AverageOverActive),
-            TripletMining.BatchHard => BatchHard(d, positive, negative, options.Margin),
-            TripletMining.SemiHard => SemiHard(d, positive, negative, options.Margin),
+            TripletMining.BatchAll => BatchAll(d, positive, negative, hinge, options.AverageOverActive),
+            TripletMining.BatchHard => BatchHard(d, positive, negative, hinge),
+            TripletMining.SemiHard => SemiHard(d, positive, negative, hinge),
             _ => throw new ArgumentException($"triplet loss: unknown mining {options.Mining}"),
         };
         return loss.MoveToOuterDisposeScope();
@@ -130,30 +137,31 @@ public static class TripletLoss
         return Distance(squared, distance).MoveToOuterDisposeScope();
     }
 
-    static Tensor BatchAll(Tensor d, Tensor positive, Tensor negative, double margin, bool averageOverActive)
+    // hinge(gap) of gap = d(a, p) − d(a, n): max(0, gap + α), or the soft margin softplus(gap).
+    static Tensor BatchAll(Tensor d, Tensor positive, Tensor negative, Func<Tensor, Tensor> hinge, bool averageOverActive)
     {
         var valid = positive.unsqueeze(2).logical_and(negative.unsqueeze(1));  // [N(a), N(p), N(n)]
-        var losses = nn.functional.relu(d.unsqueeze(2) - d.unsqueeze(1) + margin).mul(valid); // [N, N, N]
+        var losses = hinge(d.unsqueeze(2) - d.unsqueeze(1)).mul(valid);       // [N, N, N]
         var count = averageOverActive ? losses.gt(0).sum().clamp_min(1) : valid.sum();
         return losses.sum() / count;
     }
 
-    static Tensor BatchHard(Tensor d, Tensor positive, Tensor negative, double margin)
+    static Tensor BatchHard(Tensor d, Tensor positive, Tensor negative, Func<Tensor, Tensor> hinge)
     {
         var anchors = positive.any(1).logical_and(negative.any(1));          // [N]
         var hardestPositive = d.masked_fill(positive.logical_not(), double.NegativeInfinity).amax(1); // [N]
         var hardestNegative = d.masked_fill(negative.logical_not(), double.PositiveInfinity).amin(1); // [N]
-        return nn.functional.relu((hardestPositive - hardestNegative + margin).masked_select(anchors)).mean();
+        return hinge((hardestPositive - hardestNegative).masked_select(anchors)).mean();
     }
 
-    static Tensor SemiHard(Tensor d, Tensor positive, Tensor negative, double margin)
+    static Tensor SemiHard(Tensor d, Tensor positive, Tensor negative, Func<Tensor, Tensor> hinge)
     {
         var farther = negative.unsqueeze(1).logical_and(d.unsqueeze(1).gt(d.unsqueeze(2))); // [N(a), N(p), N(n)]: d(a,n) > d(a,p)
         var nearestFarther = d.unsqueeze(1).masked_fill(farther.logical_not(), double.PositiveInfinity).amin(2); // [N, N]
         var farthest = d.masked_fill(negative.logical_not(), double.NegativeInfinity).amax([1], keepdim: true); // [N, 1]
         var chosen = where(farther.any(2), nearestFarther, farthest);          // [N, N]
         var pairs = positive.logical_and(negative.any(1, keepdim: true));      // [N, N]
-        return nn.functional.relu((d - chosen + margin).masked_select(pairs)).mean();
+        return hinge((d - chosen).masked_select(pairs)).mean();
     }
 
     /// <summary>‖·‖₂ from squared distances, with a zero gradient (instead of an infinite one) where they are 0.</summary>

@@ -28,6 +28,8 @@ public sealed record TripletOptions
     public bool Normalize { get; init; } = true;
     /// <summary>Batch-all only: average over the triplets with a positive loss (Hermans et al. 2017's BA≠0) rather than all.</summary>
     public bool AverageOverActive { get; init; } = true;
+    /// <summary>Hermans et al. 2017's soft margin ln(1 + exp(d(a, p) − d(a, n))) in place of the hinge with margin α; off by default (FaceNet's hinge).</summary>
+    public bool SoftMargin { get; init; }
     /// <summary>Hidden width of the projection MLP; 0: the encoder's embedding width (SimCLR's head).</summary>
     public int ProjectionHiddenDim { get; init; }
     /// <summary>Width of the embedding the loss sees; FaceNet's embedding has 128 dimensions.</summary>
@@ -60,6 +62,7 @@ public sealed class Triplet : SslMethod
             Distance = options.Distance,
             Normalize = options.Normalize,
             AverageOverActive = options.AverageOverActive,
+            SoftMargin = options.SoftMargin,
         };
         RegisterComponents();
     }

@@ -106,6 +106,31 @@ public class TripletLossTests
     }
 
     [Fact]
+    public void SoftMargin_IsSoftplusOfTheGap_ByHand()
+    {
+        // 1-D points 0, 1 | 3, 5 (labels 0, 0, 1, 1), raw Euclidean. Batch-hard gaps d(a, p) − d(a, n):
+        // anchor 0: 1 − 3; anchor 1: 1 − 2; anchor 2: 2 − 2; anchor 3: 2 − 4.
+        using var x = tensor(new float[] { 0, 1, 3, 5 }).view(4, 1);
+        using var labels = tensor(new long[] { 0, 0, 1, 1 });
+        var options = new TripletLossOptions { Normalize = false, SoftMargin = true, Margin = 0.7 };
+        using var loss = TripletLoss.Compute(x, labels, options);
+        static double Softplus(double v) => Math.Log(1 + Math.Exp(v));
+        var expected = (Softplus(-2) + Softplus(-1) + Softplus(0) + Softplus(-2)) / 4; // the margin plays no part
+        Assert.Equal(expected, loss.item<float>(), 5);
+    }
+
+    [Fact]
+    public void CollapsedBatch_ScoresTheMarginWithTheHinge_AndLn2WithTheSoftMargin()
+    {
+        using var x = ones(4, 3);
+        using var labels = tensor(new long[] { 0, 0, 1, 1 });
+        using var hinge = TripletLoss.Compute(x, labels, new TripletLossOptions { Margin = 0.2 });
+        using var soft = TripletLoss.Compute(x, labels, new TripletLossOptions { SoftMargin = true });
+        Assert.Equal(0.2f, hinge.item<float>(), 5);
+        Assert.Equal((float)Math.Log(2), soft.item<float>(), 5);
+    }
+
+    [Fact]
     public void BatchHard_IsTheDefaultMining()
     {
         using var x = Batch();
