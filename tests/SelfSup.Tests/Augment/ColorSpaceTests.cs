@@ -1,24 +1,12 @@
 using SelfSup.Augment;
 using TorchSharp;
 using static TorchSharp.torch;
+using static SelfSup.Tests.Augment.TestImages;
 
 namespace SelfSup.Tests.Augment;
 
 public class ColorSpaceTests
 {
-    /// <summary>A [1, 3, 1, N] batch whose N pixels are the given RGB triples.</summary>
-    static Tensor Pixels(params float[][] rgb)
-    {
-        var n = rgb.Length;
-        var flat = new float[3 * n];
-        for (int i = 0; i < n; i++)
-            for (int c = 0; c < 3; c++) flat[c * n + i] = rgb[i][c];
-        return tensor(flat).view(1, 3, 1, n);
-    }
-
-    static float[] Pixel(Tensor t, int i) =>
-        [t[0, 0, 0, i].item<float>(), t[0, 1, 0, i].item<float>(), t[0, 2, 0, i].item<float>()];
-
     [Fact]
     public void Grayscale_UsesItu601Weights()
     {

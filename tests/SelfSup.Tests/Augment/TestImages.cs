@@ -33,4 +33,17 @@ static class TestImages
         using var d = (a - b).abs_().max();
         return d.item<float>();
     }
+
+    /// <summary>A [1, 3, 1, N] batch whose N pixels are the given RGB triples.</summary>
+    public static Tensor Pixels(params float[][] rgb)
+    {
+        var n = rgb.Length;
+        var flat = new float[3 * n];
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < 3; c++) flat[c * n + i] = rgb[i][c];
+        return tensor(flat).view(1, 3, 1, n);
+    }
+
+    public static float[] Pixel(Tensor t, int i) =>
+        [t[0, 0, 0, i].item<float>(), t[0, 1, 0, i].item<float>(), t[0, 2, 0, i].item<float>()];
 }
