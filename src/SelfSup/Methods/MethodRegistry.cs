@@ -39,6 +39,12 @@ public sealed record MethodInfo(
     /// </summary>
     public Func<string, string> EncoderName { get; init; } = name => name;
 
+    /// <summary>
+    /// The input channels of the encoder the method builds from the run's: the identity, or fewer where the method's
+    /// encoder sees part of the image (colorization's sees the L channel only, behind its own conversion).
+    /// </summary>
+    public Func<int, int> EncoderChannels { get; init; } = channels => channels;
+
     /// <summary>Whether the method's paper fine-tunes a ViT on its mean patch token with an fc_norm (MAE, BEiT), whatever it probes.</summary>
     public bool FineTuneGlobalPool { get; init; }
 
@@ -78,6 +84,7 @@ public static class MethodRegistry
         Register(DenoisingAutoencoder.Info);
         Register(ContextEncoder.Info);
         Register(Vae.Info);
+        Register(Colorization.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>

@@ -108,7 +108,14 @@ public sealed class Pretraining : IDisposable
     public static Encoder BuildEncoder(RunConfig config)
     {
         manual_seed(config.Seed);
-        return EncoderRegistry.Create(EncoderName(config), new EncoderOptions(config.Channels, config.ImageSize, config.Width, config.Stem));
+        return EncoderRegistry.Create(EncoderName(config), EncoderOptionsOf(config));
+    }
+
+    /// <summary>The options of the encoder the config's method builds (its input channels may differ from the images').</summary>
+    static EncoderOptions EncoderOptionsOf(RunConfig config)
+    {
+        var channels = MethodRegistry.IsKnown(config.Method) ? MethodRegistry.Get(config.Method).EncoderChannels(config.Channels) : config.Channels;
+        return new EncoderOptions(channels, config.ImageSize, config.Width, config.Stem);
     }
 
     /// <summary>The encoder name the config's method builds (its variant of the configured name).</summary>
@@ -120,7 +127,7 @@ public sealed class Pretraining : IDisposable
     {
         info ??= MethodRegistry.Get(config.Method);
         var encoder = BuildEncoder(config);
-        Encoder Another() => EncoderRegistry.Create(EncoderName(config), new EncoderOptions(config.Channels, config.ImageSize, config.Width, config.Stem));
+        Encoder Another() => EncoderRegistry.Create(EncoderName(config), EncoderOptionsOf(config));
         var ctx = new MethodContext(encoder, Another, config.ImageSize, config.Channels, new ChannelStats(config.NormalizeMean, config.NormalizeStd), config.MethodOptions)
         {
             TrainImages = config.TrainImages,
