@@ -78,6 +78,7 @@ public static class MethodRegistry
         Register(DenoisingAutoencoder.Info);
         Register(ContextEncoder.Info);
         Register(Vae.Info);
+        Register(Rotation.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>
