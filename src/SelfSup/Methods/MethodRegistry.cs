@@ -79,6 +79,7 @@ public static class MethodRegistry
         Register(ContextEncoder.Info);
         Register(Vae.Info);
         Register(Rotation.Info);
+        Register(RelativeLocation.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>
