@@ -15,6 +15,8 @@ public static class ResultsTable
         table.AddRow("random init (BN re-estimated)", $"{r.RandomInit.KnnTop1:F2}", $"{r.RandomInit.LinearTop1:F2}");
         table.AddRow("raw pixels", $"{r.RawPixels.KnnTop1:F2}", $"{r.RawPixels.LinearTop1:F2}");
         AnsiConsole.Write(table);
+        if (r.PretextAccuracy is { } pretext)
+            Console.WriteLine($"pretext task: {r.PretextMetric} {pretext:F2}% on the test split (chance {r.PretextChance:F2}%)");
         Console.WriteLine($"gain over random init: k-NN {r.KnnTop1 - r.RandomInit.KnnTop1:+0.0;-0.0} points, linear {r.LinearTop1 - r.RandomInit.LinearTop1:+0.0;-0.0} points");
     }
 }

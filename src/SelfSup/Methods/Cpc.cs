@@ -1,3 +1,4 @@
+using SelfSup.Augment;
 using SelfSup.Encoders;
 using SelfSup.Heads;
 using SelfSup.Training;
@@ -135,12 +136,5 @@ public sealed class Cpc : SslMethod
     /// Keeps one colour channel of each patch [N, 3, p, p], drawn uniformly, and sets the other two to 0 (the dataset
     /// mean after normalisation). Patches with other channel counts pass unchanged.
     /// </summary>
-    internal static Tensor DropColors(Tensor patches)
-    {
-        if (patches.shape[1] != 3) return patches;
-        using var scope = NewDisposeScope();
-        var keep = randint(0, 3, [patches.shape[0], 1, 1, 1], device: patches.device);   // [N, 1, 1, 1]
-        var channel = arange(3, device: patches.device).view(1, 3, 1, 1);                 // [1, 3, 1, 1]
-        return (patches * channel.eq(keep).to(patches.dtype)).MoveToOuterDisposeScope(); // [N, 3, p, p]
-    }
+    internal static Tensor DropColors(Tensor patches) => ColorDropping.Apply(patches);
 }

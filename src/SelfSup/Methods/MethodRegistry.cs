@@ -85,6 +85,8 @@ public static class MethodRegistry
         Register(ContextEncoder.Info);
         Register(Vae.Info);
         Register(Colorization.Info);
+        Register(Rotation.Info);
+        Register(RelativeLocation.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SelfSup.Encoders;
 using SelfSup.Evaluation;
+using SelfSup.Methods;
 using TorchSharp;
 
 namespace SelfSup.Runs;
@@ -25,7 +26,8 @@ public sealed record EvalSettings
 /// <summary>
 /// Evaluates a checkpoint's encoder on the train/test split of a labeled dataset (<see cref="EvaluationData"/>): k-NN
 /// and a linear probe on frozen features, beside a random-init encoder of the same architecture (BatchNorm statistics
-/// re-estimated on the training images) and raw pixels.
+/// re-estimated on the training images) and raw pixels, and a pretext-task method's own pretext accuracy on the test
+/// split (<see cref="PretextEvaluation"/>).
 /// </summary>
 public static class CheckpointEvaluation
 {
@@ -39,6 +41,9 @@ public static class CheckpointEvaluation
         var device = TorchRuntime.ParseDevice(settings.Device);
         trained.Encoder.to(device);
         randomInit.to(device);
+        // Scored before the probes, which may re-estimate the encoder's BatchNorm statistics.
+        if (trained.Method is IPretextTask) trained.Method.to(device);
+        var pretext = PretextEvaluation.Run(trained.Method, test, trained.Stats, device, settings.Data.Seed);
         var report = FrozenEvaluation.Run(trained.Encoder, randomInit, train, test, trained.Stats, new FrozenEvalOptions
         {
             Device = device,
@@ -70,6 +75,9 @@ public static class CheckpointEvaluation
             LinearTop1 = report.Linear.Top1,
             RandomInit = new ProbeScores(report.RandomInit.Knn.Top1, report.RandomInit.Linear.Top1),
             RawPixels = new ProbeScores(report.RawPixels.Knn.Top1, report.RawPixels.Linear.Top1),
+            PretextMetric = pretext?.Metric,
+            PretextAccuracy = pretext is null ? null : Math.Round(pretext.Accuracy, 2),
+            PretextChance = pretext is null ? null : Math.Round(pretext.Chance, 2),
             RawPixelsTrainImages = Math.Min(train.Count, settings.RawPixelTrainImages ?? int.MaxValue),
             KnnK = settings.K,
             KnnTemperature = settings.Temperature,

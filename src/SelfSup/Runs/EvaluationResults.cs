@@ -32,6 +32,12 @@ public sealed record EvaluationResults
     [JsonPropertyName("random_init")] public required ProbeScores RandomInit { get; init; }
     [JsonPropertyName("raw_pixels")] public required ProbeScores RawPixels { get; init; }
     /// <summary>Training images behind the raw-pixel scores (a seeded subset; pixels are costly to compare).</summary>
+    /// <summary>Name of the pretext score (e.g. "rotation accuracy") of a pretext-task method (<see cref="Methods.IPretextTask"/>); null for other methods.</summary>
+    [JsonPropertyName("pretext_metric")] public string? PretextMetric { get; init; }
+    /// <summary>Pretext accuracy (percent) on the test split; null for methods without a pretext task.</summary>
+    [JsonPropertyName("pretext_accuracy")] public double? PretextAccuracy { get; init; }
+    /// <summary>Accuracy (percent) of a random guess on the pretext targets, the level to compare with; null for methods without a pretext task.</summary>
+    [JsonPropertyName("pretext_chance")] public double? PretextChance { get; init; }
     [JsonPropertyName("raw_pixels_train_images")] public int RawPixelsTrainImages { get; init; }
     [JsonPropertyName("knn_k")] public int KnnK { get; init; }
     [JsonPropertyName("knn_temperature")] public double KnnTemperature { get; init; }

@@ -25,12 +25,12 @@ internal static class TinyRun
         return images;
     }
 
-    /// <summary>A simclr run of one step with a width-4 convnet on <paramref name="data"/>; returns the checkpoint path.</summary>
-    public static string Pretrain(string data, string runDir)
+    /// <summary>A run of one step of <paramref name="method"/> (simclr by default, with small heads) with a width-4 convnet on <paramref name="data"/>; returns the checkpoint path.</summary>
+    public static string Pretrain(string data, string runDir, string method = "simclr", Dictionary<string, string>? methodOptions = null)
     {
         var config = new RunConfig
         {
-            Method = "simclr",
+            Method = method,
             Data = data,
             Encoder = "convnet",
             Width = 4,
@@ -41,7 +41,7 @@ internal static class TinyRun
             LearningRate = 0.1,
             CheckpointEvery = 0,
             Seed = 1,
-            MethodOptions = new() { ["projection_hidden_dim"] = "16", ["projection_dim"] = "8" },
+            MethodOptions = methodOptions ?? new() { ["projection_hidden_dim"] = "16", ["projection_dim"] = "8" },
         };
         using var run = Pretraining.Create(config, runDir);
         return run.Trainer.Fit().LastCheckpoint!;
