@@ -154,23 +154,17 @@ public sealed class RelativeLocation : SslMethod, IPretextTask
     {
         if (batch.Views.Length != 1) throw new ArgumentException($"relative-location expects 1 view, got {batch.Views.Length}");
         var (logits, labels, h) = Forward(batch.Views[0], null);
-        var loss = nn.functional.cross_entropy(logits, labels);
-        return new StepResult(loss, new Dictionary<string, Tensor>
-        {
-            ["embedding_std"] = Monitors.StdOfL2Normalized(h.detach()),
-            ["pretext_accuracy"] = logits.detach().argmax(1).eq(labels).to(ScalarType.Float32).mean(),
-        });
+        return PretextClassification.Step(logits, labels, h);
     }
 
     /// <summary>One drawn pair per image, placement and colour dropping from <paramref name="generator"/>: correct predictions of B.</summary>
     public (long Correct, long Total) PretextScore(Tensor images, Generator generator)
     {
-        using var modes = new TrainingModeSnapshot(this);
-        eval();
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        var (logits, labels, _) = Forward(images, generator);
-        return (logits.argmax(1).eq(labels).sum().item<long>(), labels.shape[0]);
+        return PretextClassification.Score(this, () =>
+        {
+            var (logits, labels, _) = Forward(images, generator);
+            return (logits, labels);
+        });
     }
 
     static void Validate(RelativeLocationOptions o, int imageSize, int patch, int gap, int jitter)

@@ -115,23 +115,17 @@ public sealed class Rotation : SslMethod, IPretextTask
     {
         if (batch.Views.Length != 1) throw new ArgumentException($"rotation expects 1 view, got {batch.Views.Length}");
         var (logits, labels, h) = Forward(batch.Views[0]);
-        var loss = nn.functional.cross_entropy(logits, labels);
-        return new StepResult(loss, new Dictionary<string, Tensor>
-        {
-            ["embedding_std"] = Monitors.StdOfL2Normalized(h.detach()),
-            ["pretext_accuracy"] = logits.detach().argmax(1).eq(labels).to(ScalarType.Float32).mean(),
-        });
+        return PretextClassification.Step(logits, labels, h);
     }
 
     /// <summary>Correct rotation predictions over the four rotations of every image (4B predictions); no random draws.</summary>
     public (long Correct, long Total) PretextScore(Tensor images, Generator generator)
     {
-        using var modes = new TrainingModeSnapshot(this);
-        eval();
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        var (logits, labels, _) = Forward(images);
-        return (logits.argmax(1).eq(labels).sum().item<long>(), labels.shape[0]);
+        return PretextClassification.Score(this, () =>
+        {
+            var (logits, labels, _) = Forward(images);
+            return (logits, labels);
+        });
     }
 
     static void Validate(RotationOptions o)
