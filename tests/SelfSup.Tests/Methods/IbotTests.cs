@@ -8,6 +8,9 @@ using static TorchSharp.torch;
 
 namespace SelfSup.Tests.Methods;
 
+// Make seeds the global generator and some tests build two models from it: another test drawing from it in between
+// would give them different weights.
+[Collection(GlobalRngCollection.Name)]
 public class IbotTests
 {
     static readonly IbotOptions Small = new() { OutDim = 32, PatchOutDim = 24, HeadHiddenDim = 16, BottleneckDim = 8, LocalCrops = 2 };
