@@ -19,6 +19,8 @@ public sealed class TrainingOptimizer : IDisposable
     readonly List<Parameter> decayed;
     readonly List<Parameter> excluded;
     readonly List<Parameter> fixedRate;
+    /// <summary>The fixed-rate parameters, by reference (LARS's clipping compares each tensor with its own group's rate).</summary>
+    readonly HashSet<object> isFixed;
     readonly int[] decayGroups;
     readonly OptimizerKind kind;
     double weightDecay;
@@ -42,7 +44,7 @@ public sealed class TrainingOptimizer : IDisposable
         if (!(weightDecay >= 0)) throw new ArgumentException($"weight decay must be ≥ 0, got {weightDecay}");
         if (!(larsEta > 0)) throw new ArgumentException($"LARS trust coefficient must be > 0, got {larsEta}");
         var trainable = parameters.Where(p => p.requires_grad).ToList();
-        var isFixed = new HashSet<object>(fixedLearningRate ?? [], ReferenceEqualityComparer.Instance);
+        isFixed = new HashSet<object>(fixedLearningRate ?? [], ReferenceEqualityComparer.Instance);
         decayed = trainable.Where(p => p.dim() > 1).ToList();
         excluded = trainable.Where(p => p.dim() <= 1).ToList();
         fixedRate = trainable.Where(isFixed.Contains).ToList();
@@ -124,7 +126,6 @@ public sealed class TrainingOptimizer : IDisposable
         using var scope = NewDisposeScope();
         var scheduledLr = inner.ParamGroups.First().LearningRate;
         var fixedLr = inner.ParamGroups.Count() > ScheduledGroups ? inner.ParamGroups.ElementAt(ScheduledGroups).LearningRate : scheduledLr;
-        var isFixed = new HashSet<object>(fixedRate, ReferenceEqualityComparer.Instance);
         foreach (var p in decayed)
         {
             var g = p.grad;
