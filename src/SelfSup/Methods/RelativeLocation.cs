@@ -86,15 +86,7 @@ public sealed class RelativeLocation : SslMethod, IPretextTask
         "relative-location", "pretext",
         "Doersch et al. 2015, Unsupervised Visual Representation Learning by Context Prediction (arXiv:1505.05192)",
         "a centre patch and one of its 8 neighbours (gap, jitter, colour dropping) through a shared encoder; an MLP on both embeddings predicts the neighbour's position (8-way)",
-        new Recipe
-        {
-            Source = "borrowed: Doersch et al. 2015 train an AlexNet-style network on ImageNet and give no recipe at CIFAR scale, so RotNet's CIFAR recipe (Gidaris et al. 2018; gidariss/FeatureLearningRotNet) is used: SGD momentum 0.9, lr 0.1, weight decay 5e-4",
-            Optimizer = OptimizerKind.Sgd,
-            BaseLearningRate = 0.1,
-            WeightDecay = 5e-4,
-            Momentum = 0.9,
-            WarmupEpochs = 0,
-        },
+        Rotation.CifarRecipe("borrowed: Doersch et al. 2015 train an AlexNet-style network on ImageNet and give no recipe at CIFAR scale, so RotNet's CIFAR recipe (Gidaris et al. 2018; gidariss/FeatureLearningRotNet) is used: SGD momentum 0.9, lr 0.1, weight decay 5e-4"),
         new RelativeLocationOptions(),
         (ctx, o) => new RelativeLocation(ctx.Encoder, ctx.ImageSize, o),
         (ctx, _) => Autoencoder.UnaugmentedViews(ctx.Stats));

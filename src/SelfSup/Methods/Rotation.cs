@@ -58,6 +58,12 @@ public sealed class Rotation : SslMethod, IPretextTask
     /// <summary>The rotation classifier on the embedding.</summary>
     public MlpHead Head => head;
 
+    /// <summary>RotNet's CIFAR-10 optimiser (SGD momentum 0.9, lr 0.1 at any batch size, weight decay 5e-4, no warm-up), also borrowed by pretext tasks that give none at CIFAR scale.</summary>
+    internal static Recipe CifarRecipe(string source) => new()
+    {
+        Source = source, Optimizer = OptimizerKind.Sgd, BaseLearningRate = 0.1, WeightDecay = 5e-4, Momentum = 0.9, WarmupEpochs = 0,
+    };
+
     public string PretextMetric => "rotation accuracy";
 
     public double PretextChance => 1.0 / Rotations;
@@ -66,15 +72,7 @@ public sealed class Rotation : SslMethod, IPretextTask
         "rotation", "pretext",
         "Gidaris et al. 2018, Unsupervised Representation Learning by Predicting Image Rotations (arXiv:1803.07728)",
         "each image at 0°, 90°, 180°, 270° in one batch; a linear classifier on the embedding predicts the rotation (4-way cross-entropy)",
-        new Recipe
-        {
-            Source = "Gidaris et al. 2018 §3 and gidariss/FeatureLearningRotNet config/CIFAR10_RotNet_NIN4blocks.py: SGD momentum 0.9 (nesterov there, plain here), lr 0.1, weight decay 5e-4, batch 128 images (512 rotated copies); the step schedule (÷5 at epochs 60, 120, 160 of 200) becomes the cosine",
-            Optimizer = OptimizerKind.Sgd,
-            BaseLearningRate = 0.1,
-            WeightDecay = 5e-4,
-            Momentum = 0.9,
-            WarmupEpochs = 0,
-        },
+        CifarRecipe("Gidaris et al. 2018 §3 and gidariss/FeatureLearningRotNet config/CIFAR10_RotNet_NIN4blocks.py: SGD momentum 0.9 (nesterov there, plain here), lr 0.1, weight decay 5e-4, batch 128 images (512 rotated copies); the step schedule (÷5 at epochs 60, 120, 160 of 200) becomes the cosine"),
         new RotationOptions(),
         (ctx, o) => new Rotation(ctx.Encoder, o),
         (ctx, o) => new MaeViews(new ViewPipeline(Views(o), ctx.Stats)));
