@@ -17,6 +17,13 @@ public sealed record MethodContext(Encoder Encoder, Func<Encoder> CreateEncoder,
     /// DeepCluster's pseudo-labels, so a checkpoint loads into a method built from its config.
     /// </summary>
     public int TrainImages { get; init; }
+
+    /// <summary>
+    /// Builds another encoder of the run's architecture from the run's encoder options changed by the given function
+    /// (e.g. other input channels or a narrower width, for methods made of sub-networks such as split-brain); null
+    /// where the context was built by hand without it.
+    /// </summary>
+    public Func<Func<EncoderOptions, EncoderOptions>, Encoder>? CreateEncoderWith { get; init; }
 }
 
 /// <summary>

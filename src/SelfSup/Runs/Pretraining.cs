@@ -131,6 +131,7 @@ public sealed class Pretraining : IDisposable
         var ctx = new MethodContext(encoder, Another, config.ImageSize, config.Channels, new ChannelStats(config.NormalizeMean, config.NormalizeStd), config.MethodOptions)
         {
             TrainImages = config.TrainImages,
+            CreateEncoderWith = change => EncoderRegistry.Create(EncoderName(config), change(EncoderOptionsOf(config))),
         };
         return (info.Create(ctx), info.CreateViews(ctx));
     }
