@@ -94,6 +94,7 @@ public static class MethodRegistry
         Register(Colorization.Info);
         Register(Rotation.Info);
         Register(RelativeLocation.Info);
+        Register(Jigsaw.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>
