@@ -116,7 +116,7 @@ public sealed class VideoColorization : SslMethod, IPretextExtraScores, IReconst
         "video-colorization", "pretext",
         "Vondrick et al. 2018, Tracking Emerges by Colorizing Videos (arXiv:1806.09594)",
         "synthetic clips of sliding, zooming crops of still images; every frame through the encoder as L; gray later frames point into the colour reference frame (softmax of 64-d embedding dot products, T 1) and copy its colour, cross-entropy over 16 k-means ab clusters",
-        Autoencoder.AdamRecipe("Vondrick et al. 2018 §3.3: Adam, lr 1e-3 at their batch of 32 (unscaled here), no weight decay; the cosine decay is the Trainer's"),
+        Autoencoder.AdamRecipe("Vondrick et al. 2018, implementation details: Adam, lr 1e-3 at their batch of 32 (unscaled here), no weight decay, 400k iterations on Kinetics; the cosine decay is the Trainer's"),
         new VideoColorizationOptions(),
         (ctx, o) => new VideoColorization(ctx.Encoder, ctx.ImageSize, ctx.Stats, o),
         (ctx, o) => new ClipViews(new SyntheticClips(ctx.ImageSize, o.Motion), ctx.Stats)) with { EncoderChannels = _ => 1 };
