@@ -17,6 +17,8 @@ public static class ResultsTable
         AnsiConsole.Write(table);
         if (r.PretextAccuracy is { } pretext)
             Console.WriteLine($"pretext task: {r.PretextMetric} {pretext:F2}% on the test split (chance {r.PretextChance:F2}%)");
+        foreach (var (name, value) in r.PretextScores ?? new Dictionary<string, double>())
+            Console.WriteLine($"pretext task: {name} {value:0.###} on the test split");
         Console.WriteLine($"gain over random init: k-NN {r.KnnTop1 - r.RandomInit.KnnTop1:+0.0;-0.0} points, linear {r.LinearTop1 - r.RandomInit.LinearTop1:+0.0;-0.0} points");
     }
 }

@@ -44,6 +44,14 @@ public sealed class LightnessEncoder : Encoder
         return CieLab.RgbToLab(rgb).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Lab [B, 3, H, W] → normalised model input with <paramref name="channels"/> channels (1: the luma of the RGB colour), RGB clamped to [0, 1]; the inverse of <see cref="Lab"/>.</summary>
+    public static Tensor ModelInputOf(Tensor lab, ChannelStats stats, long channels)
+    {
+        using var scope = NewDisposeScope();
+        var rgb = CieLab.LabToRgb(lab).clamp_(0, 1);
+        return stats.Normalize(channels == 1 ? ColorSpace.Grayscale(rgb) : rgb).MoveToOuterDisposeScope();
+    }
+
     /// <summary>The inner encoder's input [B, 1, H, W] from Lab [B, 3, H, W]: (L − 50)/100.</summary>
     public static Tensor InputOf(Tensor lab) => lab.narrow(1, 0, 1).sub(LightnessCenter).div_(LightnessScale);
 

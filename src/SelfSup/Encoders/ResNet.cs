@@ -33,7 +33,7 @@ public sealed record ResNetOptions(
 /// [B, 8w·e, h, w] (e = 4 for ResNet-50, else 1) and <see cref="Encoder.Pool"/> its global average.
 /// State-dict keys follow torchvision (conv1, bn1, layer1.0.conv1, …, layerN.0.downsample.0).
 /// </summary>
-public sealed class ResNet : Encoder
+public sealed class ResNet : Encoder, IStageFeatures
 {
     readonly Conv2d conv1;
     readonly BatchNorm2d bn1;
@@ -125,12 +125,18 @@ public sealed class ResNet : Encoder
     public override Tensor ForwardFeatures(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = ForwardStem(x);                     // [B, w, H, W] (CIFAR) or [B, w, H/4, W/4] (ImageNet)
-        h = layer1.call(h);
-        h = layer2.call(h);
-        h = layer3.call(h);
-        h = layer4.call(h);                         // [B, 8w·e, H/8, W/8] (CIFAR) or [B, 8w·e, H/32, W/32]
-        return h.MoveToOuterDisposeScope();
+        return ForwardStages(x)[^1].MoveToOuterDisposeScope(); // [B, 8w·e, H/8, W/8] (CIFAR) or [B, 8w·e, H/32, W/32]
+    }
+
+    /// <summary>The four stages' maps: [B, w·e, H, W], [B, 2w·e, H/2, W/2], [B, 4w·e, H/4, W/4], [B, 8w·e, H/8, W/8] with the CIFAR stem (÷ 4 more with the ImageNet stem).</summary>
+    public Tensor[] ForwardStages(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var h1 = layer1.call(ForwardStem(x)); // the stem: [B, w, H, W] (CIFAR) or [B, w, H/4, W/4] (ImageNet)
+        var h2 = layer2.call(h1);
+        var h3 = layer3.call(h2);
+        var h4 = layer4.call(h3);
+        return new[] { h1, h2, h3, h4 }.Select(h => h.MoveToOuterDisposeScope()).ToArray();
     }
 
     /// <summary>The stem alone (conv, BN, ReLU and, for the ImageNet stem, the max-pool): the input to stage 1.</summary>

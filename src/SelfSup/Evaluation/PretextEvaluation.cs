@@ -6,8 +6,11 @@ using static TorchSharp.torch;
 
 namespace SelfSup.Evaluation;
 
-/// <summary>A method's pretext score on held-out images: the score's name, accuracy and chance level (percent), and how many predictions made it.</summary>
-public sealed record PretextScore(string Metric, double Accuracy, double Chance, long Predictions);
+/// <summary>
+/// A method's pretext score on held-out images: the score's name, accuracy and chance level (percent), how many
+/// predictions made it, and the method's further named scores (<see cref="IPretextExtraScores"/>; null for others).
+/// </summary>
+public sealed record PretextScore(string Metric, double Accuracy, double Chance, long Predictions, IReadOnlyDictionary<string, double>? Extra = null);
 
 /// <summary>
 /// Scores a pretext-task method (<see cref="IPretextTask"/>) on held-out images: the first measure the pretext
@@ -26,6 +29,11 @@ public static class PretextEvaluation
         if (batchSize <= 0) throw new ArgumentException($"pretext batch size must be positive, got {batchSize}");
         if (data.Count == 0) throw new ArgumentException($"dataset '{data.Name}': the pretext score needs at least one image");
         using var generator = new Generator((ulong)seed, new Device(DeviceType.CPU));
+        // The extra scores draw from a generator of the same seed, so they see the draws the accuracy saw.
+        var extra = task as IPretextExtraScores;
+        using var extraGenerator = new Generator((ulong)seed, new Device(DeviceType.CPU));
+        var sums = new double[extra?.ExtraScoreNames.Count ?? 0];
+        var counts = new long[sums.Length];
         long correct = 0, total = 0;
         for (long start = 0; start < data.Count; start += batchSize)
         {
@@ -37,7 +45,19 @@ public static class PretextEvaluation
                 throw new InvalidOperationException($"method '{method.GetName()}': PretextScore returned {c} correct of {t}; expected 0 ≤ correct ≤ total, total > 0");
             correct += c;
             total += t;
+            if (extra is null) continue;
+            var scores = extra.ExtraScores(x, extraGenerator);
+            if (scores.Length != sums.Length)
+                throw new InvalidOperationException($"method '{method.GetName()}': ExtraScores returned {scores.Length} scores; expected {sums.Length} ({string.Join(", ", extra.ExtraScoreNames)})");
+            for (var i = 0; i < sums.Length; i++)
+            {
+                sums[i] += scores[i].Sum;
+                counts[i] += scores[i].Count;
+            }
         }
-        return new PretextScore(task.PretextMetric, 100.0 * correct / total, 100.0 * task.PretextChance, total);
+        // A score with no items (none in the data) is left out rather than written as NaN, which JSON cannot hold.
+        var named = extra?.ExtraScoreNames.Select((name, i) => (name, i)).Where(p => counts[p.i] > 0)
+            .ToDictionary(p => p.name, p => sums[p.i] / counts[p.i]);
+        return new PretextScore(task.PretextMetric, 100.0 * correct / total, 100.0 * task.PretextChance, total, named);
     }
 }

@@ -230,16 +230,9 @@ public sealed class Colorization : SslMethod, IPretextTask, IReconstructionPictu
         var ab = Options.Loss == ColorizationLoss.Classification
             ? AnnealedMean(output, centers.to(output.device), Options.Temperature)
             : output * AbScale;
-        var gray = ToModelInput(cat([l, zeros_like(ab)], 1), images.shape[1]);
-        var colorized = ToModelInput(cat([l, ab], 1), images.shape[1]);
+        var gray = LightnessEncoder.ModelInputOf(cat([l, zeros_like(ab)], 1), Stats, images.shape[1]);
+        var colorized = LightnessEncoder.ModelInputOf(cat([l, ab], 1), Stats, images.shape[1]);
         return new[] { gray, colorized, images.clone() }.Select(c => c.MoveToOuterDisposeScope()).ToArray();
-    }
-
-    /// <summary>Lab [B, 3, H, W] → normalised model input with the run's channels (gray runs see the luma).</summary>
-    Tensor ToModelInput(Tensor lab, long channels)
-    {
-        var rgb = CieLab.LabToRgb(lab).clamp_(0, 1);
-        return Stats.Normalize(channels == 1 ? ColorSpace.Grayscale(rgb) : rgb);
     }
 
     /// <summary>Channels of the encoder's feature map, from one blank L image in eval mode; a token encoder is refused.</summary>

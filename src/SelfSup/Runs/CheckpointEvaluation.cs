@@ -78,6 +78,7 @@ public static class CheckpointEvaluation
             PretextMetric = pretext?.Metric,
             PretextAccuracy = pretext is null ? null : Math.Round(pretext.Accuracy, 2),
             PretextChance = pretext is null ? null : Math.Round(pretext.Chance, 2),
+            PretextScores = pretext?.Extra?.ToDictionary(p => p.Key, p => Math.Round(p.Value, 3)),
             RawPixelsTrainImages = Math.Min(train.Count, settings.RawPixelTrainImages ?? int.MaxValue),
             KnnK = settings.K,
             KnnTemperature = settings.Temperature,

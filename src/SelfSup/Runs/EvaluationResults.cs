@@ -38,6 +38,8 @@ public sealed record EvaluationResults
     [JsonPropertyName("pretext_accuracy")] public double? PretextAccuracy { get; init; }
     /// <summary>Accuracy (percent) of a random guess on the pretext targets, the level to compare with; null for methods without a pretext task.</summary>
     [JsonPropertyName("pretext_chance")] public double? PretextChance { get; init; }
+    /// <summary>A pretext task's further named scores on the test split (<see cref="Methods.IPretextExtraScores"/>, e.g. a baseline's accuracy or an error); null for other methods.</summary>
+    [JsonPropertyName("pretext_scores")] public IReadOnlyDictionary<string, double>? PretextScores { get; init; }
     [JsonPropertyName("raw_pixels_train_images")] public int RawPixelsTrainImages { get; init; }
     [JsonPropertyName("knn_k")] public int KnnK { get; init; }
     [JsonPropertyName("knn_temperature")] public double KnnTemperature { get; init; }

@@ -69,6 +69,18 @@ public class ResNetTests
     }
 
     [Fact]
+    public void Stages_HalveTheResolutionAndDoubleTheWidth_AndTheLastIsTheFeatureMap()
+    {
+        using var scope = NewDisposeScope();
+        var x = randn(2, 3, 32, 32, generator: new Generator(0));
+        using var resnet = ResNet.ResNet18(new ResNetOptions(InChannels: 3, Width: 4));
+        resnet.eval();
+        var stages = resnet.ForwardStages(x);
+        Assert.Equal(new[] { (4L, 32L), (8L, 16L), (16L, 8L), (32L, 4L) }, stages.Select(s => (s.shape[1], s.shape[2])));
+        Assert.Equal(0f, (stages[^1] - resnet.ForwardFeatures(x)).abs().max().item<float>());
+    }
+
+    [Fact]
     public void Gradients_ReachTheFirstConv()
     {
         using var model = ResNet.ResNet50(new ResNetOptions(InChannels: 1, Width: 2));

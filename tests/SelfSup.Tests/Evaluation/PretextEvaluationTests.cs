@@ -32,6 +32,29 @@ public sealed class PretextEvaluationTests
         public override StepResult TrainingStep(TrainingBatch batch, StepContext context) => throw new NotSupportedException();
     }
 
+    /// <summary>As <see cref="BrightIsCorrect"/>, with two extra scores: the mean pixel per image and the draws seen, per batch.</summary>
+    sealed class BrightWithExtras : SslMethod, IPretextExtraScores
+    {
+        readonly BrightIsCorrect inner = new();
+
+        public BrightWithExtras() : base(nameof(BrightWithExtras), new TinyEncoder()) => RegisterComponents();
+
+        public List<long> ExtraDraws { get; } = [];
+        public List<long> Draws => inner.Draws;
+        public string PretextMetric => inner.PretextMetric;
+        public double PretextChance => inner.PretextChance;
+        public (long Correct, long Total) PretextScore(Tensor images, Generator generator) => inner.PretextScore(images, generator);
+        public IReadOnlyList<string> ExtraScoreNames => ["mean_pixel", "batches"];
+
+        public (double Sum, long Count)[] ExtraScores(Tensor images, Generator generator)
+        {
+            ExtraDraws.Add(randint(0, 1_000_000, [1], generator: generator).item<long>());
+            return [(images.mean([1L, 2L, 3L]).sum().item<float>(), images.shape[0]), (1, 1)];
+        }
+
+        public override StepResult TrainingStep(TrainingBatch batch, StepContext context) => throw new NotSupportedException();
+    }
+
     sealed class NoPretext : SslMethod
     {
         public NoPretext() : base(nameof(NoPretext), new TinyEncoder()) => RegisterComponents();
@@ -80,6 +103,21 @@ public sealed class PretextEvaluationTests
     }
 
     [Fact]
+    public void ExtraScores_AreMeansOverEveryItemOfEveryBatch_DrawnAsTheAccuracysDrawsWere()
+    {
+        using var data = ThreeBrightTwoDark();
+        using var method = new BrightWithExtras();
+
+        var score = PretextEvaluation.Run(method, data, Stats, CPU, seed: 3, batchSize: 2)!;
+
+        // Normalised pixels: +2 for the 3 white images, −2 for the 2 black ones: mean (6 − 4) / 5 = 0.4; 3 batches of 1 each.
+        Assert.Equal(0.4, score.Extra!["mean_pixel"], 5);
+        Assert.Equal(1.0, score.Extra["batches"]);
+        Assert.Equal(30.0, score.Accuracy);
+        Assert.Equal(method.Draws, method.ExtraDraws);
+    }
+
+    [Fact]
     public void Score_IsNull_ForAMethodWithoutAPretextTask()
     {
         using var method = new NoPretext();
@@ -98,6 +136,9 @@ public sealed class PretextEvaluationTests
         };
         var json = results.ToJson();
         Assert.Contains("\"pretext_accuracy\": 30", json);
+        Assert.DoesNotContain("pretext_scores", json);
+        var withScores = results with { PretextScores = new Dictionary<string, double> { ["copy_accuracy"] = 71.5 } };
+        Assert.Contains("\"copy_accuracy\": 71.5", withScores.ToJson());
 
         var withoutPretext = (results with { PretextMetric = null, PretextAccuracy = null, PretextChance = null }).ToJson();
         Assert.DoesNotContain("pretext", withoutPretext);
@@ -108,6 +149,8 @@ public sealed class PretextEvaluationTests
             Assert.Null(EvaluationResults.Load(path).PretextAccuracy);
             File.WriteAllText(path, json);
             Assert.Equal(("brightness accuracy", 30.0, 25.0), (EvaluationResults.Load(path).PretextMetric, EvaluationResults.Load(path).PretextAccuracy, EvaluationResults.Load(path).PretextChance));
+            File.WriteAllText(path, withScores.ToJson());
+            Assert.Equal(71.5, EvaluationResults.Load(path).PretextScores!["copy_accuracy"]);
         }
         finally
         {
