@@ -44,6 +44,14 @@ public sealed class LightnessEncoder : Encoder
         return CieLab.RgbToLab(rgb).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The inverse of <see cref="Lab"/>: Lab [B, 3, H, W] → sRGB clamped to [0, 1] → normalised model input with <paramref name="channels"/> channels (gray runs see the luma).</summary>
+    public static Tensor ModelInputOf(Tensor lab, ChannelStats stats, long channels)
+    {
+        using var scope = NewDisposeScope();
+        var rgb = CieLab.LabToRgb(lab).clamp_(0, 1);
+        return stats.Normalize(channels == 1 ? ColorSpace.Grayscale(rgb) : rgb).MoveToOuterDisposeScope();
+    }
+
     /// <summary>The inner encoder's input [B, 1, H, W] from Lab [B, 3, H, W]: (L − 50)/100.</summary>
     public static Tensor InputOf(Tensor lab) => lab.narrow(1, 0, 1).sub(LightnessCenter).div_(LightnessScale);
 

@@ -92,6 +92,7 @@ public static class MethodRegistry
         Register(ContextEncoder.Info);
         Register(Vae.Info);
         Register(Colorization.Info);
+        Register(SplitBrain.Info);
         Register(Rotation.Info);
         Register(RelativeLocation.Info);
     }
