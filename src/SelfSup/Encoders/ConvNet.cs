@@ -35,6 +35,7 @@ public sealed class ConvNet : Encoder
         if (options.Layers is not (5 or 8)) throw new ArgumentException($"ConvNetOptions.Layers: expected 5 or 8, got {options.Layers}");
         inChannels = options.InChannels;
         useChannelsLast = options.UseChannelsLast;
+        Width = options.Width;
         int w = options.Width;
 
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
@@ -66,6 +67,9 @@ public sealed class ConvNet : Encoder
 
         ConvInit.Apply(this);
     }
+
+    /// <summary>The base width w the convolutions are built from (w, 2w, 4w, 8w channels).</summary>
+    public int Width { get; }
 
     public override int EmbeddingDim => embeddingDim;
 

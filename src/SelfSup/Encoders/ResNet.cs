@@ -60,6 +60,7 @@ public sealed class ResNet : Encoder, IStageFeatures
         };
         Depth = depth;
         Stem = options.Stem;
+        Width = options.Width;
         inChannels = options.InChannels;
         useChannelsLast = options.UseChannelsLast;
         int w = options.Width;
@@ -105,6 +106,9 @@ public sealed class ResNet : Encoder, IStageFeatures
 
     /// <summary>The stem in use, which decides the feature map's resolution (input / 8 or input / 32).</summary>
     public ResNetStem Stem { get; }
+
+    /// <summary>The base width w the stages are built from (w, 2w, 4w, 8w planes).</summary>
+    public int Width { get; }
 
     public override int EmbeddingDim => embeddingDim;
 

@@ -68,7 +68,7 @@ public sealed class Colorization : SslMethod, IPretextTask, IReconstructionPictu
         Stats = stats;
         Bins = new AbBins(options.GridSize);
         ClassRebalancing.Weights(ones(1), options.RebalanceLambda).Dispose(); // validates λ
-        var featureDim = MapChannels(encoder, imageSize);
+        var featureDim = FeatureMaps.Channels(encoder, 1, imageSize, "colorization");
         representation = new LightnessEncoder(encoder, stats);
         head = nn.Conv2d(featureDim, options.Loss == ColorizationLoss.Classification ? Bins.Count : 2, 1);
         bin_counts = zeros(Bins.Count);
@@ -159,16 +159,9 @@ public sealed class Colorization : SslMethod, IPretextTask, IReconstructionPictu
     public override void BeforeEpoch(EpochContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        using var noGrad = no_grad();
         if (bin_counts.sum().item<float>() > 0) return;
-        var n = Math.Min(context.Dataset.Count, Options.PriorImages);
-        for (var start = 0; start < n; start += 500)
-        {
-            using var scope = NewDisposeScope();
-            var images = context.Stats.ToModelInput(context.Dataset.Range(start, Math.Min(500, n - start)), bin_counts.device);
-            var bins = Bins.Quantise(LightnessEncoder.Lab(images, Stats).narrow(1, 1, 2)).flatten();
-            bin_counts.add_(bincount(bins, minlength: Bins.Count).to(bin_counts.dtype));
-        }
+        TrainingLab.ForEachChunk(context, Stats, Options.PriorImages, bin_counts.device, lab =>
+            bin_counts.add_(bincount(Bins.Quantise(lab.narrow(1, 1, 2)).flatten(), minlength: Bins.Count).to(bin_counts.dtype)));
         SetWeights();
     }
 
@@ -233,18 +226,5 @@ public sealed class Colorization : SslMethod, IPretextTask, IReconstructionPictu
         var gray = LightnessEncoder.ModelInputOf(cat([l, zeros_like(ab)], 1), Stats, images.shape[1]);
         var colorized = LightnessEncoder.ModelInputOf(cat([l, ab], 1), Stats, images.shape[1]);
         return new[] { gray, colorized, images.clone() }.Select(c => c.MoveToOuterDisposeScope()).ToArray();
-    }
-
-    /// <summary>Channels of the encoder's feature map, from one blank L image in eval mode; a token encoder is refused.</summary>
-    static int MapChannels(Encoder encoder, int imageSize)
-    {
-        using var mode = new TrainingModeSnapshot(encoder);
-        encoder.eval();
-        using var noGrad = no_grad();
-        using var blank = zeros(1, 1, imageSize, imageSize);
-        using var features = encoder.ForwardFeatures(blank);
-        if (features.dim() != 4)
-            throw new ArgumentException($"colorization: the encoder must give a feature map [B, D, h, w] for its per-pixel head, {encoder.GetName()} gives [{string.Join(", ", features.shape)}]; use a ResNet or ConvNet");
-        return checked((int)features.shape[1]);
     }
 }

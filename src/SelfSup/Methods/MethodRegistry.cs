@@ -93,6 +93,7 @@ public static class MethodRegistry
         Register(Vae.Info);
         Register(Colorization.Info);
         Register(VideoColorization.Info);
+        Register(SplitBrain.Info);
         Register(Rotation.Info);
         Register(RelativeLocation.Info);
         Register(Jigsaw.Info);
