@@ -10,7 +10,9 @@ namespace SelfSup.Text;
 /// <para>
 /// Text is read in three steps. (1) Every whitespace character (newline, tab…) becomes a space — ours: the library's
 /// normaliser would delete newlines and tabs as control characters and glue the words on either side together.
-/// (2) Microsoft.ML.Tokenizers' BERT normaliser lower-cases, strips accents and puts spaces around CJK characters.
+/// (2) Microsoft.ML.Tokenizers' BERT normaliser lower-cases and puts spaces around CJK characters. Accents are kept
+/// (é is its own letter): stripping them needs Unicode decomposition, which .NET's invariant globalization mode (this
+/// project's setting) does not do, so keeping them reads text the same in every host.
 /// (3) Words are runs of letters, digits and marks; every other visible character (punctuation and symbols such as
 /// <c>+ = $ _</c>) is a word of its own, as in BERT's basic tokenizer — ours, given to the library as its
 /// pre-tokenizer, because the library's default drops symbols. Each word is then split greedily, longest match first,
@@ -67,7 +69,7 @@ public sealed partial class WordPieceTokenizer : ITokenizer
         var bert = BertTokenizer.Create(stream, new BertOptions
         {
             LowerCaseBeforeTokenization = true,
-            RemoveNonSpacingMarks = true,
+            RemoveNonSpacingMarks = false,
             IndividuallyTokenizeCjk = true,
             SplitOnSpecialTokens = false,
             PreTokenizer = new RegexPreTokenizer(WordPattern(), null),
