@@ -5,7 +5,7 @@ namespace SelfSup.Text;
 /// <summary>
 /// Opens a text corpus by name or path. An existing file or folder is the user's own text
 /// (<see cref="TextFolderReader"/>). The named corpora come from Debian packages:
-/// <c>fortunes</c> (package <c>fortunes</c>: about 60 cookie files, each a category) and <c>wordnet</c> (package
+/// <c>fortunes</c> (package <c>fortunes</c>: 43 cookie files, each a category) and <c>wordnet</c> (package
 /// <c>wordnet-base</c>: WordNet 3.0's glosses labelled by part of speech). A named corpus is looked for in a
 /// <c>fortunes/</c> or <c>wordnet/</c> folder of the local data folders (env <c>SELFSUP_LOCAL_DATA</c>,
 /// <c>shared/data</c>), then where the Debian package installs it; without either, a corpus cached earlier serves;
