@@ -43,7 +43,7 @@ public static class TextCorpusCache
     public static void Write(string path, string key, TextCorpus corpus)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temp = path + ".tmp";
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
         using (var writer = new StreamWriter(temp, false, new UTF8Encoding(false)))
         {
             var header = new JsonObject
