@@ -22,11 +22,14 @@ public sealed record CaptionedImages(ImageDataset Images, IReadOnlyList<IReadOnl
 /// </summary>
 public static class ImageCaptions
 {
-    /// <summary>The captions file's images (sorted by path) with their captions, without decoding any image.</summary>
-    public static IReadOnlyList<CaptionedPath> ReadCaptions(string captionsPath, string imageRoot)
+    /// <summary>
+    /// The captions file's images (sorted by path) with their captions, without decoding any image; each image must
+    /// exist under <paramref name="imageRoot"/> (null: the images are not looked for, only the text is read).
+    /// </summary>
+    public static IReadOnlyList<CaptionedPath> ReadCaptions(string captionsPath, string? imageRoot)
     {
         if (!File.Exists(captionsPath)) throw new FileNotFoundException($"{captionsPath}: captions file not found", captionsPath);
-        if (!Directory.Exists(imageRoot)) throw new DirectoryNotFoundException($"{captionsPath}: its image root {imageRoot} is not a folder");
+        if (imageRoot is not null && !Directory.Exists(imageRoot)) throw new DirectoryNotFoundException($"{captionsPath}: its image root {imageRoot} is not a folder");
         var pairs = captionsPath.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || captionsPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
             ? ReadJsonLines(captionsPath)
             : ReadCsv(captionsPath);
@@ -36,13 +39,13 @@ public static class ImageCaptions
             var key = path.Replace('\\', '/');
             if (!byPath.TryGetValue(key, out var entry))
             {
-                if (!File.Exists(System.IO.Path.Combine(imageRoot, key)))
+                if (imageRoot is not null && !File.Exists(System.IO.Path.Combine(imageRoot, key)))
                     throw new InvalidDataException($"{captionsPath} line {line}: image '{path}' not found under {imageRoot}");
                 byPath[key] = entry = ([], line);
             }
             entry.Captions.Add(caption);
         }
-        if (byPath.Count == 0) throw new InvalidDataException($"{captionsPath}: no rows; expected image paths relative to {imageRoot} with a caption each");
+        if (byPath.Count == 0) throw new InvalidDataException($"{captionsPath}: no rows; expected image paths relative to {imageRoot ?? "the image root"} with a caption each");
         return byPath.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new CaptionedPath(p.Key, p.Value.Captions, p.Value.Line)).ToList();
     }
 
