@@ -153,7 +153,13 @@ public sealed class Clip : SslMethod
     /// <summary>Projected image embeddings [B, E] (not normalised) of normalised images [B, C, H, W].</summary>
     public Tensor EmbedImages(Tensor images) => image_projection.forward(encoder.forward(images));
 
-    /// <summary>Projected text embeddings [M, E] (not normalised) of <paramref name="texts"/>, on <paramref name="device"/>.</summary>
+    /// <summary>Image encoder features [N, D] (<see cref="Evaluation.Features.Extract"/>) projected into the shared space, [N, E].</summary>
+    public Tensor ProjectImageFeatures(Tensor features) => image_projection.forward(features);
+
+    /// <summary>
+    /// Projected text embeddings [M, E] (not normalised) of <paramref name="texts"/>, on <paramref name="device"/>;
+    /// the caller sets train or eval mode and gradient recording.
+    /// </summary>
     public Tensor EmbedTexts(IReadOnlyList<string> texts, Device? device = null)
     {
         var tok = tokenizer ?? throw new InvalidOperationException("clip: no tokenizer yet; call BeforeEpoch (training) or PrepareText (evaluation) first");
