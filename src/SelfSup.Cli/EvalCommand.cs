@@ -23,6 +23,7 @@ public static class EvalCommand
         cmd.Subcommands.Add(LabelEfficiencyCommand.Create());
         foreach (var sub in new[] { ClusterCommand.Create(), RetrievalCommand.Create(), RobustnessCommand.Create() }) cmd.Subcommands.Add(sub);
         cmd.Subcommands.Add(ProjectCommand.Create());
+        cmd.Subcommands.Add(ZeroShotCommand.Create());
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var path = ResolveCheckpoint(r.GetValue(checkpoint)!);

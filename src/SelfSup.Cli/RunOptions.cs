@@ -26,6 +26,7 @@ public sealed class RunOptions
         Setting<string>(cmd, "--data", "data", "built-in dataset (mnist, fashion-mnist, cifar10, pneumoniamnist) or a path (image folder, .npz, IDX, CIFAR batches)", defaults.Data);
         Setting<bool>(cmd, "--unlabeled", "unlabeled", "read an image folder as an unlabeled pile at any depth, its sub-folders not taken for classes", null);
         Setting<string?>(cmd, "--labels", "labels", "label file (CSV or TSV, path,label, relative to --data) for the online probe and, by default, evaluation; pretraining still reads every image", null);
+        Setting<string?>(cmd, "--captions", "captions", "captions file (CSV path,caption or JSONL {\"image\", \"caption\"}, paths relative to the image folder --data): the training images are the ones it names, each with its captions (clip); default: captions from the class names", null);
         Setting<string?>(cmd, "--test-data", "test_data", "image folder that is the test split of the online probe and later evaluations (class folders, or the images --test-labels names); nothing of --data is held out", null);
         Setting<string?>(cmd, "--test-labels", "test_labels", "label file of the test split: of --test-data when given, else of --data beside --labels (no path in both)", null);
         Setting<string>(cmd, "--resize", "resize", "crop (shorter side to the size, centre crop) or fit (longer side to the size, padded with black)", "crop");

@@ -19,6 +19,12 @@ public sealed record MethodContext(Encoder Encoder, Func<Encoder> CreateEncoder,
     public int TrainImages { get; init; }
 
     /// <summary>
+    /// The run's captions file (<see cref="Data.ImageCaptions"/>), whose images are the training rows and whose captions
+    /// a method reading text (CLIP) pairs with them; null when the run has none.
+    /// </summary>
+    public string? Captions { get; init; }
+
+    /// <summary>
     /// Builds another encoder of the run's architecture from the run's encoder options changed by the given function
     /// (e.g. other input channels or a narrower width, for methods made of sub-networks such as split-brain); null
     /// where the context was built by hand without it.
@@ -97,6 +103,7 @@ public static class MethodRegistry
         Register(Rotation.Info);
         Register(RelativeLocation.Info);
         Register(Jigsaw.Info);
+        Register(Clip.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>

@@ -80,6 +80,12 @@ public sealed class Pretraining : IDisposable
             Storage = DataStorageNames.Parse(config.Storage, "storage"),
             TestData = config.TestData ?? dataOptions?.TestData, // a separate test folder: nothing is held out
         };
+        if (config.Captions is { } captions)
+        {
+            if (config.DataLimit is not null)
+                throw new ArgumentException($"data_limit cannot be used with captions ({captions}): the training rows are the captions file's images");
+            return ImageCaptions.Read(captions, config.Data, options with { SkipBadImages = false }).Images;
+        }
         var (data, split) = Datasets.LoadSplit(config.Data, "train", options);
         if (split.Describe() is { } line) options.Log?.Report(line);
         return LimitTo(data, config.DataLimit, (int)config.Seed);
@@ -131,6 +137,7 @@ public sealed class Pretraining : IDisposable
         var ctx = new MethodContext(encoder, Another, config.ImageSize, config.Channels, new ChannelStats(config.NormalizeMean, config.NormalizeStd), config.MethodOptions)
         {
             TrainImages = config.TrainImages,
+            Captions = config.Captions,
             CreateEncoderWith = change => EncoderRegistry.Create(EncoderName(config), change(EncoderOptionsOf(config))),
         };
         return (info.Create(ctx), info.CreateViews(ctx));

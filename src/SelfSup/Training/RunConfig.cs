@@ -20,6 +20,12 @@ public sealed record RunConfig
     /// what pretraining reads, and it labels the online probe and, by default, evaluation of the checkpoint.
     /// </summary>
     public string? Labels { get; init; }
+    /// <summary>
+    /// A captions file (CSV path,caption or JSONL {"image", "caption"}; <see cref="ImageCaptions"/>) naming images under
+    /// the image-folder <see cref="Data"/>: the training rows are its images, sorted by path, and a method that reads
+    /// text (CLIP) pairs each with its captions. Null: the images of <see cref="Data"/>, captioned from their class names.
+    /// </summary>
+    public string? Captions { get; init; }
     /// <summary>Leave out image files that cannot be decoded (counted in the log) instead of stopping at the first.</summary>
     public bool SkipBadImages { get; init; }
     /// <summary>
