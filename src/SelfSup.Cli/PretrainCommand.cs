@@ -40,7 +40,7 @@ public static class PretrainCommand
         var images = $"{run.Data.Count} images {run.Config.Channels}×{run.Config.ImageSize}×{run.Config.ImageSize}";
         Cli.Info(run.Method is ClosedFormMethod
             ? $"{run.Config.Method} on {run.Data.Name}: {images}, fitted in closed form (no optimiser, no steps), {run.Method.Representation.EmbeddingDim}-d representation, device {run.Config.Device}"
-            : $"{run.Config.Method} on {run.Data.Name}: {images}, encoder {run.Config.Encoder} ({run.Method.Encoder.EmbeddingDim}-d), {run.Loader.BatchesPerEpoch} steps/epoch × {run.Config.Epochs} epochs, device {run.Config.Device}");
+            : $"{run.Config.Method} on {run.Data.Name}: {images}, encoder {run.Config.Encoder} ({run.Method.Representation.EmbeddingDim}-d representation), {run.Loader.BatchesPerEpoch} steps/epoch × {run.Config.Epochs} epochs, device {run.Config.Device}");
         run.Trainer.ProbeDataOptions = DataLog.Options();
         return TrainingProgress.Run(p => run.Trainer.Fit(resume, new MonitorLines(p)), run.Config.Method);
     }
