@@ -46,7 +46,7 @@ def read_safetensors(path):
 def write_safetensors(path, state):
     header, chunks, offset = {}, [], 0
     for key, tensor in state.items():
-        array = np.ascontiguousarray(tensor.detach().cpu().numpy())
+        array = np.ascontiguousarray(tensor.detach().cpu().numpy()).reshape(tuple(tensor.shape))  # keeps 0-dim scalars 0-dim
         raw = array.astype(array.dtype.newbyteorder("<")).tobytes()
         header[key] = {"dtype": NAMES[array.dtype.type], "shape": list(array.shape), "data_offsets": [offset, offset + len(raw)]}
         chunks.append(raw)

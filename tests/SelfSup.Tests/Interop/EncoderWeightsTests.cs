@@ -40,6 +40,32 @@ public sealed class EncoderWeightsTests : IDisposable
         TensorAssert.Identical(want, got, "embeddings after the round trip");
     }
 
+    [Theory]
+    [InlineData("resnet.safetensors")]
+    [InlineData("resnet.pt")]
+    public void AResNet_RoundTrips_WithItsBatchNormStatisticsAndScalarCounters(string file)
+    {
+        manual_seed(1);
+        using var source = ResNet.ResNet18(new ResNetOptions(Width: 4));
+        using (no_grad())
+            foreach (var (name, t) in source.state_dict())
+                if (name.EndsWith("num_batches_tracked", StringComparison.Ordinal)) t.fill_(7);
+                else if (name.EndsWith("running_var", StringComparison.Ordinal)) t.uniform_(0.5, 1.5);
+        manual_seed(2);
+        using var target = ResNet.ResNet18(new ResNetOptions(Width: 4));
+        source.eval(); target.eval();
+        var path = Path.Combine(dir, file);
+        EncoderWeights.Export(source, path, WeightFormats.OfPath(path));
+        EncoderWeights.Import(target, path);
+        var counter = target.state_dict()["layer2.0.downsample.1.num_batches_tracked"];
+        Assert.Empty(counter.shape);
+        Assert.Equal(7L, counter.item<long>());
+        using var x = randn(2, 3, 16, 16, generator: new TorchSharp.torch.Generator(5));
+        using var want = source.call(x);
+        using var got = target.call(x);
+        TensorAssert.Identical(want, got, "embeddings after the round trip");
+    }
+
     [Fact]
     public void AResNetOfAnotherWidth_IsRefusedWithTheKeyAndBothShapes_AndNothingIsLoaded()
     {
