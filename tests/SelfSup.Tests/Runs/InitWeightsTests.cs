@@ -25,8 +25,16 @@ public class InitWeightsTests
             EncoderWeights.Export(source, weights, WeightFormat.PyTorch);
         var config = new RunConfig
         {
-            Method = method, Data = data, Encoder = "resnet18", Width = 4, Epochs = 1, BatchSize = 8, MaxSteps = 1,
-            CheckpointEvery = 0, Seed = 1, Init = weights,
+            Method = method,
+            Data = data,
+            Encoder = "resnet18",
+            Width = 4,
+            Epochs = 1,
+            BatchSize = 8,
+            MaxSteps = 1,
+            CheckpointEvery = 0,
+            Seed = 1,
+            Init = weights,
             MethodOptions = new() { ["projection_hidden_dim"] = "16", ["projection_dim"] = "8" },
         };
         using var run = Pretraining.Create(config, dir.File("run"));
