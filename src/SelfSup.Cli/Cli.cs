@@ -23,6 +23,7 @@ public static class Cli
         PretrainCommand.Create(),
         EvalCommand.Create(),
         EmbedCommand.Create(),
+        ExportCommand.Create(),
         DemoCommand.Create(),
         MethodsCommand.Create(),
         BenchCommand.Create(),

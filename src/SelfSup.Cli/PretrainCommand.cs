@@ -36,7 +36,7 @@ public static class PretrainCommand
 
     public static TrainSummary Pretrain(RunConfig config, string outDir, bool resume)
     {
-        using var run = Pretraining.Create(config, outDir, DataLog.Options());
+        using var run = Pretraining.Create(config, outDir, DataLog.Options(), loadInit: !resume);
         var images = $"{run.Data.Count} images {run.Config.Channels}×{run.Config.ImageSize}×{run.Config.ImageSize}";
         Cli.Info(run.Method is ClosedFormMethod
             ? $"{run.Config.Method} on {run.Data.Name}: {images}, fitted in closed form (no optimiser, no steps), {run.Method.Representation.EmbeddingDim}-d representation, device {run.Config.Device}"

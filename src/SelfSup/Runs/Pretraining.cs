@@ -34,8 +34,12 @@ public sealed class Pretraining : IDisposable
     public string RunDir { get; }
     public Trainer Trainer { get; }
 
-    /// <summary>Loads the data and builds the run. Validates everything before anything is written to <paramref name="runDir"/>.</summary>
-    public static Pretraining Create(RunConfig config, string runDir, DatasetOptions? dataOptions = null)
+    /// <summary>
+    /// Loads the data and builds the run. Validates everything before anything is written to <paramref name="runDir"/>.
+    /// With <see cref="RunConfig.Init"/> set and <paramref name="loadInit"/> true (a fresh run; a resumed one reads its
+    /// checkpoint instead), the encoder starts from that file (<see cref="InitWeights"/>) and the config records its SHA-256.
+    /// </summary>
+    public static Pretraining Create(RunConfig config, string runDir, DatasetOptions? dataOptions = null, bool loadInit = true)
     {
         TorchRuntime.Initialize(config.Threads > 0 ? config.Threads : null);
         var info = MethodRegistry.Get(config.Method);
@@ -53,8 +57,23 @@ public sealed class Pretraining : IDisposable
                 NormalizeMean = stats.Mean,
                 NormalizeStd = stats.Std,
             };
+            if (loadInit && resolved.Init is { } init) resolved = resolved with { InitSha256 = InitDigest(resolved, init) };
             var loader = new DataLoader(data, resolved.BatchSize, (int)resolved.Seed);
             var (method, views) = BuildMethod(resolved, info);
+            try
+            {
+                if (loadInit && resolved.Init is { } path)
+                {
+                    var import = InitWeights.Apply(method, path);
+                    dataOptions?.Log?.Report($"init: {import.Loaded} tensors from {path} ({import.Library} names, sha256 {resolved.InitSha256})"
+                        + (import.SkippedClassifierKeys.Count > 0 ? $"; classifier keys skipped: {string.Join(", ", import.SkippedClassifierKeys)}" : ""));
+                }
+            }
+            catch
+            {
+                method.Dispose();
+                throw;
+            }
             return new Pretraining(resolved, data, method, views, loader, runDir);
         }
         catch
@@ -62,6 +81,16 @@ public sealed class Pretraining : IDisposable
             data.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The SHA-256 of the init file, checked against the one the config already records (a run file or a resumed run).</summary>
+    static string InitDigest(RunConfig config, string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"init: weights file {path} not found", path);
+        var digest = Interop.EncoderWeights.Sha256(path);
+        if (config.InitSha256 is { } recorded && !string.Equals(recorded, digest, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException($"init: {path} has SHA-256 {digest}, expected the recorded init_sha256 {recorded}");
+        return digest;
     }
 
     /// <summary>

@@ -49,6 +49,13 @@ public sealed record RunConfig
     /// <summary>Number of training images the run used (filled in when the run is built); sizes per-row method state such as DeepCluster's pseudo-labels.</summary>
     public int TrainImages { get; init; }
     public string Encoder { get; init; } = "resnet18";
+    /// <summary>
+    /// Pretrained weights the encoder starts from instead of its random init: a .safetensors or .pt/.pth state dict
+    /// in torchvision's names (ResNets) or timm's (ViTs), checked against the encoder before training (null: random init).
+    /// </summary>
+    public string? Init { get; init; }
+    /// <summary>SHA-256 of <see cref="Init"/> (lower-case hex), recorded when the run is built and checked when it is set.</summary>
+    public string? InitSha256 { get; init; }
     /// <summary>Encoder base width (0: the encoder's default).</summary>
     public int Width { get; init; }
     /// <summary>"cifar" or "imagenet"; null picks cifar for images ≤ 64 px.</summary>
