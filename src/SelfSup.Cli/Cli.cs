@@ -23,6 +23,8 @@ public static class Cli
         PretrainCommand.Create(),
         EvalCommand.Create(),
         EmbedCommand.Create(),
+        IndexCommand.Create(),
+        SearchCommand.Create(),
         DemoCommand.Create(),
         MethodsCommand.Create(),
         BenchCommand.Create(),

@@ -27,6 +27,8 @@ public sealed record EmbeddingIndexInfo
     /// <summary>The per-channel mean and standard deviation the encoder's input was normalised by.</summary>
     public required float[] ImageMean { get; init; }
     public required float[] ImageStd { get; init; }
+    /// <summary>Names of the labels 0, 1, … of the indexed split (null: it has no labels).</summary>
+    public string[]? ClassNames { get; init; }
     /// <summary>The checkpoint's method and encoder names, for people reading the file.</summary>
     public string? Method { get; init; }
     public string? Encoder { get; init; }
