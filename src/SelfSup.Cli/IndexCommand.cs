@@ -59,7 +59,7 @@ public static class IndexCommand
                 Method = opened.Config.Method,
                 Encoder = opened.Config.Encoder,
             };
-            var index = EmbeddingIndex.Create(file, embedded.Features, embedded.Labels, embedded.Paths, info);
+            using var index = EmbeddingIndex.Create(file, embedded.Features, embedded.Labels, embedded.Paths, info);
             Console.WriteLine($"wrote {index.ParquetPath} ({info.Count} vectors of {info.Dims}, unit length) and {EmbeddingIndex.SidecarPath(index.ParquetPath)} in {clock.Elapsed.TotalSeconds:F1} s"
                 + (embedded.Paths is null ? "; no file paths (the split is not a whole image folder): search shows row ids" : ""));
             return 0;

@@ -50,7 +50,7 @@ public static class SearchCommand
             var count = r.GetValue(k);
             if (count < 1) throw new ArgumentException($"-k: expected at least 1, got {count}");
             TorchRuntime.Initialize();
-            var index = EmbeddingIndex.Open(r.GetValue(indexPath)!);
+            using var index = EmbeddingIndex.Open(r.GetValue(indexPath)!);
             var info = index.Info;
             if (!File.Exists(info.Checkpoint))
                 throw new FileNotFoundException($"{EmbeddingIndex.SidecarPath(index.ParquetPath)}: checkpoint {info.Checkpoint} not found; queries must be embedded by the checkpoint that built the index", info.Checkpoint);

@@ -76,35 +76,35 @@ public static class ParquetEmbeddings
         var (idField, labelField, pathField) = (Find("id"), Find("label"), Find("path"));
         var elementField = fields.FirstOrDefault(f => f.Path.ToString().StartsWith("vector", StringComparison.Ordinal) && f.ClrType == typeof(float))
             ?? throw new InvalidDataException($"{path}: no column 'vector' of float32 lists");
-        var ids = new List<long>();
-        var labels = new List<int?>();
-        var paths = new List<string?>();
-        var vectors = new List<float>();
-        foreach (var group in reader.RowGroups)
+        // Sizes from the metadata first, so every column is read straight into one array of its final size.
+        var groups = reader.RowGroups.ToList();
+        var count = checked((int)groups.Sum(g => g.RowCount));
+        var values = groups.Sum(g => g.GetMetadata(elementField)!.MetaData!.NumValues);
+        if (count == 0) throw new InvalidDataException($"{path}: no rows");
+        if (values % count != 0 || values == 0)
+            throw new InvalidDataException($"{path}: {values} vector values over {count} rows; expected vectors of one length");
+        var dims = checked((int)(values / count));
+        var (ids, labels, paths, vectors) = (new long[count], new int?[count], new string?[count], new float[checked(count * dims)]);
+        var row = 0;
+        foreach (var group in groups)
         {
             var n = checked((int)group.RowCount);
-            var id = new long[n];
-            await group.ReadAsync(idField, id.AsMemory());
-            var label = new int?[n];
-            await group.ReadAsync(labelField, label.AsMemory());
-            var file = new string?[n];
-            await group.ReadAsync(pathField, file.AsMemory());
-            var values = checked((int)group.GetMetadata(elementField)!.MetaData!.NumValues);
-            var vector = new float[values];
-            var (definition, repetition) = (new int[values], new int[values]);
-            await group.ReadRawAsync(elementField, vector.AsMemory(), definition.AsMemory(), repetition.AsMemory());
-            if (definition.Any(l => l != elementField.MaxDefinitionLevel))
-                throw new InvalidDataException($"{path}: a vector is null, empty or has a null element; expected one full vector per row");
-            ids.AddRange(id);
-            labels.AddRange(label);
-            paths.AddRange(file);
-            vectors.AddRange(vector);
+            if (idField.IsNullable)
+            {
+                var maybe = new long?[n]; // e.g. a file another writer made, whose columns are all nullable
+                await group.ReadAsync(idField, maybe.AsMemory());
+                for (var i = 0; i < n; i++) ids[row + i] = maybe[i] ?? throw new InvalidDataException($"{path}: row {row + i} has no id");
+            }
+            else await group.ReadAsync(idField, ids.AsMemory(row, n));
+            await group.ReadAsync(labelField, labels.AsMemory(row, n));
+            await group.ReadAsync(pathField, paths.AsMemory(row, n));
+            var (definition, repetition) = (new int[n * dims], new int[n * dims]);
+            await group.ReadRawAsync(elementField, vectors.AsMemory(row * dims, n * dims), definition.AsMemory(), repetition.AsMemory());
+            if (definition.Any(l => l != elementField.MaxDefinitionLevel) || repetition.Where((l, i) => (l == 0) != (i % dims == 0)).Any())
+                throw new InvalidDataException($"{path}: a vector is null, has a null element or not {dims} values; expected one full vector of one length per row");
+            row += n;
         }
-        var count = ids.Count;
-        if (count == 0) throw new InvalidDataException($"{path}: no rows");
-        if (vectors.Count % count != 0)
-            throw new InvalidDataException($"{path}: {vectors.Count} vector values over {count} rows; expected vectors of one length");
-        return new EmbeddingTable(vectors.ToArray(), vectors.Count / count, ids.ToArray(), labels.ToArray(), paths.ToArray());
+        return new EmbeddingTable(vectors, dims, ids, labels, paths);
     }
 
     static string Existing(string path) =>

@@ -37,9 +37,10 @@ public sealed record EmbeddingIndexInfo
 /// <summary>
 /// A similar-image index: L2-normalised embeddings of an image collection in a Parquet file
 /// (<see cref="ParquetEmbeddings"/>: id, label, path, vector) and its <see cref="EmbeddingIndexInfo"/> sidecar.
-/// <see cref="Search"/> returns the nearest rows by cosine similarity, exactly in process or through DuckDB.
+/// <see cref="Search"/> returns the nearest rows by cosine similarity, exactly in process or through DuckDB. The exact
+/// engine reads the vectors into memory once and keeps them until the index is disposed.
 /// </summary>
-public sealed class EmbeddingIndex
+public sealed class EmbeddingIndex : IDisposable
 {
     static readonly JsonSerializerOptions Json = new()
     {
@@ -49,6 +50,7 @@ public sealed class EmbeddingIndex
     };
 
     EmbeddingTable? table;
+    Tensor? gallery; // [N, D], the exact engine's copy of the vectors
 
     EmbeddingIndex(string parquetPath, EmbeddingIndexInfo info)
     {
@@ -115,13 +117,19 @@ public sealed class EmbeddingIndex
             return DuckDbCosineSearch.TopK(ParquetPath, Info.Dims, list, k);
         }
         var t = Table;
-        using var gallery = tensor(t.Vectors, [t.Count, t.Dims]); // [N, D]
-        var (scores, rows) = ExactCosineSearch.TopK(queries, gallery, k, chunkRows);
+        gallery ??= tensor(t.Vectors, [t.Count, t.Dims]); // [N, D]
+        var (scores, rows) = ExactCosineSearch.TopK(queries, gallery, k, chunkRows, galleryIsUnit: true);
         return scores.Select((s, q) => (IReadOnlyList<SearchHit>)s.Select((score, j) =>
         {
             var row = (int)rows[q][j];
             return new SearchHit(t.Ids[row], t.Labels[row], t.Paths[row], score);
         }).ToList()).ToArray();
+    }
+
+    public void Dispose()
+    {
+        gallery?.Dispose();
+        gallery = null;
     }
 
     EmbeddingTable Checked(EmbeddingTable read) =>

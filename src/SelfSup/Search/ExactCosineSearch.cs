@@ -14,9 +14,10 @@ public static class ExactCosineSearch
 
     /// <summary>
     /// For each query row [Q, D], the <paramref name="k"/> gallery rows [N, D] with the highest cosine similarity, best
-    /// first: (scores [Q][k], row indices [Q][k]). k larger than N returns all N rows.
+    /// first: (scores [Q][k], row indices [Q][k]). k larger than N returns all N rows. With
+    /// <paramref name="galleryIsUnit"/> the gallery rows are taken as already L2-normalised (an index stores them so).
     /// </summary>
-    public static (float[][] Scores, long[][] Rows) TopK(Tensor queries, Tensor gallery, int k, int chunkRows = DefaultChunkRows)
+    public static (float[][] Scores, long[][] Rows) TopK(Tensor queries, Tensor gallery, int k, int chunkRows = DefaultChunkRows, bool galleryIsUnit = false)
     {
         if (k < 1) throw new ArgumentException($"k must be at least 1, got {k}");
         if (chunkRows < 1) throw new ArgumentException($"chunk rows must be at least 1, got {chunkRows}");
@@ -30,7 +31,8 @@ public static class ExactCosineSearch
         for (long start = 0; start < n; start += chunkRows)
         {
             var count = Math.Min(chunkRows, n - start);
-            var g = nn.functional.normalize(gallery.narrow(0, start, count).to(ScalarType.Float32).to(q.device), dim: 1); // [c, D]
+            var g = gallery.narrow(0, start, count).to(ScalarType.Float32).to(q.device); // [c, D]
+            if (!galleryIsUnit) g = nn.functional.normalize(g, dim: 1);
             var sim = q.matmul(g.t()); // [Q, c]
             var (scores, rows) = sim.topk((int)Math.Min(k, count), 1); // [Q, ≤ k]
             rows = rows + start;

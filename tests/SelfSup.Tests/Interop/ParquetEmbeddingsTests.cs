@@ -76,4 +76,23 @@ public class ParquetEmbeddingsTests
         Assert.All(read.Paths, Assert.Null);
         Assert.Equal("v", ParquetEmbeddings.Metadata(file)["k"]);
     }
+
+    [Fact]
+    public void Read_TakesAFileDuckDbWrote_AndRefusesVectorsOfDifferentLengths()
+    {
+        using var dir = new TempDir();
+        using var db = DuckDbCosineSearch.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText =
+            $"COPY (SELECT 0::BIGINT AS id, 3 AS label, 'a.png' AS path, [1.5, 2.5]::FLOAT[] AS vector UNION ALL SELECT 1, NULL, NULL, [4, 5]::FLOAT[]) TO '{dir.File("even.parquet")}';" +
+            $"COPY (SELECT 0::BIGINT AS id, 3 AS label, 'a.png' AS path, [1.5, 2.5]::FLOAT[] AS vector UNION ALL SELECT 1, NULL, NULL, [4]::FLOAT[]) TO '{dir.File("ragged.parquet")}'";
+        cmd.ExecuteNonQuery();
+
+        var read = ParquetEmbeddings.Read(dir.File("even.parquet"));
+        Assert.Equal(2, read.Dims);
+        Assert.Equal(new[] { 1.5f, 2.5f, 4f, 5f }, read.Vectors);
+        Assert.Equal(new int?[] { 3, null }, read.Labels);
+        Assert.Equal(new string?[] { "a.png", null }, read.Paths);
+        Assert.Throws<InvalidDataException>(() => ParquetEmbeddings.Read(dir.File("ragged.parquet")));
+    }
 }

@@ -16,7 +16,7 @@ public class EmbeddingIndexTests
         using var dir = new TempDir();
         var checkpoint = TinyRun.Pretrain("fashion-mnist", dir.File("run")); // one step: an almost random-init encoder
         Assert.Equal(0, CliApp.Run(["index", "--checkpoint", checkpoint, "--data", "fashion-mnist", "--split", "test", "--out", dir.File("fmnist.parquet")]));
-        var index = EmbeddingIndex.Open(dir.File("fmnist.parquet"));
+        using var index = EmbeddingIndex.Open(dir.File("fmnist.parquet"));
         Assert.Equal(10_000, index.Info.Count);
         Assert.Equal("test", index.Info.Split);
         Assert.Equal(10, index.Info.ClassNames!.Length);
