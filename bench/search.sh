@@ -18,10 +18,14 @@ rm -rf "$WORK/bin" && cp -r src/SelfSup.Cli/bin/Release/net10.0 "$WORK/bin"
 for n in $SIZES; do
   dotnet "$WORK/bin/SelfSup.Cli.dll" bench --case search --images "$n" --dims "$DIMS" --repeats "$REPEATS" --warmup "$WARMUP" | tail -n 1 | tee -a "$WORK/search.jsonl"
 done
-python3 - "$WORK/search.jsonl" bench/results/search.json <<'PY'
-import json, sys
+python3 - "$WORK/search.jsonl" bench/results/search.json "$(git rev-parse HEAD)" "SIZES=\"$SIZES\" DIMS=$DIMS REPEATS=$REPEATS WARMUP=$WARMUP bench/search.sh" <<'PY'
+import datetime, json, os, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-json.dump({"case": "search", "rows": rows}, open(sys.argv[2], "w"), indent=1)
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "")
+load = os.getloadavg()[0]
+json.dump({"command": sys.argv[4], "commit": sys.argv[3], "date": datetime.date.today().isoformat(),
+           "measured_on": f"{os.cpu_count()}-core CPU ({cpu}), no GPU, load average {load:.1f} at the end (shared machine)",
+           "case": "search", "rows": rows}, open(sys.argv[2], "w"), indent=1)
 print("| vectors | Parquet (MiB) | write (s) | load (s) | exact query (ms) | DuckDB query (ms) | same top-10 |")
 print("|---|---|---|---|---|---|---|")
 for r in rows:
