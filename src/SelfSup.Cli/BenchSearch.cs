@@ -29,8 +29,16 @@ static class BenchSearch
             {
                 using var _ = EmbeddingIndex.Create(file, features, null, null, new EmbeddingIndexInfo
                 {
-                    Checkpoint = "none", Data = "random", Split = "all", Count = vectors, Dims = dims, ImageSize = 1, Channels = 1,
-                    Resize = "crop", ImageMean = [0f], ImageStd = [1f],
+                    Checkpoint = "none",
+                    Data = "random",
+                    Split = "all",
+                    Count = vectors,
+                    Dims = dims,
+                    ImageSize = 1,
+                    Channels = 1,
+                    Resize = "crop",
+                    ImageMean = [0f],
+                    ImageStd = [1f],
                 });
             }
             var writeSeconds = watch.Elapsed.TotalSeconds;
@@ -59,11 +67,18 @@ static class BenchSearch
             double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
             return new()
             {
-                ["vectors"] = vectors, ["dims"] = dims, ["k"] = 10, ["repeats"] = repeats, ["warmup"] = warmup,
+                ["vectors"] = vectors,
+                ["dims"] = dims,
+                ["k"] = 10,
+                ["repeats"] = repeats,
+                ["warmup"] = warmup,
                 ["parquet_mib"] = Math.Round(new FileInfo(file).Length / 1048576.0, 1),
-                ["write_index_s"] = Math.Round(writeSeconds, 2), ["load_index_s"] = Math.Round(loadSeconds, 2),
-                ["exact_query_ms"] = Math.Round(Median(exact), 2), ["duckdb_query_ms"] = Math.Round(Median(duck), 1),
-                ["exact_runs_ms"] = exact.Select(x => Math.Round(x, 2)).ToArray(), ["duckdb_runs_ms"] = duck.Select(x => Math.Round(x, 1)).ToArray(),
+                ["write_index_s"] = Math.Round(writeSeconds, 2),
+                ["load_index_s"] = Math.Round(loadSeconds, 2),
+                ["exact_query_ms"] = Math.Round(Median(exact), 2),
+                ["duckdb_query_ms"] = Math.Round(Median(duck), 1),
+                ["exact_runs_ms"] = exact.Select(x => Math.Round(x, 2)).ToArray(),
+                ["duckdb_runs_ms"] = duck.Select(x => Math.Round(x, 1)).ToArray(),
                 ["same_top10_ids"] = $"{agree}/{repeats}",
             };
         }

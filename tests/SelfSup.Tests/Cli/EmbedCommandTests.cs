@@ -1,8 +1,8 @@
-using SkiaSharp;
 using SelfSup.Interop;
 using SelfSup.Search;
 using SelfSup.Tests.Data;
 using SelfSup.Tests.Runs;
+using SkiaSharp;
 using CliApp = SelfSup.Cli.Cli;
 
 namespace SelfSup.Tests.Cli;

@@ -1,5 +1,5 @@
-using SkiaSharp;
 using SelfSup.Data;
+using SkiaSharp;
 
 namespace SelfSup.Tests.Data;
 

@@ -1,7 +1,7 @@
-using SkiaSharp;
 using SelfSup.Data;
 using SelfSup.Search;
 using SelfSup.Tests.Data;
+using SkiaSharp;
 
 namespace SelfSup.Tests.Search;
 
