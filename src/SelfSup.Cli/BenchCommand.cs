@@ -19,7 +19,7 @@ namespace SelfSup.Cli;
 /// </summary>
 public static class BenchCommand
 {
-    static readonly string[] Cases = ["train", "embed", "pipeline", "peak", "overhead", "vit", "decode", "synthetic-pack"];
+    static readonly string[] Cases = ["train", "embed", "pipeline", "peak", "overhead", "vit", "decode", "synthetic-pack", "search"];
     static readonly ChannelStats Stats = new([0.49f, 0.48f, 0.45f], [0.25f, 0.24f, 0.26f]);
 
     public static Command Create()
@@ -32,7 +32,7 @@ public static class BenchCommand
         var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 2 };
         var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (0: core count)", DefaultValueFactory = _ => 0 };
         var layout = new Option<string>("--layout") { Description = "channels-last (default) or nchw, for train and embed", DefaultValueFactory = _ => "channels-last" };
-        var images = new Option<int>("--images") { Description = "pipeline: size of the cached uint8 dataset", DefaultValueFactory = _ => 50_000 };
+        var images = new Option<int>("--images") { Description = "pipeline: size of the cached uint8 dataset; search: vectors in the index", DefaultValueFactory = _ => 50_000 };
         var steps = new Option<int>("--steps") { Description = "overhead: steps per arm per round", DefaultValueFactory = _ => 10 };
         var matmul = new Option<int>("--matmul-size") { DefaultValueFactory = _ => 2048 };
         var keep = new Option<double>("--keep") { Description = "vit: fraction of patch tokens the encoder sees (1: all; MAE: 0.25)", DefaultValueFactory = _ => 1.0 };
@@ -41,7 +41,8 @@ public static class BenchCommand
         var data = new Option<string?>("--data") { Description = "decode: the image folder to decode" };
         var pack = new Option<string?>("--pack") { Description = "synthetic-pack: the packed file to write (--images rows of random pixels)" };
         var size = new Option<int>("--image-size") { Description = "synthetic-pack: square side in pixels", DefaultValueFactory = _ => 64 };
-        foreach (var o in new Option[] { which, batch, width, repeats, warmup, threads, layout, images, steps, matmul, keep, device, output, data, pack, size }) cmd.Options.Add(o);
+        var dims = new Option<int>("--dims") { Description = "search: values per vector (--images is the number of vectors)", DefaultValueFactory = _ => 512 };
+        foreach (var o in new Option[] { which, batch, width, repeats, warmup, threads, layout, images, steps, matmul, keep, device, output, data, pack, size, dims }) cmd.Options.Add(o);
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var t = r.GetValue(threads);
@@ -69,6 +70,7 @@ public static class BenchCommand
                 "overhead" => Overhead(s),
                 "vit" => VitStep(s),
                 "decode" => BenchData.Decode(r.GetValue(data) ?? throw new ArgumentException("--data: the decode case needs an image folder"), s.Repeats),
+                "search" => BenchSearch.Run(s.Images, r.GetValue(dims), s.Repeats, s.Warmup),
                 "synthetic-pack" => BenchData.SyntheticPack(r.GetValue(pack) ?? throw new ArgumentException("--pack: the synthetic-pack case needs the file to write"), s.Images, r.GetValue(size)),
                 _ => throw new ArgumentException($"--case: expected one of {string.Join(", ", Cases)}, got '{name}'"),
             }) result[k] = v;

@@ -24,6 +24,8 @@ public static class Cli
         EvalCommand.Create(),
         EmbedCommand.Create(),
         ExportCommand.Create(),
+        IndexCommand.Create(),
+        SearchCommand.Create(),
         DemoCommand.Create(),
         MethodsCommand.Create(),
         BenchCommand.Create(),

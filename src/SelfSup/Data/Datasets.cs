@@ -6,6 +6,12 @@ namespace SelfSup.Data;
 /// </summary>
 public static class Datasets
 {
+    /// <summary>
+    /// The split name for every row of a source without a test split of its own (a folder, a single IDX file or .bin
+    /// batch, a packed file), in the source's order, no hold-out (e.g. to index a whole image collection).
+    /// </summary>
+    public const string AllSplit = "all";
+
     /// <summary>Names that <see cref="Load"/> prepares by itself.</summary>
     public static IReadOnlyList<string> BuiltinNames => BuiltinDatasets.Names;
 
@@ -204,8 +210,9 @@ public static class Datasets
     {
         var holdOut = o.HoldOut;
         if (o.TestData is not null && split == "train") return new(whole, GivenBy(o, source));
+        if (split == AllSplit) return new(whole, new TestSplit { Source = source, Kind = TestSplitKind.None });
         string? problem = split is not ("train" or "test")
-            ? $"{source}: split '{split}' not found; a dataset without a test split of its own has 'train' and a held-out 'test'"
+            ? $"{source}: split '{split}' not found; a dataset without a test split of its own has 'train', a held-out 'test' and '{AllSplit}' (every row)"
             : !whole.HasLabels && split == "test"
                 ? $"{source} has no test split and no labels to hold one out by; evaluation needs labelled images (class folders, an IDX labels file) or a dataset with a test split"
                 : null;

@@ -37,6 +37,10 @@ public static class ImageFolderReader
         Pack(items, classNames, options, name, writer, chunkImages);
     }
 
+    /// <summary>The image files of the folder in the row order <see cref="Read"/> gives them (before any image is skipped as unreadable).</summary>
+    public static IReadOnlyList<string> Files(string root, DatasetOptions? options = null) =>
+        List(root, (options ?? new DatasetOptions()) with { Log = null }).Items.Select(i => i.Origin).ToList();
+
     /// <summary>The folder's images in row order, with their class indices (none for an unlabeled pile), and the class names.</summary>
     static (IReadOnlyList<EncodedImage> Items, IReadOnlyList<string> ClassNames) List(string root, DatasetOptions options)
     {
