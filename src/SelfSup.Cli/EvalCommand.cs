@@ -27,6 +27,7 @@ public static class EvalCommand
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var path = ResolveCheckpoint(r.GetValue(checkpoint)!);
+            if (TrainedTextEncoder.IsText(path)) return EvaluateText(path, r.GetValue(output), r.GetValue(device)!);
             var results = CheckpointEvaluation.Run(path, new EvalSettings
             {
                 Data = dataFlags.Apply(new EvalDataSettings
@@ -54,6 +55,23 @@ public static class EvalCommand
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>
+    /// A text checkpoint: masked-token accuracy against the unigram baseline and the category probe against random
+    /// init, on the documents the run held out (image options do not apply).
+    /// </summary>
+    static int EvaluateText(string path, string? outDir, string device)
+    {
+        var results = TextEvaluation.Run(path, device: device);
+        var file = Path.Combine(outDir ?? RunFolderOf(path), "results.json");
+        results.Save(file);
+        if (results.MaskedTokenAccuracy is { } acc)
+            Console.WriteLine($"masked-token accuracy {acc:F2} % on {results.MaskedTokens} masked tokens of {results.HeldOutDocuments} held-out documents (unigram baseline '{results.UnigramBaselineToken}': {results.UnigramBaselineAccuracy:F2} %)");
+        if (results.ProbeTop1 is { } probe)
+            Console.WriteLine($"category probe {probe:F2} % (random init {results.RandomInitProbeTop1:F2} %, majority class {results.ProbeMajorityClass:F2} %, {results.ProbeClasses} classes)");
+        Console.WriteLine($"wrote {file}");
+        return 0;
     }
 
     /// <summary>`--reestimate-bn`, shared by `eval` and its analysis subcommands.</summary>

@@ -36,12 +36,22 @@ public static class PretrainCommand
 
     public static TrainSummary Pretrain(RunConfig config, string outDir, bool resume)
     {
+        if (MethodRegistry.Get(config.Method).IsText) return PretrainText(config, outDir, resume);
         using var run = Pretraining.Create(config, outDir, DataLog.Options(), loadInit: !resume);
         var images = $"{run.Data.Count} images {run.Config.Channels}×{run.Config.ImageSize}×{run.Config.ImageSize}";
         Cli.Info(run.Method is ClosedFormMethod
             ? $"{run.Config.Method} on {run.Data.Name}: {images}, fitted in closed form (no optimiser, no steps), {run.Method.Representation.EmbeddingDim}-d representation, device {run.Config.Device}"
             : $"{run.Config.Method} on {run.Data.Name}: {images}, encoder {run.Config.Encoder} ({run.Method.Representation.EmbeddingDim}-d representation), {run.Loader.BatchesPerEpoch} steps/epoch × {run.Config.Epochs} epochs, device {run.Config.Device}");
         run.Trainer.ProbeDataOptions = DataLog.Options();
+        return TrainingProgress.Run(p => run.Trainer.Fit(resume, new MonitorLines(p)), run.Config.Method);
+    }
+
+    /// <summary>A text method's run: the corpus and tokenizer come from <see cref="SelfSup.Text.TextPipeline.Default"/>.</summary>
+    static TrainSummary PretrainText(RunConfig config, string outDir, bool resume)
+    {
+        using var run = TextPretraining.Create(config with { OnlineProbeEvery = 0 }, outDir, resume: resume);
+        Cli.Info($"{run.Config.Method} on {run.Config.Data}: {run.Train.Count} documents ({run.HeldOut.Count} held out for evaluation), vocabulary {run.Tokenizer.VocabSize}, "
+            + $"text encoder {run.Method.TextEncoder.EmbeddingDim}-d, {run.Data.BatchesPerEpoch} steps/epoch × {run.Config.Epochs} epochs, device {run.Config.Device}");
         return TrainingProgress.Run(p => run.Trainer.Fit(resume, new MonitorLines(p)), run.Config.Method);
     }
 

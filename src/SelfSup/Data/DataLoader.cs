@@ -47,13 +47,15 @@ public sealed class DataLoader
     public int BatchesPerEpoch => DropLast ? data.Count / BatchSize : (data.Count + BatchSize - 1) / BatchSize;
 
     /// <summary>The row order of one epoch (a deterministic function of seed and epoch).</summary>
-    public long[] Order(int epoch)
+    public long[] Order(int epoch) => Shuffle ? ShuffledOrder(data.Count, Seed, epoch) : [.. Enumerable.Range(0, data.Count).Select(i => (long)i)];
+
+    /// <summary>The shuffled rows 0…<paramref name="count"/>−1 of one epoch, a deterministic function of (seed, epoch), for every loader.</summary>
+    public static long[] ShuffledOrder(int count, int seed, int epoch)
     {
-        var order = new long[data.Count];
+        var order = new long[count];
         for (var i = 0; i < order.Length; i++) order[i] = i;
-        if (!Shuffle) return order;
         // A fixed arithmetic mix (HashCode.Combine is randomised per process, which would break resume across runs).
-        var rng = new Random(unchecked(Seed * 1_000_003 + epoch * 7_919 + 0x5e1f5));
+        var rng = new Random(unchecked(seed * 1_000_003 + epoch * 7_919 + 0x5e1f5));
         rng.Shuffle(order);
         return order;
     }

@@ -61,6 +61,25 @@ public sealed record MethodInfo(
     /// <summary>Whether the method's paper fine-tunes a ViT on its mean patch token with an fc_norm (MAE, BEiT), whatever it probes.</summary>
     public bool FineTuneGlobalPool { get; init; }
 
+    /// <summary>
+    /// Builds a text method (<see cref="TextMethod"/>); null for image methods. A text method's <see cref="Create"/>
+    /// and <see cref="CreateViews"/> throw: it is built from a tokenizer, not an image encoder, and makes no views.
+    /// </summary>
+    public Func<TextMethodContext, TextMethod>? CreateText { get; init; }
+
+    /// <summary>Whether the method trains on text (<see cref="CreateText"/>) rather than images.</summary>
+    public bool IsText => CreateText is not null;
+
+    /// <summary>A text method whose typed options record <typeparamref name="TOptions"/> is bound from the context's overrides.</summary>
+    public static MethodInfo OfText<TOptions>(string name, string family, string paper, string summary, Recipe recipe, TOptions defaults,
+        Func<TextMethodContext, TOptions, TextMethod> create) where TOptions : class =>
+        new(name, family, paper, summary, recipe, defaults,
+            _ => throw new ArgumentException($"{name} is a text method: it trains on a text corpus with a tokenizer, not on images"),
+            _ => throw new ArgumentException($"{name} is a text method: it makes no image views"))
+        {
+            CreateText = ctx => create(ctx, OptionBinder.Bind(defaults, ctx.Overrides, name)),
+        };
+
     /// <summary>A method whose typed options record <typeparamref name="TOptions"/> is bound from the context's overrides.</summary>
     public static MethodInfo Of<TOptions>(string name, string family, string paper, string summary, Recipe recipe, TOptions defaults,
         Func<MethodContext, TOptions, SslMethod> create, Func<MethodContext, TOptions, IViewRecipe> views) where TOptions : class =>
@@ -104,6 +123,7 @@ public static class MethodRegistry
         Register(RelativeLocation.Info);
         Register(Jigsaw.Info);
         Register(Clip.Info);
+        Register(Mlm.Info);
     }
 
     /// <summary>Adds (or replaces) a method under its name.</summary>

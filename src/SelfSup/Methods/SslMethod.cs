@@ -21,13 +21,19 @@ public sealed record StepResult(Tensor Loss, IReadOnlyDictionary<string, Tensor>
 /// </summary>
 public abstract class SslMethod : nn.Module
 {
+    readonly Encoder? imageEncoder;
+
     protected SslMethod(string name, Encoder encoder) : base(name)
     {
-        Encoder = encoder;
+        imageEncoder = encoder;
     }
 
-    /// <summary>The backbone being pretrained.</summary>
-    public Encoder Encoder { get; }
+    /// <summary>A method without an image backbone: a <see cref="TextMethod"/>, whose representation is a text encoder.</summary>
+    private protected SslMethod(string name) : base(name) { }
+
+    /// <summary>The image backbone being pretrained; a <see cref="TextMethod"/> has none and throws, naming its text encoder.</summary>
+    public Encoder Encoder => imageEncoder
+        ?? throw new InvalidOperationException($"{GetName()} is a text method: its representation is a text encoder (TextMethod.TextRepresentation), not an image encoder");
 
     /// <summary>
     /// What downstream use sees: eval, embed, the online probe, the collapse monitor, fine-tuning and the random-init

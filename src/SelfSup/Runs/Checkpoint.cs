@@ -19,6 +19,8 @@ public sealed record CheckpointState
     public byte[] AugmentRng { get; init; } = [];
     /// <summary>libtorch's default CPU generator (dropout, drop-path, masks drawn inside methods).</summary>
     public byte[] TorchRng { get; init; } = [];
+    /// <summary>A text method's tokenizer as <see cref="Text.ITokenizer.Save"/> wrote it (<see cref="Text.TextPipeline.SaveToBytes"/>); empty for image methods.</summary>
+    public byte[] Tokenizer { get; init; } = [];
 }
 
 /// <summary>

@@ -4,6 +4,7 @@ using SelfSup.Data;
 using SelfSup.Encoders;
 using SelfSup.Evaluation;
 using SelfSup.Methods;
+using SelfSup.Text;
 using SelfSup.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -44,20 +45,26 @@ public sealed class NonFiniteLossException(string message) : Exception(message);
 public sealed class Trainer
 {
     readonly SslMethod method;
-    readonly IViewRecipe views;
-    readonly DataLoader loader;
+    readonly ITrainingData data;
     readonly RunConfig config;
     readonly string runDir;
     readonly Device device;
+    readonly byte[] tokenizer;
 
+    /// <summary>An image method trained on <paramref name="loader"/>'s images through the <paramref name="views"/> recipe.</summary>
     public Trainer(SslMethod method, IViewRecipe views, DataLoader loader, RunConfig config, string runDir)
+        : this(method, new ImageTrainingData(loader, views, StatsOf(config, loader), RepresentationOf(method)), config, runDir) { }
+
+    /// <summary>A method trained on any <see cref="ITrainingData"/> (image views, or token sequences for a <see cref="TextMethod"/>).</summary>
+    public Trainer(SslMethod method, ITrainingData data, RunConfig config, string runDir)
     {
         this.method = method;
-        this.views = views;
-        this.loader = loader;
+        this.data = data;
         this.config = config;
         this.runDir = runDir;
         device = TorchRuntime.ParseDevice(config.Device);
+        // A text method's tokenizer goes into every checkpoint, so the checkpoint alone reads text as it was trained to.
+        tokenizer = method is TextMethod text ? TextPipeline.SaveToBytes(text.Tokenizer) : [];
     }
 
     public string CheckpointDir => Path.Combine(runDir, "checkpoints");
@@ -76,7 +83,7 @@ public sealed class Trainer
     /// <summary>Trains until all epochs (or <see cref="RunConfig.MaxSteps"/>) are done; resumes from last.ckpt when asked.</summary>
     public TrainSummary Fit(bool resume = false, IProgress<TrainProgress>? progress = null, CancellationToken cancel = default)
     {
-        var stepsPerEpoch = loader.BatchesPerEpoch;
+        var stepsPerEpoch = data.BatchesPerEpoch;
         long total = (long)config.Epochs * stepsPerEpoch;
         var lrs = Schedules.WarmupCosine(config.LearningRate, total, (long)Math.Round(config.WarmupEpochs * stepsPerEpoch));
         var wds = config.WeightDecayEnd is { } wdEnd ? Schedules.Cosine(config.WeightDecay, wdEnd, total) : null;
@@ -92,13 +99,15 @@ public sealed class Trainer
         using var optimizer = TrainingOptimizer.For(config, method.parameters(), method.FixedLearningRateParameters);
         using var generator = new Generator((ulong)config.Seed, new Device(DeviceType.CPU));
 
-        var representation = method.Representation;
-        var monitor = config.MonitorEvery > 0 ? new CollapseMonitor(representation.EmbeddingDim, config.CollapseStdThreshold, config.CollapseRankFraction) : null;
-        var stats = Stats();
-        using var ownedProbe = config.OnlineProbeEvery > 0 && OnlineProbe is null
-            ? OnlineProbe.FromConfig(config, config.NormalizeMean.Length > 0 ? stats : null, ProbeDataOptions)
+        var images = data as ImageTrainingData;
+        if (images is null && config.OnlineProbeEvery > 0)
+            throw new ArgumentException($"online_probe_every: the online k-NN probe reads images; method '{config.Method}' trains on text, set it to 0");
+        var monitor = config.MonitorEvery > 0 ? new CollapseMonitor(RepresentationDim(method), config.CollapseStdThreshold, config.CollapseRankFraction) : null;
+        using var ownedProbe = images is not null && config.OnlineProbeEvery > 0 && OnlineProbe is null
+            ? OnlineProbe.FromConfig(config, config.NormalizeMean.Length > 0 ? images.Stats : null, ProbeDataOptions)
             : null;
         var probe = config.OnlineProbeEvery > 0 ? OnlineProbe ?? ownedProbe : null;
+        var representation = probe is null ? null : method.Representation;
         var warnings = new List<string>();
         bool collapseWarned = false, rankWarned = false, outputWarned = false;
 
@@ -129,7 +138,7 @@ public sealed class Trainer
         if (probe is not null && step == 0)
         {
             // The untrained encoder's score: the baseline the probe curve starts from.
-            var before = probe.Evaluate(representation, device);
+            var before = probe.Evaluate(representation!, device);
             metrics.Write(new Dictionary<string, object> { ["step"] = 0L, ["epoch"] = 0 }.Concat(ProbeFields(before)).ToDictionary());
             progress?.Report(new TrainProgress(0, total, 0, double.NaN, lrs.Length > 0 ? lrs[0] : 0, 0) { Probe = before });
         }
@@ -140,8 +149,8 @@ public sealed class Trainer
         {
             int epoch = (int)(step / stepsPerEpoch);
             int startBatch = (int)(step % stepsPerEpoch);
-            method.BeforeEpoch(new EpochContext(epoch, startBatch, loader.Dataset, stats, device, config.Seed, step, total));
-            foreach (var batch in loader.Epoch(epoch, startBatch, device))
+            if (data.EpochContext(epoch, startBatch, device, config.Seed, step, total) is { } epochContext) method.BeforeEpoch(epochContext);
+            foreach (var batch in data.Epoch(epoch, startBatch, device))
             {
                 using var b = batch;
                 if (step >= stopAt || cancel.IsCancellationRequested) break;
@@ -152,10 +161,9 @@ public sealed class Trainer
                 var scalars = new Dictionary<string, object>();
                 using (var scope = NewDisposeScope())
                 {
-                    var images = b.Images.to(device);
-                    var v = views.ApplyWithTargets(images, generator);
+                    var prepared = b.Prepare(device, generator);
                     var context = new StepContext(step, total, epoch, stepsPerEpoch, SingleProcess.Instance);
-                    var trainingBatch = new TrainingBatch(v.Images, tensor(b.Indices, device: device), v.Targets, new Dictionary<string, Tensor>());
+                    var trainingBatch = prepared.Batch;
                     optimizer.SetLearningRate(lrs[step]);
                     if (wds is not null) optimizer.SetWeightDecay(wds[step]);
                     var result = method.TrainingStep(trainingBatch, context);
@@ -173,7 +181,7 @@ public sealed class Trainer
                     stepSeconds = stepClock.Elapsed.TotalSeconds;
                     var monitored = step + 1;
                     if (monitor is not null && (monitored == 1 || monitored % config.MonitorEvery == 0))
-                        health = Monitor(monitor, representation, v.Images, images, stats);
+                        health = prepared.Measure(monitor);
                 }
                 step++;
                 imagesSeen += b.Indices.Length;
@@ -232,7 +240,7 @@ public sealed class Trainer
                 var epochDone = (int)(step / stepsPerEpoch);
                 if (probe is not null && step % stepsPerEpoch == 0 && (epochDone % config.OnlineProbeEvery == 0 || step == total))
                 {
-                    probed = probe.Evaluate(representation, device);
+                    probed = probe.Evaluate(representation!, device);
                     foreach (var (k, val) in ProbeFields(probed)) record[k] = val;
                 }
                 metrics.Write(record);
@@ -259,29 +267,27 @@ public sealed class Trainer
         return new TrainSummary(step, total, lastLoss, seconds, imagesSeen / Math.Max(seconds, 1e-9), lastCheckpoint) { Warnings = warnings };
     }
 
-    /// <summary>
-    /// Two views of one batch (the same images) are measured as the loss sees them; a one-view method's
-    /// representation is measured on the batch's clean images, where alignment is undefined.
-    /// </summary>
-    static EmbeddingHealth Monitor(CollapseMonitor monitor, Encoder representation, Tensor[] views, Tensor images, ChannelStats stats)
-    {
-        if (views.Length >= 2 && views[0].shape[0] == views[1].shape[0] && views[0].shape[0] == images.shape[0])
-            return monitor.Measure(representation, views[0], views[1]);
-        using var clean = stats.ToModelInput(images, images.device);
-        return monitor.Measure(representation, clean, view1: null);
-    }
-
     /// <summary>The run's normalisation (resolved runs carry it; otherwise measured on the training images).</summary>
-    ChannelStats Stats() => config.NormalizeMean.Length > 0 ? new ChannelStats(config.NormalizeMean, config.NormalizeStd) : ChannelStats.Measure(loader.Dataset);
+    static ChannelStats StatsOf(RunConfig config, DataLoader loader) =>
+        config.NormalizeMean.Length > 0 ? new ChannelStats(config.NormalizeMean, config.NormalizeStd) : ChannelStats.Measure(loader.Dataset);
+
+    /// <summary>The image representation the collapse monitor measures; a text method has none (its data measures its text encoder).</summary>
+    static Encoder RepresentationOf(SslMethod method) => method is TextMethod
+        ? throw new ArgumentException($"{method.GetName()} is a text method: train it on text data (TextTrainingData), not images")
+        : method.Representation;
+
+    static int RepresentationDim(SslMethod method) => method is TextMethod text ? text.TextRepresentation.EmbeddingDim : method.Representation.EmbeddingDim;
 
     /// <summary>The closed-form path: one fit over the whole dataset, no optimizer, then the usual checkpoint.</summary>
     TrainSummary FitClosedForm(ClosedFormMethod closedForm, long total, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         cancel.ThrowIfCancellationRequested();
+        var images = data as ImageTrainingData
+            ?? throw new ArgumentException($"{config.Method}: a closed-form method is fitted on images, not on text");
         using (var scope = NewDisposeScope())
         using (no_grad())
-            closedForm.Fit(new EpochContext(0, 0, loader.Dataset, Stats(), device, config.Seed, 0, total));
+            closedForm.Fit(images.EpochContext(0, 0, device, config.Seed, 0, total)!);
         var record = new Dictionary<string, object> { ["step"] = total, ["epoch"] = config.Epochs, ["closed_form_fit_s"] = Math.Round(clock.Elapsed.TotalSeconds, 2) };
         using (var scope = NewDisposeScope())
             foreach (var (key, value) in closedForm.AfterFit(runDir)) record[key] = value;
@@ -290,7 +296,7 @@ public sealed class Trainer
         using var generator = new Generator((ulong)config.Seed, new Device(DeviceType.CPU));
         var path = SaveCheckpoint(total, total, optimizer: null, generator);
         var seconds = clock.Elapsed.TotalSeconds;
-        return new TrainSummary(total, total, double.NaN, seconds, loader.Dataset.Count / Math.Max(seconds, 1e-9), path) { ClosedForm = true };
+        return new TrainSummary(total, total, double.NaN, seconds, data.Count / Math.Max(seconds, 1e-9), path) { ClosedForm = true };
     }
 
     static Dictionary<string, object> ProbeFields(OnlineProbeResult r) => new()
@@ -317,6 +323,7 @@ public sealed class Trainer
             Config = config,
             AugmentRng = Checkpoint.GeneratorState(generator),
             TorchRng = rng.data<byte>().ToArray(),
+            Tokenizer = tokenizer,
         };
         Checkpoint.Save(LastCheckpointPath, method, optimizer, state);
         return LastCheckpointPath;

@@ -14,7 +14,8 @@ public sealed record TextEncoderSpec(int VocabSize, int MaxLength, int Width, in
 /// Where methods that read text (CLIP) get their tokenizer and text backbone: a tokenizer trained on the method's
 /// captions, and a <see cref="TextEncoder"/> built to a <see cref="TextEncoderSpec"/>. Both are settable so the
 /// library's word-piece tokenizer and Transformer text encoder are plugged in at one place, and tests can plug in
-/// small ones. The tokenizer trainer defaults to the library's word piece (<see cref="WordPieceTokenizer.Train"/>); a
+/// small ones. They default to the library's word piece (<see cref="WordPieceTokenizer.Train"/>) and
+/// <see cref="TransformerTextEncoder"/>; a
 /// member still null when a method needs it fails with a message naming the property.
 /// </summary>
 public static class TextModels
@@ -24,7 +25,8 @@ public static class TextModels
         (texts, vocabulary) => WordPieceTokenizer.Train(texts, new WordPieceTrainerOptions(VocabSize: vocabulary));
 
     /// <summary>Builds a freshly initialised text backbone (from the global torch seed) to a spec.</summary>
-    public static Func<TextEncoderSpec, TextEncoder>? CreateEncoder { get; set; }
+    public static Func<TextEncoderSpec, TextEncoder>? CreateEncoder { get; set; } =
+        spec => new TransformerTextEncoder(spec.VocabSize, new TextEncoderOptions { Dim = spec.Width, Depth = spec.Layers, Heads = spec.Heads, MaxLength = spec.MaxLength });
 
     internal static Func<IEnumerable<string>, int, ITokenizer> Tokenizers(string method) => TrainTokenizer
         ?? throw new InvalidOperationException($"{method}: no tokenizer trainer is plugged in (set SelfSup.Text.TextModels.TrainTokenizer)");

@@ -9,6 +9,9 @@ namespace SelfSup.Text;
 /// </summary>
 public static class TextSplit
 {
+    /// <summary>The share of documents a text run holds out for its evaluation.</summary>
+    public const double DefaultHeldOut = 0.1;
+
     public static (TextCorpus Train, TextCorpus Test) HoldOut(TextCorpus corpus, double fraction = 0.2, int seed = 0) =>
         HoldOut(corpus, new TestHoldOut(fraction, seed));
 
@@ -32,5 +35,16 @@ public static class TextSplit
         var rows = Enumerable.Range(0, corpus.Count).Where(keep).ToArray();
         return new TextCorpus(corpus.Name + suffix, rows.Select(i => corpus.Documents[i]).ToArray(),
             corpus.Labels is { } labels ? rows.Select(i => labels[i]).ToArray() : null, corpus.Classes);
+    }
+
+    /// <summary>At most <paramref name="limit"/> documents of <paramref name="corpus"/>, a seeded sample kept in corpus order (all of them when the limit is not below the count).</summary>
+    public static TextCorpus Limit(TextCorpus corpus, int limit, int seed)
+    {
+        if (limit <= 0) throw new ArgumentException($"data_limit must be positive, got {limit}");
+        if (limit >= corpus.Count) return corpus;
+        var order = Enumerable.Range(0, corpus.Count).ToArray();
+        new Random(seed).Shuffle(order);
+        var keep = new HashSet<int>(order[..limit]);
+        return Subset(corpus, keep.Contains, "");
     }
 }

@@ -28,7 +28,11 @@ public sealed class MethodContractTests : IDisposable
         Directory.Delete(root, recursive: true);
     }
 
-    public static TheoryData<string> Methods() => new(MethodRegistry.All.Select(m => m.Name));
+    /// <summary>The image methods; text methods keep the same contract on token batches in <see cref="TextMethodContractTests"/>.</summary>
+    public static TheoryData<string> Methods() => new(MethodRegistry.All.Where(m => !m.IsText).Select(m => m.Name));
+
+    /// <summary>Every registered method, image or text.</summary>
+    public static TheoryData<string> AllMethods() => new(MethodRegistry.All.Select(m => m.Name));
 
     /// <summary>The first tiny encoder the method accepts: a 1-block ViT (2×2 patches on 16 px, an 8×8 grid), else a small ConvNet.</summary>
     static readonly (string Encoder, int Width)[] TinyEncoders = [("vit-tiny/p2/d1", 16), ("convnet", 4)];
@@ -154,7 +158,7 @@ public sealed class MethodContractTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(Methods))]
+    [MemberData(nameof(AllMethods))]
     public void EveryMethod_HasARecipe_AndARowInTheMethodsTable(string name)
     {
         var info = MethodRegistry.Get(name);
@@ -165,7 +169,7 @@ public sealed class MethodContractTests : IDisposable
         Assert.Contains($"| [{name}](#{name}) |", methodsDoc, StringComparison.Ordinal);
     }
 
-    static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "SelfSup.slnx"))) return dir.FullName;

@@ -28,10 +28,13 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Forward(x, keyPadding: null);
+
+    /// <summary>The block over <paramref name="x"/> [B, N, D] with keys marked true in <paramref name="keyPadding"/> [B, N] left out of attention (null: none).</summary>
+    public Tensor Forward(Tensor x, Tensor? keyPadding)
     {
         using var scope = NewDisposeScope();
-        x = x + drop_path.call(attn.call(norm1.call(x)));
+        x = x + drop_path.call(attn.Forward(norm1.call(x), keyPadding));
         x = x + drop_path.call(mlp.call(norm2.call(x)));
         return x.MoveToOuterDisposeScope();
     }
