@@ -17,7 +17,7 @@ public static class EmbedCommand
         var cmd = new Command("embed", "Write a split's embeddings (float32 [N, D]) with labels and row ids: .npy files, or one Parquet table");
         var checkpoint = new Option<string>("--checkpoint") { Description = "a checkpoint file or a run folder", Required = true };
         var data = new Option<string?>("--data") { Description = "dataset name or path (default: the pretraining data)" };
-        var split = new Option<string>("--split") { Description = "split to embed (train, test, or all: every row of a source without a test split of its own)", DefaultValueFactory = _ => "test" };
+        var split = new Option<string>("--split") { Description = "split to embed (train, test, or all: every row of a source without a test split of its own; for a text checkpoint, the run's training or held-out documents, or the whole corpus)", DefaultValueFactory = _ => "test" };
         var output = new Option<string>("--out")
         {
             Description = "x.npy (labels go to x.labels.npy, row ids to x.ids.npy) or x.parquet (columns id, label, path, vector)",
@@ -34,12 +34,19 @@ public static class EmbedCommand
             var kind = FormatOf(file, r.GetValue(format));
             TorchRuntime.Initialize();
             var path = EvalCommand.ResolveCheckpoint(r.GetValue(checkpoint)!);
-            using var opened = EvaluationData.Open(path, dataFlags.Apply(new EvalDataSettings
+            var on = TorchRuntime.ParseDevice(r.GetValue(device)!);
+            using var embedded = TrainedTextEncoder.IsText(path)
+                ? TextSplitEmbedding.Compute(path, r.GetValue(data), r.GetValue(split)!, on, r.GetValue(batchSize))
+                : ImageSplit();
+            SplitEmbedding ImageSplit()
             {
-                Data = r.GetValue(data),
-                Log = DataLog.Options().Log,
-            }, r));
-            using var embedded = SplitEmbedding.Compute(opened, r.GetValue(split)!, TorchRuntime.ParseDevice(r.GetValue(device)!), r.GetValue(batchSize));
+                using var opened = EvaluationData.Open(path, dataFlags.Apply(new EvalDataSettings
+                {
+                    Data = r.GetValue(data),
+                    Log = DataLog.Options().Log,
+                }, r));
+                return SplitEmbedding.Compute(opened, r.GetValue(split)!, on, r.GetValue(batchSize));
+            }
             var features = embedded.Features; // [N, D]
             var (n, d) = (features.shape[0], features.shape[1]);
             if (kind == "parquet")
