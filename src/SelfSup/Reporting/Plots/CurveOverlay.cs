@@ -29,6 +29,7 @@ public static class CurveOverlay
         if (drawn == 0) return null;
         plot.Title(title);
         plot.XLabel(perEpoch ? "epoch" : "step");
+        if (perEpoch) plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.ShowLegend(Alignment.UpperRight);
         return plot.GetImage(width, height).GetImageBytes();
     }
