@@ -46,7 +46,7 @@ public sealed record ClipOptions
 /// resume and for zero-shot evaluation; the text backbone comes from <see cref="TextModels.CreateEncoder"/>.
 /// The representation is the image encoder.
 /// </summary>
-public sealed class Clip : SslMethod
+public sealed class Clip : SslMethod, IReadsText
 {
     readonly Encoder encoder;
     readonly TextEncoder text;
@@ -131,6 +131,16 @@ public sealed class Clip : SslMethod
         if (captions.Count != data.Count)
             throw new InvalidOperationException($"clip: {captions.Count} captioned rows but the training set has {data.Count} rows (the captions file's images must be the training images, without data_limit)");
         PrepareText(data.ClassNames);
+    }
+
+    /// <summary>Reads text with a tokenizer saved in a checkpoint instead of training one; only before any is built.</summary>
+    public void UseTokenizer(ITokenizer saved)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        if (tokenizer is not null) throw new InvalidOperationException("clip: the tokenizer is already built");
+        if (saved.VocabSize > Options.VocabSize)
+            throw new InvalidOperationException($"clip: the saved tokenizer has {saved.VocabSize} ids but vocab_size is {Options.VocabSize}");
+        tokenizer = saved;
     }
 
     /// <summary>

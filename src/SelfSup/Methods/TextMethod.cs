@@ -11,7 +11,7 @@ namespace SelfSup.Methods;
 /// Trainer runs it like any method; its <see cref="SslMethod.Encoder"/> and <see cref="SslMethod.Representation"/>
 /// are not defined (there is no image encoder), downstream use takes <see cref="TextRepresentation"/>.
 /// </summary>
-public abstract class TextMethod : SslMethod
+public abstract class TextMethod : SslMethod, IReadsText
 {
     /// <summary>The key of the token ids in <see cref="TrainingBatch.Extras"/>.</summary>
     public const string TokensKey = "tokens";

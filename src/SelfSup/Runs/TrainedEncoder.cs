@@ -32,6 +32,8 @@ public sealed class TrainedEncoder : IDisposable
         try
         {
             Checkpoint.Load(checkpointPath, method, optimizer: null);
+            if (method is Clip clip && state.Tokenizer.Length > 0)
+                clip.UseTokenizer(Text.TextPipeline.Default.LoadFromBytes(state.Tokenizer, checkpointPath));
         }
         catch
         {

@@ -49,7 +49,6 @@ public sealed class Trainer
     readonly RunConfig config;
     readonly string runDir;
     readonly Device device;
-    readonly byte[] tokenizer;
 
     /// <summary>An image method trained on <paramref name="loader"/>'s images through the <paramref name="views"/> recipe.</summary>
     public Trainer(SslMethod method, IViewRecipe views, DataLoader loader, RunConfig config, string runDir)
@@ -63,8 +62,6 @@ public sealed class Trainer
         this.config = config;
         this.runDir = runDir;
         device = TorchRuntime.ParseDevice(config.Device);
-        // A text method's tokenizer goes into every checkpoint, so the checkpoint alone reads text as it was trained to.
-        tokenizer = method is TextMethod text ? TextPipeline.SaveToBytes(text.Tokenizer) : [];
     }
 
     public string CheckpointDir => Path.Combine(runDir, "checkpoints");
@@ -323,7 +320,8 @@ public sealed class Trainer
             Config = config,
             AugmentRng = Checkpoint.GeneratorState(generator),
             TorchRng = rng.data<byte>().ToArray(),
-            Tokenizer = tokenizer,
+            // The tokenizer of a method that reads text goes into every checkpoint (CLIP builds its own when training starts).
+            Tokenizer = method is IReadsText { Tokenizer: { } tokenizer } ? TextPipeline.SaveToBytes(tokenizer) : [],
         };
         Checkpoint.Save(LastCheckpointPath, method, optimizer, state);
         return LastCheckpointPath;

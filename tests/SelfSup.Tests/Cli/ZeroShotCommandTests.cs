@@ -38,6 +38,14 @@ public class ZeroShotCommandTests
         // Two images: every image's own caption is within its top 5 of 3 captions, and every caption's image within its top 5 of 2.
         Assert.Equal(100, root.GetProperty("retrieval").GetProperty("ImageToText").GetProperty("5").GetDouble());
         Assert.Equal(100, root.GetProperty("retrieval").GetProperty("TextToImage").GetProperty("5").GetDouble());
+
+        // The tokenizer trained on the captions is in the checkpoint, and a loaded CLIP reads text with it.
+        var checkpoint = Path.Combine(run, "checkpoints", "last.ckpt");
+        var saved = SelfSup.Runs.Checkpoint.ReadState(checkpoint).Tokenizer;
+        Assert.NotEmpty(saved);
+        using var trained = SelfSup.Runs.TrainedEncoder.Load(checkpoint);
+        var clip = Assert.IsType<SelfSup.Methods.Clip>(trained.Method);
+        Assert.Equal(saved, SelfSup.Text.TextPipeline.SaveToBytes(clip.Tokenizer!));
     }
 
     [Fact]
