@@ -30,9 +30,19 @@ public sealed class TrainerTensorBoardTests : IDisposable
 
     static RunConfig Config(long? maxSteps = null, int checkpointEvery = 0) => new()
     {
-        Method = "simclr", Data = "synthetic", Encoder = "tiny", Epochs = 4, BatchSize = 16,
-        Optimizer = OptimizerKind.Sgd, LearningRate = 0.1, WeightDecay = 1e-4, WarmupEpochs = 1, Seed = 7,
-        CheckpointEvery = checkpointEvery, MaxSteps = maxSteps, MonitorEvery = 2,
+        Method = "simclr",
+        Data = "synthetic",
+        Encoder = "tiny",
+        Epochs = 4,
+        BatchSize = 16,
+        Optimizer = OptimizerKind.Sgd,
+        LearningRate = 0.1,
+        WeightDecay = 1e-4,
+        WarmupEpochs = 1,
+        Seed = 7,
+        CheckpointEvery = checkpointEvery,
+        MaxSteps = maxSteps,
+        MonitorEvery = 2,
         MethodOptions = new() { ["projection_hidden_dim"] = "16", ["projection_dim"] = "8" },
     };
 
@@ -126,8 +136,18 @@ public sealed class TrainerTensorBoardTests : IDisposable
         var images = TinyRun.IdxWithoutTestSplit(Path.Combine(root, "idx"));
         var config = new RunConfig
         {
-            Method = "ae", Data = images, Encoder = "convnet", Width = 4, Epochs = 1, BatchSize = 8, MaxSteps = 3,
-            Optimizer = OptimizerKind.AdamW, LearningRate = 1e-3, CheckpointEvery = 2, Seed = 1, MonitorEvery = 0,
+            Method = "ae",
+            Data = images,
+            Encoder = "convnet",
+            Width = 4,
+            Epochs = 1,
+            BatchSize = 8,
+            MaxSteps = 3,
+            Optimizer = OptimizerKind.AdamW,
+            LearningRate = 1e-3,
+            CheckpointEvery = 2,
+            Seed = 1,
+            MonitorEvery = 0,
         };
         Dictionary<long, double> Losses(RunConfig c, string name)
         {
