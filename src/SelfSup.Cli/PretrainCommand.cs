@@ -12,7 +12,7 @@ public static class PretrainCommand
     {
         var cmd = new Command("pretrain", "Pretrain an encoder on unlabeled images");
         var run = new RunOptions(cmd, new RunConfig { BatchSize = 256, Epochs = 1 });
-        var output = new Option<string>("--out") { Description = "run folder (config.yaml, metrics.jsonl, checkpoints/)", Required = true };
+        var output = new Option<string>("--out") { Description = "run folder (config.yaml, metrics.jsonl, tensorboard/, checkpoints/)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "continue from <out>/checkpoints/last.ckpt with its saved configuration" };
         cmd.Options.Add(output);
         cmd.Options.Add(resume);

@@ -65,6 +65,7 @@ public sealed class RunOptions
         Setting<string?>(cmd, "--online-probe-data", "online_probe_data", "labelled dataset of the online probe: train split as bank, test split as queries (default: --data)", defaults.OnlineProbeData);
         Setting<int>(cmd, "--online-probe-bank", "online_probe_bank", "at most this many bank images for the online probe", defaults.OnlineProbeBank);
         Setting<int>(cmd, "--online-probe-test", "online_probe_test", "at most this many test images for the online probe", defaults.OnlineProbeTest);
+        Setting<bool>(cmd, "--tensorboard", "tensorboard", "also write TensorBoard event files to <out>/tensorboard: the metrics.jsonl scalars, reconstructions at checkpoints, the curves at the end (--tensorboard false: off)", defaults.TensorBoard);
         set = Add(cmd, new Option<string[]>("--set") { Description = "method option key=value, e.g. --set temperature=0.2 (repeatable; see `selfsup methods NAME`)", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = false });
     }
 

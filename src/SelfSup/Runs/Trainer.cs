@@ -5,6 +5,8 @@ using SelfSup.Encoders;
 using SelfSup.Evaluation;
 using SelfSup.Methods;
 using SelfSup.Text;
+using SelfSup.Reporting;
+using SelfSup.Reporting.Plots;
 using SelfSup.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -40,7 +42,9 @@ public sealed class NonFiniteLossException(string message) : Exception(message);
 /// Every <see cref="RunConfig.MonitorEvery"/> steps it measures the encoder's embeddings of the current views
 /// (<see cref="CollapseMonitor"/>) and every <see cref="RunConfig.OnlineProbeEvery"/> epochs it runs a k-NN
 /// <see cref="Evaluation.OnlineProbe"/>; neither draws random numbers nor touches gradients, so both leave the
-/// training trajectory unchanged.
+/// training trajectory unchanged. With <see cref="RunConfig.TensorBoard"/> every metrics.jsonl record is also written
+/// to TensorBoard event files (<see cref="TensorBoardLog"/>), with reconstructions at each checkpoint and the training
+/// curves at the end; on resume both logs are cut back to the checkpoint's step.
 /// </summary>
 public sealed class Trainer
 {
@@ -67,6 +71,10 @@ public sealed class Trainer
     public string CheckpointDir => Path.Combine(runDir, "checkpoints");
     public string LastCheckpointPath => Path.Combine(CheckpointDir, "last.ckpt");
     public string MetricsPath => Path.Combine(runDir, "metrics.jsonl");
+    public string TensorBoardDir => Path.Combine(runDir, TensorBoardLog.FolderName);
+
+    /// <summary>How many training images (the first ones) the TensorBoard reconstruction picture shows.</summary>
+    public const int PictureImages = 8;
 
     /// <summary>
     /// The online probe to run when <see cref="RunConfig.OnlineProbeEvery"/> &gt; 0 (the caller keeps ownership);
@@ -124,9 +132,16 @@ public sealed class Trainer
                 torch.random.set_rng_state(rng);
             }
             TruncateMetricsAfter(step);
+            TensorBoardLog.TruncateAfter(TensorBoardDir, step);
         }
 
         using var metrics = new MetricsLog(MetricsPath);
+        var tensorboard = config.TensorBoard ? new TensorBoardLog(TensorBoardDir) : null;
+        void Log(Dictionary<string, object> record)
+        {
+            metrics.Write(record);
+            tensorboard?.Scalars(record);
+        }
         var clock = Stopwatch.StartNew();
         long imagesSeen = 0;
         double lastLoss = double.NaN, epochLossSum = 0;
@@ -136,7 +151,7 @@ public sealed class Trainer
         {
             // The untrained encoder's score: the baseline the probe curve starts from.
             var before = probe.Evaluate(representation!, device);
-            metrics.Write(new Dictionary<string, object> { ["step"] = 0L, ["epoch"] = 0 }.Concat(ProbeFields(before)).ToDictionary());
+            Log(new Dictionary<string, object> { ["step"] = 0L, ["epoch"] = 0 }.Concat(ProbeFields(before)).ToDictionary());
             progress?.Report(new TrainProgress(0, total, 0, double.NaN, lrs.Length > 0 ? lrs[0] : 0, 0) { Probe = before });
         }
 
@@ -240,15 +255,18 @@ public sealed class Trainer
                     probed = probe.Evaluate(representation!, device);
                     foreach (var (k, val) in ProbeFields(probed)) record[k] = val;
                 }
-                metrics.Write(record);
+                Log(record);
                 progress?.Report(new TrainProgress(step, total, epoch + 1, loss, lrs[step - 1], ips) { Health = health, Probe = probed, Warning = warning });
 
                 if (config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0 && step < stopAt)
+                {
                     lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
+                    if (tensorboard is not null) LogPictures(tensorboard, step, final: false);
+                }
             }
             if (step % stepsPerEpoch == 0 && epochSteps > 0)
             {
-                metrics.Write(new Dictionary<string, object>
+                Log(new Dictionary<string, object>
                 {
                     ["step"] = step, ["epoch"] = (int)(step / stepsPerEpoch), ["epoch_loss"] = epochLossSum / epochSteps,
                     ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
@@ -260,8 +278,40 @@ public sealed class Trainer
         }
 
         lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
+        if (tensorboard is not null) LogPictures(tensorboard, step, final: true);
         var seconds = clock.Elapsed.TotalSeconds;
         return new TrainSummary(step, total, lastLoss, seconds, imagesSeen / Math.Max(seconds, 1e-9), lastCheckpoint) { Warnings = warnings };
+    }
+
+    /// <summary>
+    /// TensorBoard pictures at a checkpoint: what the method reconstructs of the first <see cref="PictureImages"/>
+    /// training images (always the same images and random draws, from the run's seed, so the pictures show progress),
+    /// and at the end the training curves drawn from metrics.jsonl. A generator of its own and eval mode leave the
+    /// training trajectory unchanged.
+    /// </summary>
+    void LogPictures(TensorBoardLog log, long step, bool final)
+    {
+        var png = Path.Combine(Path.GetTempPath(), $"selfsup-tensorboard-{Guid.NewGuid():N}.png");
+        try
+        {
+            if (method is IReconstructionPictures drawer && data is ImageTrainingData images)
+            {
+                using (var scope = NewDisposeScope())
+                using (var generator = new Generator((ulong)config.Seed, new Device(DeviceType.CPU)))
+                {
+                    var dataset = images.Loader.Dataset;
+                    var first = images.Stats.ToModelInput(dataset.Range(0, Math.Min(PictureImages, dataset.Count)), device); // [n, C, H, W]
+                    ReconstructionPicture.Save(png, drawer.ReconstructionColumns(first, generator), images.Stats);
+                }
+                log.Picture("pictures/reconstructions", png, step);
+            }
+            if (final && TrainingCurves.Save(MetricsFile.Read(MetricsPath), png).Count > 0)
+                log.Picture("pictures/curves", png, step);
+        }
+        finally
+        {
+            File.Delete(png);
+        }
     }
 
     /// <summary>The run's normalisation (resolved runs carry it; otherwise measured on the training images).</summary>
@@ -290,6 +340,7 @@ public sealed class Trainer
             foreach (var (key, value) in closedForm.AfterFit(runDir)) record[key] = value;
         using (var metrics = new MetricsLog(MetricsPath))
             metrics.Write(record);
+        if (config.TensorBoard) new TensorBoardLog(TensorBoardDir).Scalars(record);
         using var generator = new Generator((ulong)config.Seed, new Device(DeviceType.CPU));
         var path = SaveCheckpoint(total, total, optimizer: null, generator);
         var seconds = clock.Elapsed.TotalSeconds;

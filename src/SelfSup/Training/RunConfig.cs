@@ -98,6 +98,9 @@ public sealed record RunConfig
     public double? CollapseStdThreshold { get; init; }
     /// <summary>Warn of dimensional collapse when RankMe falls below this fraction of min(D, 2B) (0: off).</summary>
     public double CollapseRankFraction { get; init; } = CollapseMonitor.DefaultRankFraction;
+    /// <summary>Also write the metrics as TensorBoard event files in runDir/tensorboard (with reconstruction and curve pictures).</summary>
+    [JsonPropertyName("tensorboard")]
+    public bool TensorBoard { get; init; } = true;
     /// <summary>Run the k-NN online probe every N epochs and after the last one (0: never).</summary>
     public int OnlineProbeEvery { get; init; }
     /// <summary>Labelled dataset of the online probe (train split as bank, test split as queries); null: <see cref="Data"/>.</summary>
