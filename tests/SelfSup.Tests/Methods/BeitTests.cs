@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 
 namespace SelfSup.Tests.Methods;
 
+[Collection(GlobalRngCollection.Name)]
 public class BeitTests
 {
     static readonly BeitOptions Small = new() { CodebookSize = 8, TokenizerIterations = 10, MinMaskBlock = 2 };

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace SelfSup.Tests.Methods;
 
+[Collection(GlobalRngCollection.Name)]
 public class CpcTests
 {
     static Cpc Make(int channels = 3, CpcOptions? options = null)

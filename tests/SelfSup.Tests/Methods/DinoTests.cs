@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 
 namespace SelfSup.Tests.Methods;
 
+[Collection(GlobalRngCollection.Name)]
 public class DinoTests
 {
     static readonly DinoOptions Small = new() { OutDim = 32, HeadHiddenDim = 16, BottleneckDim = 8, LocalCrops = 2 };

@@ -10,6 +10,7 @@ using static TorchSharp.torch;
 
 namespace SelfSup.Tests.Methods;
 
+[Collection(GlobalRngCollection.Name)]
 public class MaeTests
 {
     static readonly MaeOptions SmallDecoder = new() { DecoderDim = 16, DecoderDepth = 1, DecoderHeads = 2 };

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace SelfSup.Tests.Methods;
 
+[Collection(GlobalRngCollection.Name)]
 public class SimClrTests
 {
     static SimClr Make(int seed = 0)

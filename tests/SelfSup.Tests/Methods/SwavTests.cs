@@ -9,6 +9,7 @@ using Fixture = SelfSup.Tests.Losses.SinkhornTests;
 
 namespace SelfSup.Tests.Methods;
 
+[Collection(GlobalRngCollection.Name)]
 public class SwavTests
 {
     static readonly SwavOptions Small = new() { ProjectionHiddenDim = 16, ProjectionDim = 8, Prototypes = 6, LocalCrops = 2, QueueLength = 0 };

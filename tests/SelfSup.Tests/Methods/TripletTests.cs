@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace SelfSup.Tests.Methods;
 
+[Collection(GlobalRngCollection.Name)]
 public class TripletTests
 {
     static Triplet Make(TripletOptions? options = null, int seed = 0)
