@@ -1,8 +1,8 @@
 namespace SelfSup.Tests.Docs;
 
 /// <summary>
-/// The library sample shown in the package README and in docs/dotnet.md is samples/EmbedSample/Program.cs, which
-/// scripts/pack-check.sh builds against the packed package and runs: so the documented code compiles and runs.
+/// The samples shown in the package README and in docs/dotnet.md are samples/*/Program.cs, which
+/// scripts/pack-check.sh builds against the packed packages and runs: so the documented code compiles and runs.
 /// </summary>
 public class SampleDocsTests
 {
@@ -13,15 +13,22 @@ public class SampleDocsTests
         throw new InvalidOperationException($"no folder above {AppContext.BaseDirectory} holds SelfSup.slnx");
     }
 
-    /// <summary>The first ```csharp block of a Markdown file, without its fences.</summary>
-    internal static string? FirstCSharpBlock(string markdown)
+    /// <summary>The ```csharp blocks of a Markdown file, without their fences (an unclosed one is left out).</summary>
+    internal static List<string> CSharpBlocks(string markdown)
     {
         var lines = markdown.Replace("\r\n", "\n").Split('\n');
-        var start = Array.FindIndex(lines, l => l.Trim() == "```csharp");
-        if (start < 0) return null;
-        var end = Array.FindIndex(lines, start + 1, l => l.Trim() == "```");
-        return end < 0 ? null : string.Join("\n", lines[(start + 1)..end]) + "\n";
+        var blocks = new List<string>();
+        for (var start = Array.FindIndex(lines, l => l.Trim() == "```csharp"); start >= 0;)
+        {
+            var end = Array.FindIndex(lines, start + 1, l => l.Trim() == "```");
+            if (end < 0) break;
+            blocks.Add(string.Join("\n", lines[(start + 1)..end]) + "\n");
+            start = Array.FindIndex(lines, end + 1, l => l.Trim() == "```csharp");
+        }
+        return blocks;
     }
+
+    internal static string? FirstCSharpBlock(string markdown) => CSharpBlocks(markdown).FirstOrDefault();
 
     [Theory]
     [InlineData("src/SelfSup/README.nuget.md")]
@@ -36,10 +43,19 @@ public class SampleDocsTests
     }
 
     [Fact]
+    public void Mlnet_sample_in_the_docs_is_the_sample_program()
+    {
+        var root = Root();
+        var program = File.ReadAllText(Path.Combine(root, "samples/MlNetSample/Program.cs")).Replace("\r\n", "\n");
+        Assert.Contains(program, CSharpBlocks(File.ReadAllText(Path.Combine(root, "docs/dotnet.md"))));
+    }
+
+    [Fact]
     public void First_csharp_block_is_found_between_its_fences()
     {
         Assert.Equal("a\nb\n", FirstCSharpBlock("text\n```bash\nx\n```\n```csharp\na\nb\n```\n```csharp\nc\n```\n"));
         Assert.Null(FirstCSharpBlock("```csharp\nunclosed\n"));
+        Assert.Equal(["a\n", "c\n"], CSharpBlocks("```csharp\na\n```\ntext\n```csharp\nc\n```\n```csharp\nopen\n"));
     }
 
     [Fact]
