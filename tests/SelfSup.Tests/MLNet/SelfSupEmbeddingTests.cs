@@ -19,8 +19,16 @@ public sealed class FashionMnistCheckpoint : IDisposable
     {
         var config = new RunConfig
         {
-            Method = "simclr", Data = "fashion-mnist", Encoder = "convnet", Width = 8, DataLimit = 2048,
-            Epochs = 1, BatchSize = 256, CheckpointEvery = 0, MonitorEvery = 0, Seed = 1,
+            Method = "simclr",
+            Data = "fashion-mnist",
+            Encoder = "convnet",
+            Width = 8,
+            DataLimit = 2048,
+            Epochs = 1,
+            BatchSize = 256,
+            CheckpointEvery = 0,
+            MonitorEvery = 0,
+            Seed = 1,
             MethodOptions = new() { ["projection_hidden_dim"] = "64", ["projection_dim"] = "32" },
         };
         using var run = Pretraining.Create(config, runDir);
