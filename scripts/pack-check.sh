@@ -19,6 +19,7 @@ feed="$work/feed"
 packages="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
 cleanup() {
   rm -rf "$packages/selfsup/$version" "$packages/selfsup.mlnet/$version"
+  rmdir "$packages/selfsup" "$packages/selfsup.mlnet" 2>/dev/null || true # only when no other version is there
   if [ "${SELFSUP_PACK_CHECK_KEEP:-0}" = 1 ]; then echo "pack-check: kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
