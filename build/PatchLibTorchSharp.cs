@@ -2,7 +2,8 @@
 // whose libstdc++ predates GLIBCXX_3.4.32 (e.g. Debian 12). The shim asks for that version only for the
 // marker symbol std::ios_base_library_init; marking the version requirement weak (VER_FLG_WEAK) in
 // .gnu.version_r lets the dynamic loader accept the older libstdc++. Files are patched in place, only when
-// needed, and a file already marked weak is left untouched.
+// needed (or always, with Always: a publish folder or a tool package runs on other systems than the one that built
+// it), and a file already marked weak is left untouched.
 using System;
 using System.IO;
 using System.Linq;
@@ -19,16 +20,21 @@ public class PatchLibTorchSharp : Task
 
     [Required] public string SearchRoot { get; set; }
     public string LibStdCxx { get; set; }
+    /// <summary>Patch even when this system's libstdc++ provides the version.</summary>
+    public bool Always { get; set; }
 
     public override bool Execute()
     {
         if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux) || !Directory.Exists(SearchRoot)) return true;
-        var libstd = FindLibStdCxx();
-        if (libstd is null) { Log.LogMessage(MessageImportance.Low, "libstdc++.so.6 not found; nothing patched"); return true; }
-        if (Contains(File.ReadAllBytes(libstd), Encoding.ASCII.GetBytes(Version + "\0")))
+        if (!Always)
         {
-            Log.LogMessage(MessageImportance.Low, $"{libstd} provides {Version}; nothing to patch");
-            return true;
+            var libstd = FindLibStdCxx();
+            if (libstd is null) { Log.LogMessage(MessageImportance.Low, "libstdc++.so.6 not found; nothing patched"); return true; }
+            if (Contains(File.ReadAllBytes(libstd), Encoding.ASCII.GetBytes(Version + "\0")))
+            {
+                Log.LogMessage(MessageImportance.Low, $"{libstd} provides {Version}; nothing to patch");
+                return true;
+            }
         }
         foreach (var file in Directory.EnumerateFiles(SearchRoot, "libLibTorchSharp.so", SearchOption.AllDirectories))
         {
