@@ -37,7 +37,7 @@ public static class RunSettings
         if (runFile is not null)
             foreach (var (key, _) in runFile)
                 if (!known.Contains(key))
-                    throw new ArgumentException($"{fileName}: unknown setting '{key}'; expected one of: {string.Join(", ", known.Order())}");
+                    throw new ArgumentException($"{fileName}{At(runFilePath, key)}: unknown setting '{key}'; expected one of: {string.Join(", ", known.Order())}");
 
         var methodName = Str(typed, "method") ?? Str(runFile, "method") ?? defaults.Method;
         var recipe = lookup(methodName).Recipe;
@@ -55,7 +55,15 @@ public static class RunSettings
         }
         catch (JsonException e)
         {
-            throw new ArgumentException($"{fileName}: a setting has the wrong type ({e.Path}: {e.Message})", e);
+            var key = e.Path is { } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..].Split('.', '[')[0] : null;
+            if (key is null) throw new ArgumentException($"{fileName}: a setting has the wrong type ({e.Message})", e);
+            var where = sources.GetValueOrDefault(key) switch
+            {
+                "run file" => $"{fileName}{At(runFilePath, key)}",
+                "flag" => $"the flag for '{key}'",
+                var other => other ?? "settings",
+            };
+            throw new ArgumentException($"{where}: setting '{key}' has the wrong type: expected {Expected(key)}, got {merged[key]?.ToJsonString() ?? "null"}", e);
         }
         if (!sources.ContainsKey("learning_rate"))
         {
@@ -69,6 +77,51 @@ public static class RunSettings
         }
         var recorded = sources.Where(s => RecipeKeys.Contains(s.Key)).ToDictionary(s => s.Key, s => s.Value);
         return Validate(config with { Method = methodName, SettingSources = recorded });
+    }
+
+    /// <summary>", line N" where <paramref name="key"/> is set at the top level of the run file, or "" when unknown.</summary>
+    static string At(string? path, string key)
+    {
+        if (path is null || !File.Exists(path)) return "";
+        try
+        {
+            var text = File.ReadAllText(path);
+            if (text.TrimStart().StartsWith('{'))
+            {
+                var lines = text.Split('\n');
+                var index = Array.FindIndex(lines, l => l.Contains($"\"{key}\"", StringComparison.Ordinal));
+                return index < 0 ? "" : $", line {index + 1}";
+            }
+            var stream = new YamlDotNet.RepresentationModel.YamlStream();
+            stream.Load(new StringReader(text));
+            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlDotNet.RepresentationModel.YamlMappingNode root) return "";
+            var node = root.Children.Keys.FirstOrDefault(k => k is YamlDotNet.RepresentationModel.YamlScalarNode { Value: { } v } && v == key);
+            return node is null ? "" : $", line {node.Start.Line}";
+        }
+        catch (YamlDotNet.Core.YamlException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>What a setting's value must be, from <see cref="RunConfig"/>'s property of that key.</summary>
+    static string Expected(string key)
+    {
+        var property = typeof(RunConfig).GetProperties().FirstOrDefault(p =>
+            (p.GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonPropertyNameAttribute), false).FirstOrDefault() is System.Text.Json.Serialization.JsonPropertyNameAttribute a
+                ? a.Name : JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name)) == key);
+        var type = property is null ? null : Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        return type switch
+        {
+            null => "another value",
+            _ when type == typeof(int) || type == typeof(long) => "a whole number",
+            _ when type == typeof(double) || type == typeof(float) => "a number",
+            _ when type == typeof(bool) => "true or false",
+            _ when type == typeof(string) => "text",
+            _ when type.IsEnum => $"one of {string.Join(", ", Enum.GetNames(type).Select(n => JsonNamingPolicy.SnakeCaseLower.ConvertName(n)))}",
+            _ when type.IsArray => "a list",
+            _ => $"a {type.Name}",
+        };
     }
 
     /// <summary>Reads a run file: JSON when it starts with '{', else YAML (flat keys as in config.yaml).</summary>

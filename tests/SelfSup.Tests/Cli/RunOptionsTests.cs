@@ -48,4 +48,25 @@ public class RunOptionsTests
         Assert.Equal(1e-3, c.LearningRate, 12);
         Assert.Contains("--optimizer", Assert.Throws<ArgumentException>(() => Read("--optimizer", "adam")).Message);
     }
+
+    [Fact]
+    public void RunFileErrors_NameTheFile_TheLine_TheKey_AndWhatWasExpected()
+    {
+        var dir = Directory.CreateTempSubdirectory("selfsup-runfile-").FullName;
+        var unknown = Path.Combine(dir, "unknown.yaml");
+        File.WriteAllText(unknown, "method: simclr\n# a comment\nepoch: 3\n");
+        var e = Assert.Throws<ArgumentException>(() => Read("--config", unknown)).Message;
+        Assert.StartsWith($"{unknown}, line 3: unknown setting 'epoch'", e);
+        Assert.Contains("epochs", e);
+
+        var wrong = Path.Combine(dir, "wrong.yaml");
+        File.WriteAllText(wrong, "method: simclr\nbatch_size: 64\nepochs: three\n");
+        Assert.Equal($"{wrong}, line 3: setting 'epochs' has the wrong type: expected a whole number, got \"three\"",
+            Assert.Throws<ArgumentException>(() => Read("--config", wrong)).Message);
+
+        var json = Path.Combine(dir, "wrong.json");
+        File.WriteAllText(json, "{\n  \"method\": \"simclr\",\n  \"tensorboard\": \"yes\"\n}\n");
+        Assert.Equal($"{json}, line 3: setting 'tensorboard' has the wrong type: expected true or false, got \"yes\"",
+            Assert.Throws<ArgumentException>(() => Read("--config", json)).Message);
+    }
 }
