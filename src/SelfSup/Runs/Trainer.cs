@@ -223,7 +223,7 @@ public sealed class Trainer
                         if (!collapseWarned)
                         {
                             collapseWarned = true;
-                            warning = $"collapse: embedding std {health.Std:G3} < {monitor!.StdThreshold:G3} (collapse_std_threshold) at step {step}, RankMe {health.RankMe:F1} of {monitor.Dimension} dimensions; the encoder maps images to nearly one point";
+                            warning = $"collapse: embedding std {health.Std:G3} < {monitor!.StdThreshold:G3} (collapse_std_threshold) at step {step}, RankMe {health.RankMe:F1} of {monitor.Dimension} dimensions; the encoder maps its inputs to nearly one point";
                             warnings.Add(warning);
                         }
                     }
