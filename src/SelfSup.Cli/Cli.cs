@@ -10,7 +10,11 @@ public static class Cli
     /// <summary>What help and usage lines call the program, whatever the executable's file name (SelfSup.Cli.dll).</summary>
     public const string Name = "selfsup";
 
-    public static int Run(string[] args) => CreateRoot().Parse(args).Invoke();
+    public static int Run(string[] args)
+    {
+        using var progress = ConsoleWorkProgress.Install();
+        return CreateRoot().Parse(args).Invoke();
+    }
 
     /// <summary>
     /// The root command. A <see cref="RootCommand"/> takes its name from the executable's file name, which would make
@@ -51,5 +55,9 @@ public static class Cli
         }
     }
 
-    public static void Info(string message) => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+    public static void Info(string message)
+    {
+        ConsoleWorkProgress.ClearBar();
+        AnsiConsole.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+    }
 }

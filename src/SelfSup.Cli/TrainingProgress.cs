@@ -18,10 +18,12 @@ public static class TrainingProgress
         {
             TrainSummary? summary = null;
             AnsiConsole.Progress()
+                .HideCompleted(true)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask(Markup.Escape(title));
+                    using var rows = ConsoleWorkProgress.RouteTo(ctx);
                     summary = fit(new Sync<TrainProgress>(p =>
                     {
                         task.MaxValue = p.TotalSteps;

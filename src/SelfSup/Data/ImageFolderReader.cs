@@ -1,3 +1,6 @@
+using System.Globalization;
+using SelfSup.Progress;
+
 namespace SelfSup.Data;
 
 /// <summary>One encoded image waiting to be decoded: where it came from (for errors), its class and its bytes.</summary>
@@ -133,7 +136,7 @@ public static class ImageFolderReader
         var plane = size * size;
         var chunk = chunkImages ?? Math.Clamp((32 << 20) / stride, 16, 4096);
         log?.Report($"decoding {items.Count} images to {(channels is null ? "1 or 3" : channels.ToString())}x{size}x{size} ({name}), {chunk} at a time");
-        var progress = new DecodeProgress(items.Count, log);
+        using var meter = WorkProgress.Start($"decoding {name}", items.Count, "images");
         // Without a channel count, guess gray until a colour image proves otherwise.
         var gray = channels is null;
         var labels = new List<long>(items.Count);
@@ -172,7 +175,7 @@ public static class ImageFolderReader
                 labels.Add(items[start + k].Label);
                 storedGray.Add((chunkStored[k], items[start + k].Origin));
             }
-            progress.Done(start + n);
+            meter.Set(start + n);
         }
         if (labels.Count == 0) throw new InvalidDataException($"{name}: none of its {items.Count} images could be decoded (first: {firstBad})");
         if (badCount > 0) log?.Report($"{name}: skipped {badCount} images that could not be decoded (first: {firstBad})");
@@ -181,7 +184,8 @@ public static class ImageFolderReader
             throw new InvalidDataException(
                 $"{name}: the folder mixes 1-channel files ({storedGray.Count(x => x.Gray)}, e.g. {storedGray[g].Origin}) and colour files ({storedGray.Count(x => !x.Gray)}, e.g. {storedGray[rgb].Origin}); pass --channels 1 or --channels 3");
         writer.Finish(classNames.Count > 0 ? labels : null);
-        progress.End();
+        log?.Report(string.Create(CultureInfo.InvariantCulture,
+            $"decoded {items.Count:N0} images in {meter.Status().Elapsed.TotalSeconds:F1} s ({meter.Status().Rate:N0} img/s)"));
     }
 
     /// <summary>Decodes items start .. start + n − 1 in parallel into the first n rows of <paramref name="pixels"/>.</summary>

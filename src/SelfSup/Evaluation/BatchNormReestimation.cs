@@ -4,6 +4,7 @@ using SelfSup.Encoders;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using SelfSup.Progress;
 
 namespace SelfSup.Evaluation;
 
@@ -45,6 +46,7 @@ public static class BatchNormReestimation
             using var rows = SubsetRows(data.Count, maxImages, seed); // [n], int64
             var n = rows.shape[0];
             var k = 0;
+            using var meter = WorkProgress.Start("BatchNorm statistics", n, "images");
             for (long start = 0; start < n; start += batchSize, k++)
             {
                 using var scope = NewDisposeScope();
@@ -55,6 +57,7 @@ public static class BatchNormReestimation
                 // Running stat ← (1 − m)·stat + m·batch stat with m = 1/(k+1) is the exact mean over batches.
                 foreach (var bn in norms) bn.momentum = 1.0 / (k + 1);
                 encoder.forward(stats.ToModelInput(images, device));
+                meter.Advance(count);
             }
         }
         finally

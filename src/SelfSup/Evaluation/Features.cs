@@ -4,6 +4,7 @@ using SelfSup.Encoders;
 using SelfSup.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using SelfSup.Progress;
 
 namespace SelfSup.Evaluation;
 
@@ -21,6 +22,7 @@ public static class Features
         encoder.eval();
         using var noGrad = no_grad();
         var output = empty([data.Count, encoder.EmbeddingDim], ScalarType.Float32); // [N, D], CPU
+        using var meter = WorkProgress.Start("features", data.Count, "images");
         try
         {
             for (long start = 0; start < data.Count; start += batchSize)
@@ -34,6 +36,7 @@ public static class Features
                     throw new InvalidOperationException(
                         $"encoder '{encoder.GetName()}' returned [{string.Join(", ", z.shape)}], expected [{n}, {encoder.EmbeddingDim}] (EmbeddingDim)");
                 output.narrow(0, start, n).copy_(z.to(ScalarType.Float32));
+                meter.Advance(n);
             }
         }
         catch

@@ -6,6 +6,7 @@ using SelfSup.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using SelfSup.Progress;
 
 namespace SelfSup.Evaluation;
 
@@ -137,6 +138,7 @@ public static class FineTuner
         var rng = new Random(unchecked(o.Seed * 1_000_003 + 0xF17E)); // not HashCode.Combine: it is randomised per process
         var trainLabels = train.Labels!;
         long step = 0;
+        using var meter = WorkProgress.Start("fine-tune", (long)epochs * stepsPerEpoch, "steps");
         for (var epoch = 0; epoch < epochs; epoch++)
         {
             model.SetTrainingMode();
@@ -159,6 +161,7 @@ public static class FineTuner
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
+                meter.Advance();
             }
             var record = new FineTuneEpoch(epoch, lossSum / stepsPerEpoch, null, null);
             var stop = false;

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using SelfSup.Progress;
 
 namespace SelfSup.Evaluation;
 
@@ -66,6 +67,7 @@ public static class Knn
         var trainT = train.t().contiguous(); // [D, N_train]
         var labels = tensor(trainLabels, ScalarType.Int64, device); // [N_train]
         var chunk = Math.Max(1, Math.Min(nTest, ChunkElements / Math.Max(1, nTrain)));
+        using var meter = WorkProgress.Start("k-NN", nTest, "queries");
         for (long start = 0; start < nTest; start += chunk)
         {
             using var chunkScope = NewDisposeScope();
@@ -77,6 +79,7 @@ public static class Knn
             var weights = values.div(temperature).exp_(); // [b, k]
             var votes = zeros([n, numClasses], ScalarType.Float32, device).scatter_add_(1, neighbourLabels, weights); // [b, C]
             consume(start, votes);
+            meter.Advance(n);
         }
     }
 

@@ -4,6 +4,7 @@ using SelfSup.Augment;
 using SelfSup.Data;
 using SelfSup.Encoders;
 using static TorchSharp.torch;
+using SelfSup.Progress;
 
 namespace SelfSup.Evaluation;
 
@@ -163,6 +164,7 @@ public static class LabelEfficiency
     {
         var points = new List<LabelEfficiencyPoint>();
         var numClasses = train.Labels!.Distinct().Count();
+        using var meter = WorkProgress.Start("label efficiency", (long)options.LabelsPerClass.Count * options.Seeds.Count, "subsets");
         foreach (var perClass in options.LabelsPerClass)
         {
             var clock = Stopwatch.StartNew();
@@ -179,6 +181,7 @@ public static class LabelEfficiency
                 scratch.Add(s);
                 probe.Add(p);
                 fine.Add(f);
+                meter.Advance();
                 options.Log?.Report(string.Create(CultureInfo.InvariantCulture,
                     $"{label} labels/class, seed {seed}: scratch {s}, linear probe {p}, fine-tune {f} ({clock.Elapsed.TotalSeconds:F0} s)"));
             }

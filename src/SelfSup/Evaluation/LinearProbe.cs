@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using SelfSup.Progress;
 
 namespace SelfSup.Evaluation;
 
@@ -101,6 +102,7 @@ public static class LinearProbe
         var stepsPerEpoch = (n + o.BatchSize - 1) / o.BatchSize;
         var totalSteps = o.Epochs * stepsPerEpoch;
         var step = 0;
+        using var meter = WorkProgress.Start("linear probe", totalSteps, "steps");
         for (var epoch = 0; epoch < o.Epochs; epoch++)
         {
             using var order = randperm(n, generator: generator).to(x.device); // [N]
@@ -116,6 +118,7 @@ public static class LinearProbe
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
+                meter.Advance();
             }
         }
         return (w, b);

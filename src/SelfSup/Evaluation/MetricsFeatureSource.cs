@@ -4,6 +4,7 @@ using SelfSup.Encoders;
 using SelfSup.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using SelfSup.Progress;
 
 namespace SelfSup.Evaluation;
 
@@ -73,6 +74,7 @@ public sealed class MetricsFeatureSource
         if (batchSize <= 0) throw new ArgumentException($"feature extraction batch size must be positive, got {batchSize}");
         if (n == 0) throw new ArgumentException($"{Name}: no images to extract features from");
         Tensor? output = null;
+        using var meter = WorkProgress.Start("features", n, "images");
         try
         {
             for (long start = 0; start < n; start += batchSize)
@@ -83,6 +85,7 @@ public sealed class MetricsFeatureSource
                 var z = Embed(batch); // [B, D]
                 output ??= empty([n, z.shape[1]], ScalarType.Float32).MoveToOuterDisposeScope();
                 output.narrow(0, start, z.shape[0]).copy_(z);
+                meter.Advance(z.shape[0]);
             }
         }
         catch

@@ -4,6 +4,7 @@ using SelfSup.Methods;
 using SelfSup.Text;
 using TorchSharp;
 using static TorchSharp.torch;
+using SelfSup.Progress;
 
 namespace SelfSup.Evaluation;
 
@@ -72,6 +73,7 @@ public static class MlmEvaluation
         encoder.eval();
         using var noGrad = no_grad();
         var parts = new List<Tensor>();
+        using var meter = WorkProgress.Start("features", sequences.Count, "documents");
         for (var start = 0; start < sequences.Count; start += batchSize)
         {
             var rows = Enumerable.Range(start, Math.Min(batchSize, sequences.Count - start)).Select(i => (long)i).ToArray();
@@ -79,6 +81,7 @@ public static class MlmEvaluation
             using (tokens)
             using (padding)
                 parts.Add(encoder.call(tokens, padding).cpu()); // [b, D]
+            meter.Advance(rows.Length);
         }
         var all = cat(parts, 0); // [N, D]
         foreach (var p in parts) p.Dispose();

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using SelfSup.Data;
 using TorchSharp;
 using static TorchSharp.torch;
+using SelfSup.Progress;
 
 namespace SelfSup.Evaluation;
 
@@ -80,6 +81,7 @@ public static class Robustness
         var clean = Score(null);
         options.Log?.Report(string.Format(CultureInfo.InvariantCulture, "{0}: clean top-1 {1:F2} %", source.Name, clean));
         var scores = new List<CorruptionScore>();
+        using var meter = WorkProgress.Start("robustness", (long)options.Corruptions.Count * options.MaxSeverity, "corruptions");
         foreach (var kind in options.Corruptions)
         {
             for (var severity = 1; severity <= options.MaxSeverity; severity++)
@@ -89,6 +91,7 @@ public static class Robustness
                 var sev = severity;
                 var top1 = Score((batch, _) => Corruptions.ApplyToBytes(batch, kind, sev, generator, options.Device));
                 scores.Add(new CorruptionScore(Corruptions.Name(kind), severity, Corruptions.Parameter(kind, severity), top1));
+                meter.Advance();
             }
             options.Log?.Report(string.Format(CultureInfo.InvariantCulture, "{0}: {1} top-1 by severity {2}", source.Name,
                 Corruptions.Name(kind), string.Join(" / ", scores.Where(s => s.Corruption == Corruptions.Name(kind)).Select(s => s.Top1.ToString("F1", CultureInfo.InvariantCulture)))));

@@ -1,3 +1,4 @@
+using SelfSup.Progress;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -25,7 +26,9 @@ internal static class SoftmaxLbfgs
         var (loss, grad) = LossAndGradient(x, oneHot, theta, l2);
         var history = new LinkedList<(Tensor S, Tensor Y, double Rho)>();
         var iterations = 0;
-        for (; iterations < maxIterations; iterations++)
+        // Convergence usually ends the loop before the cap: the bar then closes early, and its ETA is an upper bound.
+        using var meter = WorkProgress.Start("linear probe (L-BFGS)", maxIterations, "iterations");
+        for (; iterations < maxIterations; iterations++, meter.Advance())
         {
             if (grad.abs().max().item<float>() <= gradTolerance) break;
             using var stepScope = NewDisposeScope();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using SelfSup.Numerics;
 using static TorchSharp.torch;
+using SelfSup.Progress;
 
 namespace SelfSup.Evaluation;
 
@@ -154,7 +155,8 @@ public static class Tsne
         using var update = zeros_like(y);
         using var gains = ones_like(y);
         using var noGrad = no_grad();
-        for (var it = 0; it < options.Iterations; it++)
+        using var meter = WorkProgress.Start("t-SNE", options.Iterations, "iterations");
+        for (var it = 0; it < options.Iterations; it++, meter.Advance())
         {
             using var step = NewDisposeScope();
             var early = it < options.ExaggerationIterations;

@@ -222,13 +222,6 @@ public class PackedStorageTests
         Assert.Contains("auto, memory or file", e.Message);
     }
 
-    [Fact]
-    public void ProgressLine_ShowsBarRateAndEta()
-    {
-        var line = new DecodeProgress(1000, null).Line(250, 5.0);
-        Assert.Equal("[#####---------------] 25% 250/1,000 images, 50 img/s, ETA 15 s", line);
-    }
-
     sealed class Lines(List<string> lines) : IProgress<string>
     {
         public void Report(string value)
