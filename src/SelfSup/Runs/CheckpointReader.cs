@@ -74,7 +74,7 @@ sealed class CheckpointReader : IDisposable
             throw new InvalidDataException($"{path}: corrupt or truncated checkpoint ({e.Message})", e);
         }
         if (recorded is null && State.FormatVersion >= 2)
-            throw new InvalidDataException($"{path}: the checksum trailer is missing (format version {State.FormatVersion} ends with one); the file is truncated or corrupt");
+            throw new InvalidDataException($"{path}: checksum does not match: expected a SHA-256 trailer (format version {State.FormatVersion} ends with one), found none; the file is truncated or corrupt");
     }
 
     public void ReadWeights(SslMethod method, TrainingOptimizer? optimizer)
