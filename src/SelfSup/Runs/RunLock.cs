@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace SelfSup.Runs;
 
@@ -37,10 +38,12 @@ public sealed class RunLock : IDisposable
             return new Owner(Environment.ProcessId, Environment.MachineName, self.StartTime.ToUniversalTime(), DateTimeOffset.UtcNow);
         }
 
+        [JsonIgnore] public bool OnThisHost => string.Equals(Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase);
+
         /// <summary>Whether the owner still runs; a lock from another host is always taken to be held.</summary>
         public bool Alive()
         {
-            if (!string.Equals(Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase)) return true;
+            if (!OnThisHost) return true;
             try
             {
                 using var process = Process.GetProcessById(Pid);
@@ -89,9 +92,11 @@ public sealed class RunLock : IDisposable
             else if (holder.Alive())
             {
                 throw new IOException($"run folder {runDir} is in use by another run ({holder.Describe()}; lock file {path}): wait for it to finish or choose another output folder"
-                    + (holder.Host != Environment.MachineName ? $"; if that run is gone, delete {path}" : ""));
+                    + (holder.OnThisHost ? "" : $"; if that run is gone, delete {path}"));
             }
-            log?.Invoke($"{path}: taking over a stale lock from {holder?.Describe() ?? "an unreadable lock file"}; that process no longer runs");
+            log?.Invoke(holder is null
+                ? $"{path}: taking over an unreadable lock file left by an interrupted run"
+                : $"{path}: taking over a stale lock from {holder.Describe()}; that process no longer runs");
             File.Delete(path);
         }
         throw new IOException($"run folder {runDir}: could not take the lock {path}; another run may be starting there");
