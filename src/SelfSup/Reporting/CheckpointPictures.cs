@@ -40,11 +40,10 @@ public sealed class CheckpointPictures : IDisposable
     /// <summary>Loads the checkpoint and the <paramref name="split"/> split of its dataset.</summary>
     public static CheckpointPictures Open(string checkpointPath, string split = "test", DatasetOptions? dataOptions = null)
     {
-        var config = Checkpoint.ReadState(checkpointPath).Config;
-        var (method, _) = Pretraining.BuildMethod(config);
+        var (method, state) = Checkpoint.LoadMethod(checkpointPath, s => Pretraining.BuildMethod(s.Config).Method);
+        var config = state.Config;
         try
         {
-            Checkpoint.Load(checkpointPath, method, optimizer: null);
             var options = config.DecodingOf(dataOptions ?? new DatasetOptions()) with { ImageSize = config.ImageSize, Channels = config.Channels };
             var data = Datasets.Load(config.Data, split, options);
             var device = TorchRuntime.ParseDevice(config.Device);

@@ -25,13 +25,12 @@ public sealed class TrainedEncoder : IDisposable
     public SslMethod Method => method;
     public ChannelStats Stats => new(Config.NormalizeMean, Config.NormalizeStd);
 
+    /// <summary>Rebuilds the method from the checkpoint's config and loads its weights, verifying the checkpoint's checksum.</summary>
     public static TrainedEncoder Load(string checkpointPath)
     {
-        var state = Checkpoint.ReadState(checkpointPath);
-        var (method, _) = Pretraining.BuildMethod(state.Config);
+        var (method, state) = Checkpoint.LoadMethod(checkpointPath, s => Pretraining.BuildMethod(s.Config).Method);
         try
         {
-            Checkpoint.Load(checkpointPath, method, optimizer: null);
             if (method is Clip clip && state.Tokenizer.Length > 0)
                 clip.UseTokenizer(Text.TextPipeline.Default.LoadFromBytes(state.Tokenizer, checkpointPath));
         }

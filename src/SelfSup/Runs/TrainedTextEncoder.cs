@@ -29,20 +29,11 @@ public sealed class TrainedTextEncoder : IDisposable
         return MethodRegistry.IsKnown(method) && MethodRegistry.Get(method).IsText;
     }
 
+    /// <summary>Rebuilds the method with the checkpoint's tokenizer and loads its weights, verifying the checkpoint's checksum.</summary>
     public static TrainedTextEncoder Load(string checkpointPath, TextPipeline? text = null)
     {
-        var state = Checkpoint.ReadState(checkpointPath);
-        var tokenizer = (text ?? TextPipeline.Default).LoadFromBytes(state.Tokenizer, checkpointPath);
-        var method = TextPretraining.BuildMethod(state.Config, tokenizer);
-        try
-        {
-            Checkpoint.Load(checkpointPath, method, optimizer: null);
-        }
-        catch
-        {
-            method.Dispose();
-            throw;
-        }
+        var (method, state) = Checkpoint.LoadMethod(checkpointPath,
+            s => TextPretraining.BuildMethod(s.Config, (text ?? TextPipeline.Default).LoadFromBytes(s.Tokenizer, checkpointPath)));
         return new TrainedTextEncoder(method, state);
     }
 

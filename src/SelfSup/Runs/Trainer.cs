@@ -38,7 +38,8 @@ public sealed class NonFiniteLossException(string message) : Exception(message);
 
 /// <summary>
 /// The one training loop: loader → views (on the device) → method step → optimizer with a precomputed
-/// warm-up + cosine schedule, a DisposeScope per step, JSONL metrics, atomic checkpoints and exact resume.
+/// warm-up + cosine schedule, a DisposeScope per step, JSONL metrics, atomic checksummed checkpoints and exact resume.
+/// A <see cref="RunLock"/> keeps a second run out of the run folder while <see cref="Fit"/> runs.
 /// Every <see cref="RunConfig.MonitorEvery"/> steps it measures the encoder's embeddings of the current views
 /// (<see cref="CollapseMonitor"/>) and every <see cref="RunConfig.OnlineProbeEvery"/> epochs it runs a k-NN
 /// <see cref="Evaluation.OnlineProbe"/>; neither draws random numbers nor touches gradients, so both leave the
@@ -96,7 +97,8 @@ public sealed class Trainer
         if (config.MonitorEvery < 0) throw new ArgumentException($"monitor_every must be ≥ 0, got {config.MonitorEvery}");
         if (config.OnlineProbeEvery < 0) throw new ArgumentException($"online_probe_every must be ≥ 0, got {config.OnlineProbeEvery}");
 
-        Directory.CreateDirectory(runDir);
+        void Warn(string warning) => progress?.Report(new TrainProgress(0, total, 0, double.NaN, 0, 0) { Warning = warning });
+        using var runLock = RunLock.Acquire(runDir, Warn); // the first write: a read-only or busy folder fails here
         WriteConfig();
         method.to(device);
         method.train();
@@ -122,6 +124,7 @@ public sealed class Trainer
             if (!File.Exists(LastCheckpointPath))
                 throw new FileNotFoundException($"{LastCheckpointPath}: nothing to resume from (no checkpoint in {runDir})");
             var state = Checkpoint.Load(LastCheckpointPath, method, optimizer);
+            if (Checkpoint.UnverifiedWarning(LastCheckpointPath, state) is { } unverified) Warn(unverified);
             if (state.TotalSteps != total)
                 throw new InvalidDataException($"{LastCheckpointPath}: checkpoint was made for {state.TotalSteps} total steps but this run has {total}; epochs, batch size and data must match to resume");
             step = state.Step;
