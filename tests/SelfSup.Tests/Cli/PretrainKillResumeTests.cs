@@ -23,8 +23,8 @@ public sealed class PretrainKillResumeTests(PretrainKillResumeTests.FashionMnist
     : IClassFixture<PretrainKillResumeTests.FashionMnistRows>
 {
     /// <summary>
-    /// A seeded subset of 256 Fashion-MNIST training images as one IDX file: each of the 24 processes then starts in
-    /// a fraction of a second less than when it read all 60,000 rows of the packed cache to keep 256.
+    /// A seeded subset of 256 Fashion-MNIST training images as one IDX file: each of the test's 24 processes then
+    /// starts about a second sooner than when it read all 60,000 rows of the packed cache to keep 256.
     /// </summary>
     public sealed class FashionMnistRows : IDisposable
     {
@@ -76,13 +76,14 @@ public sealed class PretrainKillResumeTests(PretrainKillResumeTests.FashionMnist
 
         using var reference = KillablePretrain.Start(FreshArgs(method, referenceDir, options), Path.Combine(referenceDir, "checkpoints"));
         var tmpLeft = 0;
+        // --resume once a checkpoint exists; before, the run can only start again.
+        string[] Next() => File.Exists(checkpoint) ? ["pretrain", "--resume", "--out", killedDir] : FreshArgs(method, killedDir, options);
         for (var i = 0; i < Kills; i++)
         {
             var resume = File.Exists(checkpoint);
             var from = resume ? Checkpoint.ReadState(checkpoint).Step : 0;
             var started = DateTime.UtcNow;
-            using var segment = KillablePretrain.Start(resume ? ["pretrain", "--resume", "--out", killedDir] : FreshArgs(method, killedDir, options),
-                Path.GetDirectoryName(checkpoint)!, plan[i]);
+            using var segment = KillablePretrain.Start(Next(), Path.GetDirectoryName(checkpoint)!, plan[i]);
             var code = segment.WaitForExit(ProcessTimeout);
             Assert.True(segment.Killed, $"kill {i + 1} ({plan[i]}): the process ended by itself with exit code {code}; stderr: {segment.Stderr}");
             // A checkpoint this segment began and did not finish (an older one is deleted when a resumed run starts).
@@ -94,7 +95,7 @@ public sealed class PretrainKillResumeTests(PretrainKillResumeTests.FashionMnist
                 + $"metrics.jsonl logged {StepsLogged(killedDir).DefaultIfEmpty().Max()} steps");
         }
 
-        using (var last = KillablePretrain.Start(["pretrain", "--resume", "--out", killedDir], Path.GetDirectoryName(checkpoint)!))
+        using (var last = KillablePretrain.Start(Next(), Path.GetDirectoryName(checkpoint)!))
             Assert.True(last.WaitForExit(ProcessTimeout) == 0, $"the last resume failed: {last.Stderr}");
         Assert.True(reference.WaitForExit(ProcessTimeout) == 0, $"the uninterrupted run failed: {reference.Stderr}");
         output.WriteLine($"{method}: {Kills} kills ({tmpLeft} left a half-written last.ckpt.tmp), resumed to step {Checkpoint.ReadState(checkpoint).Step}; {clock.Elapsed.TotalSeconds:F1} s in all");
