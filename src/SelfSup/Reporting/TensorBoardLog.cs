@@ -8,7 +8,8 @@ namespace SelfSup.Reporting;
 /// <c>torch.utils.tensorboard.SummaryWriter</c>: every numeric field of a metrics.jsonl record as a scalar at the
 /// record's step, and PNG pictures. Each writer starts a new event file, so a run folder holds one file per run
 /// segment (the first start, then one per resume); <see cref="TruncateAfter"/> cuts the older files back to a
-/// checkpoint's step before a resumed segment writes, so no step is logged twice.
+/// checkpoint's step before a resumed segment writes, so no step is logged twice, and a fresh run in the same folder
+/// first deletes the earlier run's files (<see cref="DeleteEventFiles"/>).
 /// </summary>
 public sealed class TensorBoardLog
 {
@@ -70,12 +71,25 @@ public sealed class TensorBoardLog
         long removed = 0;
         foreach (var path in Directory.GetFiles(folder, EventFilePattern))
         {
-            using var stream = File.Open(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
-            var kept = LeadingBytesUpTo(stream, step);
-            removed += stream.Length - kept;
-            if (kept < stream.Length) stream.SetLength(kept);
+            long kept;
+            using (var stream = File.Open(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read))
+            {
+                kept = LeadingBytesUpTo(stream, step);
+                removed += stream.Length - kept;
+                if (kept < stream.Length) stream.SetLength(kept);
+            }
+            if (kept == 0) File.Delete(path); // not even its file-version record was whole
         }
         return removed;
+    }
+
+    /// <summary>Deletes the event files in <paramref name="folder"/> (a fresh run's log replaces an earlier run's); returns how many.</summary>
+    public static int DeleteEventFiles(string folder)
+    {
+        if (!Directory.Exists(folder)) return 0;
+        var files = Directory.GetFiles(folder, EventFilePattern);
+        foreach (var path in files) File.Delete(path);
+        return files.Length;
     }
 
     /// <summary>

@@ -45,7 +45,9 @@ public sealed class NonFiniteLossException(string message) : Exception(message);
 /// <see cref="Evaluation.OnlineProbe"/>; neither draws random numbers nor touches gradients, so both leave the
 /// training trajectory unchanged. With <see cref="RunConfig.TensorBoard"/> every metrics.jsonl record is also written
 /// to TensorBoard event files (<see cref="TensorBoardLog"/>), with reconstructions at each checkpoint and the training
-/// curves at the end; on resume both logs are cut back to the checkpoint's step.
+/// curves at the end; on resume both logs are cut back to the checkpoint's step, and a fresh run in a used folder
+/// starts both afresh. Whatever a run logs at a step is written before the checkpoint of that step, so a process
+/// killed at any moment resumes to the same weights, losses and logs as the uninterrupted run (docs/reliability.md).
 /// </summary>
 public sealed class Trainer
 {
@@ -100,6 +102,14 @@ public sealed class Trainer
         void Warn(string warning) => progress?.Report(new TrainProgress(0, total, 0, double.NaN, 0, 0) { Warning = warning });
         using var runLock = RunLock.Acquire(runDir, Warn); // the first write: a read-only or busy folder fails here
         WriteConfig();
+        // A checkpoint a killed process left half-written is never read; the next save replaces it.
+        if (File.Exists(LastCheckpointPath + ".tmp")) File.Delete(LastCheckpointPath + ".tmp");
+        if (!resume)
+        {
+            // A fresh run writes fresh logs: steps of an earlier run in this folder would be counted twice.
+            File.Delete(MetricsPath);
+            TensorBoardLog.DeleteEventFiles(TensorBoardDir);
+        }
         method.to(device);
         method.train();
         if (method is ClosedFormMethod closedForm) return FitClosedForm(closedForm, total, cancel);
@@ -137,6 +147,7 @@ public sealed class Trainer
             TruncateMetricsAfter(step);
             TensorBoardLog.TruncateAfter(TensorBoardDir, step);
         }
+        var finished = resume && step >= stopAt; // resumed from the final checkpoint: nothing is left to do or log
 
         using var metrics = new MetricsLog(MetricsPath);
         var tensorboard = config.TensorBoard ? new TensorBoardLog(TensorBoardDir) : null;
@@ -147,8 +158,9 @@ public sealed class Trainer
         }
         var clock = Stopwatch.StartNew();
         long imagesSeen = 0;
-        double lastLoss = double.NaN, epochLossSum = 0;
-        int epochSteps = 0;
+        double lastLoss = double.NaN;
+        // A run resumed mid-epoch continues the epoch's mean loss from the steps metrics.jsonl kept.
+        var (epochLossSum, epochSteps) = resume ? EpochLossSoFar(step, stepsPerEpoch) : (0.0, 0);
         string? lastCheckpoint = resume ? LastCheckpointPath : null;
         if (probe is not null && step == 0)
         {
@@ -260,28 +272,34 @@ public sealed class Trainer
                 }
                 Log(record);
                 progress?.Report(new TrainProgress(step, total, epoch + 1, loss, lrs[step - 1], ips) { Health = health, Probe = probed, Warning = warning });
+                // The epoch's record goes before the checkpoint of its last step: a process killed between the two
+                // resumes from the step before and logs both again, never the checkpoint without the record.
+                if (step % stepsPerEpoch == 0)
+                {
+                    Log(new Dictionary<string, object>
+                    {
+                        ["step"] = step, ["epoch"] = (int)(step / stepsPerEpoch), ["epoch_loss"] = epochLossSum / epochSteps,
+                        ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
+                    });
+                    epochLossSum = 0;
+                    epochSteps = 0;
+                }
 
                 if (config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0 && step < stopAt)
                 {
-                    lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
                     if (tensorboard is not null) LogPictures(tensorboard, step, final: false);
+                    lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
                 }
-            }
-            if (step % stepsPerEpoch == 0 && epochSteps > 0)
-            {
-                Log(new Dictionary<string, object>
-                {
-                    ["step"] = step, ["epoch"] = (int)(step / stepsPerEpoch), ["epoch_loss"] = epochLossSum / epochSteps,
-                    ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
-                });
-                epochLossSum = 0;
-                epochSteps = 0;
             }
             if (cancel.IsCancellationRequested) break;
         }
 
-        lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
-        if (tensorboard is not null) LogPictures(tensorboard, step, final: true);
+        // Pictures go before their checkpoint, for the same reason as the epoch's record.
+        if (!finished)
+        {
+            if (tensorboard is not null) LogPictures(tensorboard, step, final: true);
+            lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
+        }
         var seconds = clock.Elapsed.TotalSeconds;
         return new TrainSummary(step, total, lastLoss, seconds, imagesSeen / Math.Max(seconds, 1e-9), lastCheckpoint) { Warnings = warnings };
     }
@@ -381,16 +399,57 @@ public sealed class Trainer
         return LastCheckpointPath;
     }
 
+    /// <summary>
+    /// Cuts metrics.jsonl back to the records of step ≤ <paramref name="step"/> (the checkpoint's), and drops a last line
+    /// a killed process left cut short, so that the resumed run logs each later step once. Rewritten atomically.
+    /// </summary>
     void TruncateMetricsAfter(long step)
     {
         if (!File.Exists(MetricsPath)) return;
-        var kept = File.ReadLines(MetricsPath).Where(line =>
+        var lines = File.ReadAllLines(MetricsPath);
+        var kept = new List<string>(lines.Length);
+        for (var i = 0; i < lines.Length; i++)
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(line);
-            return !doc.RootElement.TryGetProperty("step", out var s) || s.GetInt64() <= step;
-        }).ToList();
+            System.Text.Json.JsonDocument doc;
+            try
+            {
+                doc = System.Text.Json.JsonDocument.Parse(lines[i]);
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                if (i == lines.Length - 1) break; // the line being written when the process was killed
+                throw new InvalidDataException($"{MetricsPath}: line {i + 1} is not a JSON record ({e.Message})", e);
+            }
+            using (doc)
+                if (!doc.RootElement.TryGetProperty("step", out var s) || s.GetInt64() <= step) kept.Add(lines[i]);
+        }
         var tmp = MetricsPath + ".tmp";
         File.WriteAllLines(tmp, kept);
         File.Move(tmp, MetricsPath, overwrite: true);
+    }
+
+    /// <summary>
+    /// The sum and number of the step losses metrics.jsonl holds for the epoch that <paramref name="step"/> lies in,
+    /// up to that step, added in step order as the uninterrupted run added them: a run resumed mid-epoch then logs
+    /// the same epoch_loss.
+    /// </summary>
+    (double Sum, int Steps) EpochLossSoFar(long step, int stepsPerEpoch)
+    {
+        var epochStart = step / stepsPerEpoch * stepsPerEpoch;
+        if (step == epochStart || !File.Exists(MetricsPath)) return (0, 0);
+        double sum = 0;
+        var steps = 0;
+        foreach (var line in File.ReadLines(MetricsPath))
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(line);
+            var e = doc.RootElement;
+            if (!e.TryGetProperty("loss", out var loss) || !e.TryGetProperty("step", out var s)) continue;
+            if (s.GetInt64() > epochStart && s.GetInt64() <= step)
+            {
+                sum += loss.GetDouble();
+                steps++;
+            }
+        }
+        return (sum, steps);
     }
 }

@@ -182,7 +182,7 @@ public sealed class TrainerTensorBoardTests : IDisposable
     }
 
     /// <summary>Runs the independent reader on <paramref name="folder"/>; it fails on any broken record or CRC.</summary>
-    static JsonElement Read(string folder)
+    internal static JsonElement Read(string folder)
     {
         var (code, stdout, stderr) = RunReader(folder);
         Assert.True(code == 0, $"tfrecord_reader.py failed ({code}): {stderr}");

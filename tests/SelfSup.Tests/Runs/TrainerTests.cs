@@ -75,6 +75,54 @@ public sealed class TrainerTests : IDisposable
         for (long s = 1; s <= k + 10; s++) Assert.True(Math.Abs(a[s] - b[s]) < 1e-5, $"step {s}: {a[s]} vs {b[s]}");
     }
 
+    /// <summary>step → epoch_loss of every epoch record in a metrics.jsonl.</summary>
+    static Dictionary<long, double> EpochLosses(string metricsPath) => File.ReadLines(metricsPath)
+        .Select(l => JsonDocument.Parse(l).RootElement)
+        .Where(e => e.TryGetProperty("epoch_loss", out _))
+        .ToDictionary(e => e.GetProperty("step").GetInt64(), e => e.GetProperty("epoch_loss").GetDouble());
+
+    [Fact]
+    public void Resume_MidEpoch_LogsTheEpochLossOfTheUninterruptedRun()
+    {
+        Build(Config(maxSteps: 8), Path.Combine(root, "whole")).Fit();
+        var partDir = Path.Combine(root, "part");
+        Build(Config(maxSteps: 6), partDir).Fit(); // 4 steps per epoch: stopped two steps into the second epoch
+        Build(Config(maxSteps: 8), partDir).Fit(resume: true);
+
+        var whole = EpochLosses(Path.Combine(root, "whole", "metrics.jsonl"));
+        var resumed = EpochLosses(Path.Combine(partDir, "metrics.jsonl"));
+        Assert.Equal([4L, 8], resumed.Keys.Order());
+        // The mean of steps 5–8, not of the steps 7–8 the resumed process took.
+        var steps = StepLosses(Path.Combine(partDir, "metrics.jsonl"));
+        Assert.Equal(Enumerable.Range(5, 4).Average(s => steps[s]), resumed[8], 12);
+        foreach (var (step, loss) in whole) Assert.True(Math.Abs(loss - resumed[step]) < 1e-5, $"epoch loss at step {step}: {loss} vs {resumed[step]}");
+    }
+
+    [Fact]
+    public void Resume_DropsTheMetricsLineAKilledProcessCutShort_AndLogsEachStepOnce()
+    {
+        var dir = Path.Combine(root, "cut");
+        var trainer = Build(Config(maxSteps: 3), dir);
+        trainer.Fit();
+        File.AppendAllText(trainer.MetricsPath, "{\"step\":4,\"epoch\":1,\"lo"); // killed while writing step 4's record
+        File.WriteAllText(trainer.LastCheckpointPath + ".tmp", "half a checkpoint");
+
+        Build(Config(maxSteps: 5), dir).Fit(resume: true);
+
+        Assert.Equal([1L, 2, 3, 4, 5], StepLosses(trainer.MetricsPath).Keys.Order());
+        Assert.False(File.Exists(trainer.LastCheckpointPath + ".tmp"));
+    }
+
+    [Fact]
+    public void FreshRun_InAFolderOfAnEarlierRun_StartsItsLogsAfresh()
+    {
+        var dir = Path.Combine(root, "again");
+        Build(Config(maxSteps: 3), dir).Fit();
+        var trainer = Build(Config(maxSteps: 2), dir);
+        trainer.Fit();
+        Assert.Equal([1L, 2], StepLosses(trainer.MetricsPath).Keys.Order());
+    }
+
     [Fact]
     public void Fit_WritesConfigMetricsAndCheckpoint()
     {
