@@ -12,8 +12,8 @@ namespace SelfSup.Runs;
 /// </summary>
 internal static class YamlLimits
 {
-    /// <summary>Deepest nesting of mappings and sequences (System.Text.Json's default limit for JSON).</summary>
-    public const int MaxDepth = 64;
+    /// <summary>Deepest nesting of mappings and sequences: half of System.Text.Json's limit of 64, which the settings pass through.</summary>
+    public const int MaxDepth = 32;
 
     /// <summary>Most scalars, mappings and sequences, counting an alias as a copy of what it names.</summary>
     public const long MaxNodes = 100_000;

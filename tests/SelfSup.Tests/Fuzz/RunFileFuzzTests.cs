@@ -81,7 +81,20 @@ public class RunFileFuzzTests
             ? "method_options: " + new string('[', 10_000) + new string(']', 10_000) + "\n"
             : "method_options: " + string.Concat(Enumerable.Repeat("{a: ", 10_000)) + "1" + new string('}', 10_000) + "\n";
 
-        Assert.Contains("nested deeper than 64 levels", Refused(text).Message, StringComparison.Ordinal);
+        Assert.Contains("nested deeper than 32 levels", Refused(text).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SeventyLevelsOfBrackets_AreRefusedBeforeTheSettingsSerializerMeetsThem()
+    {
+        // Past System.Text.Json's depth of 64 once the settings are merged, they would throw an InvalidOperationException there.
+        using var dir = new TempDir();
+        var path = dir.File("run.yaml");
+        File.WriteAllText(path, "batch_size: " + new string('[', 70) + new string(']', 70) + "\n");
+
+        var e = Assert.Throws<InvalidDataException>(() => Resolve(path));
+
+        Assert.Equal($"{path}, line 1: nested deeper than 32 levels", e.Message);
     }
 
     [Fact]
