@@ -68,7 +68,7 @@ public static class IdxReader
             var total = offset + dims.Aggregate(System.Numerics.BigInteger.One, (a, d) => a * d);
             if (total > Array.MaxLength)
                 throw new InvalidDataException($"{path}: header [{string.Join(", ", dims)}] declares {total - offset} values, more than one array holds ({Array.MaxLength - offset})");
-            var bytes = gzip ? Inflate(stream, header, (long)total) : null;
+            var bytes = gzip ? BoundedRead.UpTo(stream, (long)total, header) : null;
             var have = bytes?.Length ?? file.Length;
             if (have < total)
                 throw new InvalidDataException(
@@ -88,20 +88,5 @@ public static class IdxReader
         {
             throw new InvalidDataException($"{path}: not a valid gzip file ({e.Message})", e);
         }
-    }
-
-    /// <summary>The header and at most total − header + 1 inflated bytes after it: memory grows with the data really there.</summary>
-    static byte[] Inflate(Stream stream, byte[] header, long total)
-    {
-        using var ms = new MemoryStream();
-        ms.Write(header);
-        var buffer = new byte[81920];
-        while (ms.Length <= total)
-        {
-            var n = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, total + 1 - ms.Length));
-            if (n == 0) break;
-            ms.Write(buffer, 0, n);
-        }
-        return ms.ToArray();
     }
 }

@@ -104,17 +104,10 @@ public static class NpzReader
         try
         {
             using var s = entry.Open();
-            using var ms = new MemoryStream();
-            var buffer = new byte[81920];
-            while (ms.Length <= entry.Length)
-            {
-                var n = s.Read(buffer, 0, (int)Math.Min(buffer.Length, entry.Length + 1 - ms.Length));
-                if (n == 0) break;
-                ms.Write(buffer, 0, n);
-            }
-            if (ms.Length != entry.Length)
-                throw new InvalidDataException($"{origin}: the archive declares {entry.Length} bytes, the entry {(ms.Length < entry.Length ? "holds only" : "holds more than")} {Math.Min(ms.Length, entry.Length)}");
-            return ms.ToArray();
+            var bytes = BoundedRead.UpTo(s, entry.Length);
+            if (bytes.Length != entry.Length)
+                throw new InvalidDataException($"{origin}: the archive declares {entry.Length} bytes, the entry {(bytes.Length < entry.Length ? "holds only" : "holds more than")} {Math.Min(bytes.Length, entry.Length)}");
+            return bytes;
         }
         catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException && !e.Message.StartsWith(origin, StringComparison.Ordinal))
         {
