@@ -32,46 +32,59 @@ public static class IdxReader
         return new ImageDataset(name ?? Path.GetFileName(imagesPath), images, labels, classNames);
     }
 
-    /// <summary>The dimensions and raw bytes of an IDX file; the values start at the returned offset.</summary>
+    /// <summary>
+    /// The dimensions and raw bytes of an IDX file; the values start at the returned offset. The header is checked
+    /// before the values are read, and a gzip stream is inflated only up to the size the header declares (plus one byte
+    /// to detect extra data), so neither a hostile header nor a gzip bomb makes the reader allocate more than the file
+    /// really holds.
+    /// </summary>
     internal static (int[] Dims, byte[] Bytes, int Offset) ReadArray(string path, int expectedMagic, string what)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: IDX {what} file not found", path);
-        var bytes = ReadAllMaybeGzip(path);
-        if (bytes.Length < 4)
-            throw new InvalidDataException($"{path}: {bytes.Length} bytes is too short for an IDX header");
-        var magic = BinaryPrimitives.ReadInt32BigEndian(bytes);
-        if (magic != expectedMagic)
-            throw new InvalidDataException($"{path}: magic {expectedMagic} expected for {what}, found {magic}");
-        var ndim = magic & 0xff;
-        var offset = 4 + 4 * ndim;
-        if (bytes.Length < offset)
-            throw new InvalidDataException($"{path}: header of {ndim} dimensions needs {offset} bytes, file has {bytes.Length}");
-        var dims = new int[ndim];
-        long count = 1;
-        for (var d = 0; d < ndim; d++)
-        {
-            dims[d] = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4 + 4 * d));
-            if (dims[d] < 0) throw new InvalidDataException($"{path}: dimension {d} is negative ({dims[d]})");
-            count *= dims[d];
-        }
-        if (offset + count != bytes.Length)
-            throw new InvalidDataException(
-                $"{path}: header [{string.Join(", ", dims)}] needs {offset + count} bytes, file has {bytes.Length} (truncated or not an IDX {what} file)");
-        return (dims, bytes, offset);
-    }
-
-    static byte[] ReadAllMaybeGzip(string path)
-    {
-        if (!path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) return File.ReadAllBytes(path);
+        using var file = File.OpenRead(path);
+        var gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+        using var stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file;
         try
         {
-            using var s = File.OpenRead(path);
-            using var gz = new GZipStream(s, CompressionMode.Decompress);
-            using var ms = new MemoryStream();
-            gz.CopyTo(ms);
-            return ms.ToArray();
+            var head = new byte[4];
+            var got = stream.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+            if (got < 4) throw new InvalidDataException($"{path}: {got} bytes is too short for an IDX header");
+            var magic = BinaryPrimitives.ReadInt32BigEndian(head);
+            if (magic != expectedMagic)
+                throw new InvalidDataException($"{path}: magic {expectedMagic} expected for {what}, found {magic}");
+            var ndim = magic & 0xff;
+            var offset = 4 + 4 * ndim;
+            var header = new byte[offset];
+            head.CopyTo(header, 0);
+            got = 4 + stream.ReadAtLeast(header.AsSpan(4), offset - 4, throwOnEndOfStream: false);
+            if (got < offset)
+                throw new InvalidDataException($"{path}: header of {ndim} dimensions needs {offset} bytes, file has {got}");
+            var dims = new int[ndim];
+            for (var d = 0; d < ndim; d++)
+            {
+                dims[d] = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4 + 4 * d));
+                if (dims[d] < 0) throw new InvalidDataException($"{path}: dimension {d} is negative ({dims[d]})");
+            }
+            var total = offset + dims.Aggregate(System.Numerics.BigInteger.One, (a, d) => a * d);
+            if (total > Array.MaxLength)
+                throw new InvalidDataException($"{path}: header [{string.Join(", ", dims)}] declares {total - offset} values, more than one array holds ({Array.MaxLength - offset})");
+            var bytes = gzip ? BoundedRead.UpTo(stream, (long)total, header) : null;
+            var have = bytes?.Length ?? file.Length;
+            if (have < total)
+                throw new InvalidDataException(
+                    $"{path}: header [{string.Join(", ", dims)}] needs {total} bytes, file has {have} (truncated or not an IDX {what} file)");
+            if (have > total)
+                throw new InvalidDataException(
+                    $"{path}: holds more data than its header [{string.Join(", ", dims)}] declares ({total} bytes; not an IDX {what} file)");
+            if (bytes is null)
+            {
+                bytes = new byte[have];
+                header.CopyTo(bytes, 0);
+                file.ReadExactly(bytes.AsSpan(offset));
+            }
+            return (dims, bytes, offset);
         }
-        catch (InvalidDataException e)
+        catch (InvalidDataException e) when (gzip && !e.Message.StartsWith(path, StringComparison.Ordinal))
         {
             throw new InvalidDataException($"{path}: not a valid gzip file ({e.Message})", e);
         }

@@ -115,6 +115,7 @@ public static class ImageCaptions
     {
         if (path.Length == 0) throw new InvalidDataException($"{file} line {line}: field '{pathField}' is empty");
         if (caption.Length == 0) throw new InvalidDataException($"{file} line {line}: field '{captionField}' is empty for '{path}'");
+        LabelFile.CheckRelative(path, file, line);
         return (path, caption, line);
     }
 }

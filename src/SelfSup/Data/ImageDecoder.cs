@@ -15,12 +15,29 @@ internal static class ImageDecoder
     static readonly SKSamplingOptions Down = new(SKFilterMode.Linear, SKMipmapMode.Linear);
     static readonly SKSamplingOptions Up = new(SKCubicResampler.Mitchell);
 
-    /// <summary>Width and height from the file header, without decoding the pixels.</summary>
+    /// <summary>
+    /// The most pixels an image may declare: Pillow's decompression-bomb limit (<c>Image.MAX_IMAGE_PIXELS</c> · 2 =
+    /// 178,956,970, about 13,377²). A few bytes of header can claim 100,000 × 100,000 pixels (40 GB as RGBA); such a
+    /// file is refused from its header, before anything is allocated for its pixels.
+    /// </summary>
+    public const long MaxPixels = 2 * 89_478_485L;
+
+    /// <summary>Width and height from the file header, without decoding the pixels (checked against <see cref="MaxPixels"/>).</summary>
     public static (int Width, int Height) Size(byte[] encoded, string origin)
     {
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data) ?? throw Unreadable(origin);
-        return (codec.Info.Width, codec.Info.Height);
+        return CheckSize(codec.Info.Width, codec.Info.Height, origin);
+    }
+
+    /// <summary>The declared size when it is positive and within <see cref="MaxPixels"/>; otherwise an error naming the file and the size.</summary>
+    public static (int Width, int Height) CheckSize(long width, long height, string origin)
+    {
+        if (width <= 0 || height <= 0) throw Unreadable(origin);
+        if (width * height > MaxPixels)
+            throw new InvalidDataException(
+                $"{origin}: the image declares {width} × {height} pixels ({width * height:N0}), more than the limit of {MaxPixels:N0} (a decompression bomb or a corrupt header)");
+        return ((int)width, (int)height);
     }
 
     /// <summary>
@@ -32,11 +49,11 @@ internal static class ImageDecoder
     {
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data) ?? throw Unreadable(origin);
+        CheckSize(codec.Info.Width, codec.Info.Height, origin);
         var png = PngColour(encoded);
         var sixteenBit = png is (16, _);
         var storedGray = codec.Info.ColorType == SKColorType.Gray8 || png is (16, 0 or 4);
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        if (info.Width <= 0 || info.Height <= 0) throw Unreadable(origin);
         using var decoded = sixteenBit ? DecodeSixteenBit(encoded, codec, info, origin, window) : new SKBitmap(info);
         if (!sixteenBit)
         {

@@ -132,6 +132,8 @@ public static class ImageFolderReader
         if (decodeChannels is not (1 or 3)) throw new ArgumentException($"channels must be 1 or 3, got {decodeChannels}");
         var size = imageSize ?? FirstShorterSide(items, skipBadImages);
         if (size <= 0) throw new ArgumentException($"image size must be positive, got {size}");
+        if ((long)size * size > ImageDecoder.MaxPixels)
+            throw new ArgumentException($"image size {size}: {size} × {size} is more than the limit of {ImageDecoder.MaxPixels:N0} pixels per image");
         var stride = checked(decodeChannels * size * size);
         var plane = size * size;
         var chunk = chunkImages ?? Math.Clamp((32 << 20) / stride, 16, 4096);

@@ -6,7 +6,7 @@ public sealed record LabeledPath(string Path, string Label, int Line);
 /// <summary>
 /// A label file that labels a subset of an image folder: CSV or TSV with the columns <c>path,label</c> (an optional
 /// header line <c>path,label</c>), paths relative to the data root. Every problem is an error naming the file and the
-/// line: a wrong field count, an empty path or label, a file that does not exist, a path listed twice, no rows.
+/// line: a wrong field count, an empty path or label, a file that does not exist, an absolute path, a path listed twice, no rows.
 /// </summary>
 public static class LabelFile
 {
@@ -32,6 +32,7 @@ public static class LabelFile
                 continue; // the header
             if (path.Length == 0) throw new InvalidDataException($"{labelsPath} line {lineNo}: empty path");
             if (label.Length == 0) throw new InvalidDataException($"{labelsPath} line {lineNo}: empty label for '{path}'");
+            CheckRelative(path, labelsPath, lineNo);
             var key = path.Replace('\\', '/');
             if (seen.TryGetValue(key, out var first))
                 throw new InvalidDataException($"{labelsPath} line {lineNo}: '{path}' is listed again (first on line {first})");
@@ -42,6 +43,16 @@ public static class LabelFile
         }
         if (rows.Count == 0) throw new InvalidDataException($"{labelsPath}: no rows; expected 'path{separator}label' lines, paths relative to {dataRoot}");
         return rows;
+    }
+
+    /// <summary>
+    /// Refuses an absolute path (or one with a NUL), which <see cref="System.IO.Path.Combine(string, string)"/> would
+    /// otherwise take in place of the data root, silently reading outside it.
+    /// </summary>
+    internal static void CheckRelative(string path, string file, int line)
+    {
+        if (System.IO.Path.IsPathRooted(path) || path.StartsWith('\\') || path.Contains('\0'))
+            throw new InvalidDataException($"{file} line {line}: '{path.Replace("\0", "\\0", StringComparison.Ordinal)}' is not a path relative to the data root");
     }
 
     static string Unquote(string field)

@@ -62,7 +62,8 @@ internal sealed partial class NpyArray
         if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(magic))
             throw new InvalidDataException($"{origin}: not a .npy array (magic \\x93NUMPY expected)");
         var major = bytes[6];
-        int headerLen, headerStart;
+        long headerLen;
+        int headerStart;
         if (major == 1)
         {
             headerLen = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8));
@@ -71,13 +72,13 @@ internal sealed partial class NpyArray
         else if (major is 2 or 3)
         {
             if (bytes.Length < 12) throw new InvalidDataException($"{origin}: truncated .npy header");
-            headerLen = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)));
+            headerLen = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
             headerStart = 12;
         }
         else throw new InvalidDataException($"{origin}: .npy version {major} is not supported (1, 2 or 3 expected)");
         if (headerStart + headerLen > bytes.Length)
-            throw new InvalidDataException($"{origin}: .npy header of {headerLen} bytes runs past the end of the data");
-        var header = Encoding.Latin1.GetString(bytes, headerStart, headerLen);
+            throw new InvalidDataException($"{origin}: .npy header of {headerLen} bytes runs past the end of the data ({bytes.Length} bytes)");
+        var header = Encoding.Latin1.GetString(bytes, headerStart, (int)headerLen);
 
         var descr = DescrRegex().Match(header);
         var fortran = FortranRegex().Match(header);
@@ -87,12 +88,14 @@ internal sealed partial class NpyArray
         if (fortran.Groups[1].Value != "False")
             throw new InvalidDataException($"{origin}: fortran_order False expected, found {fortran.Groups[1].Value}");
         var dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        var array = new NpyArray(descr.Groups[1].Value, dims, bytes, headerStart + headerLen);
+            .Select(s => long.TryParse(s.TrimEnd('L'), NumberStyles.None, CultureInfo.InvariantCulture, out var d) ? d
+                : throw new InvalidDataException($"{origin}: .npy shape ({shape.Groups[1].Value}) holds '{s}', expected whole numbers ≥ 0"))
+            .ToArray();
+        var array = new NpyArray(descr.Groups[1].Value, dims, bytes, headerStart + (int)headerLen);
         var itemSize = array.Descr.Length > 0 && char.IsDigit(array.Descr[^1]) ? array.Descr[^1] - '0' : 0;
         if (itemSize is not (1 or 2 or 4 or 8))
             throw new InvalidDataException($"{origin}: dtype '{array.Descr}' is not supported");
-        var needed = array.Count * itemSize;
+        var needed = dims.Aggregate(new System.Numerics.BigInteger(itemSize), (a, d) => a * d); // no wrap-around: a shape cannot pass by overflowing
         if (array.Offset + needed != bytes.Length)
             throw new InvalidDataException($"{origin}: shape ({string.Join(", ", dims)}) of '{array.Descr}' needs {needed} data bytes, found {bytes.Length - array.Offset}");
         return array;

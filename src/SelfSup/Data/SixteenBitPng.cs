@@ -23,7 +23,7 @@ internal static class SixteenBitPng
             var type = System.Text.Encoding.ASCII.GetString(png, pos + 4, 4);
             if (length < 0 || pos + 12L + length > png.Length) throw Corrupt(origin, $"its {type} chunk runs past the end of the file");
             var data = png.AsSpan(pos + 8, length);
-            if (type == "IHDR" && length >= 13)
+            if (type == "IHDR" && length >= 13 && width == 0)
                 (width, height, colourType, interlace) = (BinaryPrimitives.ReadInt32BigEndian(data), BinaryPrimitives.ReadInt32BigEndian(data[4..]), data[9], data[12]);
             else if (type == "tRNS")
                 key = data.ToArray();
@@ -43,9 +43,10 @@ internal static class SixteenBitPng
             _ => throw Corrupt(origin, $"colour type {colourType} cannot have 16-bit samples"),
         };
         if (width <= 0 || height <= 0) throw Corrupt(origin, "no image header");
+        ImageDecoder.CheckSize(width, height, origin);
         var bpp = 2 * channels;
-        var stride = checked(width * bpp);
-        var raw = new byte[checked((stride + 1) * height)];
+        var stride = width * bpp;
+        var raw = new byte[(stride + 1L) * height];
         idat.Position = 0;
         try
         {
@@ -58,7 +59,7 @@ internal static class SixteenBitPng
         }
         Unfilter(raw, stride, height, bpp, origin);
 
-        var rgba = new ushort[checked(width * height * 4)];
+        var rgba = new ushort[4L * width * height];
         for (var y = 0; y < height; y++)
         {
             var row = raw.AsSpan(y * (stride + 1) + 1, stride);

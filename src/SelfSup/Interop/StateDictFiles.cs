@@ -11,11 +11,15 @@ namespace SelfSup.Interop;
 /// </summary>
 public static class StateDictFiles
 {
-    /// <summary>All tensors of a file, in the format its extension names; the caller owns (disposes) them.</summary>
+    /// <summary>
+    /// All tensors of a file, in the format its extension names; the caller owns (disposes) them. A safetensors header
+    /// is checked first (<see cref="SafetensorsHeader"/>); any problem is an <see cref="InvalidDataException"/> naming the file.
+    /// </summary>
     public static Dictionary<string, Tensor> Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: weights file not found", path);
         var format = WeightFormats.OfPath(path);
+        if (format == WeightFormat.Safetensors) SafetensorsHeader.Validate(path);
         try
         {
             return format == WeightFormat.Safetensors ? Safetensors.LoadStateDict(path) : FromHashtable(PyTorchUnpickler.UnpickleStateDict(path), path);

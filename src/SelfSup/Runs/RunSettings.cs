@@ -40,7 +40,16 @@ public static class RunSettings
                     throw new ArgumentException($"{fileName}{At(runFilePath, key)}: unknown setting '{key}'; expected one of: {string.Join(", ", known.Order())}");
 
         var methodName = Str(typed, "method") ?? Str(runFile, "method") ?? defaults.Method;
-        var recipe = lookup(methodName).Recipe;
+        MethodInfo method;
+        try
+        {
+            method = lookup(methodName);
+        }
+        catch (ArgumentException e) when (Str(typed, "method") is null && Str(runFile, "method") is not null)
+        {
+            throw new ArgumentException($"{fileName}{At(runFilePath, "method")}: {e.Message}", e);
+        }
+        var recipe = method.Recipe;
         var merged = JsonSerializer.SerializeToNode(defaults, RunConfig.Json)!.AsObject();
         var sources = new Dictionary<string, string>();
         Overlay(merged, recipe.ToSettings(), "recipe", sources);
@@ -76,7 +85,8 @@ public static class RunSettings
             sources["warmup_epochs"] = "recipe";
         }
         var recorded = sources.Where(s => RecipeKeys.Contains(s.Key)).ToDictionary(s => s.Key, s => s.Value);
-        return Validate(config with { Method = methodName, SettingSources = recorded });
+        var origin = (string key) => sources.GetValueOrDefault(key) == "run file" ? $"{fileName}{At(runFilePath, key)}: " : "";
+        return Validate(config with { Method = methodName, SettingSources = recorded }, origin);
     }
 
     /// <summary>", line N" where <paramref name="key"/> is set at the top level of the run file, or "" when unknown.</summary>
@@ -124,7 +134,10 @@ public static class RunSettings
         };
     }
 
-    /// <summary>Reads a run file: JSON when it starts with '{', else YAML (flat keys as in config.yaml).</summary>
+    /// <summary>
+    /// Reads a run file: JSON when it starts with '{', else YAML (flat keys as in config.yaml). YAML nested too deeply
+    /// or swollen by aliases is refused before its tree is built (<see cref="YamlLimits"/>).
+    /// </summary>
     public static JsonObject ReadRunFile(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: run file not found", path);
@@ -132,12 +145,17 @@ public static class RunSettings
         try
         {
             if (text.TrimStart().StartsWith('{'))
-                return JsonNode.Parse(text)?.AsObject() ?? throw new InvalidDataException($"{path}: empty run file");
+            {
+                var json = JsonNode.Parse(text)?.AsObject() ?? throw new InvalidDataException($"{path}: empty run file");
+                _ = json.Count; // builds the object's dictionary: a repeated key throws here, not in a later reader
+                return json;
+            }
+            YamlLimits.Check(text, path);
             var yaml = new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<object?>(text);
             return yaml is null ? new JsonObject() : ToJson(yaml) as JsonObject
                 ?? throw new InvalidDataException($"{path}: expected a mapping of settings such as 'epochs: 10' at the top level");
         }
-        catch (Exception e) when (e is JsonException or YamlDotNet.Core.YamlException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or YamlDotNet.Core.YamlException or InvalidOperationException or ArgumentException)
         {
             throw new InvalidDataException($"{path}: not a valid run file; expected a YAML or JSON mapping of settings such as 'epochs: 10' ({e.Message})", e);
         }
@@ -152,7 +170,7 @@ public static class RunSettings
         string s when s is "null" or "~" or "" => null,
         string s when bool.TryParse(s, out var b) => JsonValue.Create(b),
         string s when long.TryParse(s, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var l) => JsonValue.Create(l),
-        string s when double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) => JsonValue.Create(d),
+        string s when double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) => JsonValue.Create(d), // 1e400 stays text: JSON has no infinity
         _ => JsonValue.Create(node.ToString()),
     };
 
@@ -177,11 +195,12 @@ public static class RunSettings
 
     static string? Str(JsonObject? o, string key) => o is not null && o.TryGetPropertyValue(key, out var v) && v is not null ? v.ToString() : null;
 
-    static RunConfig Validate(RunConfig c)
+    /// <summary>Checks the values' ranges; <paramref name="where"/> prefixes an error with the run file and line that set the key, if one did.</summary>
+    static RunConfig Validate(RunConfig c, Func<string, string> where)
     {
-        static void Check(bool ok, string key, object value, string expected)
+        void Check(bool ok, string key, object value, string expected)
         {
-            if (!ok) throw new ArgumentException($"{key}: expected {expected}, got {value}");
+            if (!ok) throw new ArgumentException($"{where(key)}{key}: expected {expected}, got {value}");
         }
         Check(c.Epochs > 0, "epochs", c.Epochs, "a positive number");
         Check(c.BatchSize > 0, "batch_size", c.BatchSize, "a positive number");
@@ -199,7 +218,7 @@ public static class RunSettings
         Check(c.OnlineProbeTest > 0, "online_probe_test", c.OnlineProbeTest, "a positive number");
         Check(c.CollapseRankFraction is >= 0 and <= 1, "collapse_rank_fraction", c.CollapseRankFraction, "a number in [0, 1]");
         Check(c.CollapseStdThreshold is null or >= 0, "collapse_std_threshold", c.CollapseStdThreshold!, "a number ≥ 0");
-        _ = IntensityWindow.Parse(c.Window, "window");
+        _ = IntensityWindow.Parse(c.Window, $"{where("window")}window");
         return c;
     }
 }

@@ -53,34 +53,44 @@ internal static class TestImages
         }
         using var compressed = new MemoryStream();
         using (var z = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true)) z.Write(raw.ToArray());
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, Png(("IHDR", Ihdr(width, height, depth: 16, colourType: 0)), ("IDAT", compressed.ToArray()), ("IEND", [])));
+    }
+
+    /// <summary>A PNG file of the given chunks (type, data), each with its length and a correct CRC-32.</summary>
+    public static byte[] Png(params (string Type, byte[] Data)[] chunks)
+    {
         using var file = new MemoryStream();
         file.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10]);
-        void Chunk(string type, byte[] data)
+        foreach (var (type, data) in chunks)
         {
             var typed = System.Text.Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
             file.Write(BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(data.Length)));
             file.Write(typed);
             file.Write(BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(Crc32(typed))));
         }
-        static uint Crc32(byte[] bytes) // PNG's CRC-32 (reflected polynomial 0xEDB88320)
-        {
-            var crc = 0xFFFFFFFFu;
-            foreach (var b in bytes)
-            {
-                crc ^= b;
-                for (var k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-            }
-            return ~crc;
-        }
+        return file.ToArray();
+    }
+
+    /// <summary>A PNG header chunk's data: width, height, bit depth, colour type, compression 0, filter 0, interlace.</summary>
+    public static byte[] Ihdr(int width, int height, byte depth = 8, byte colourType = 2, byte interlace = 0)
+    {
         var header = new byte[13];
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, width);
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        header[8] = 16; // bit depth; colour type 0 (gray), no interlace
-        Chunk("IHDR", header);
-        Chunk("IDAT", compressed.ToArray());
-        Chunk("IEND", []);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, file.ToArray());
+        (header[8], header[9], header[12]) = (depth, colourType, interlace);
+        return header;
+    }
+
+    static uint Crc32(byte[] bytes) // PNG's CRC-32 (reflected polynomial 0xEDB88320)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in bytes)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+        }
+        return ~crc;
     }
 
     public static void WriteSolid(string path, int width, int height, SKColor color) => WritePng(path, width, height, (_, _) => color);
