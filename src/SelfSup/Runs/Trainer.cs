@@ -31,10 +31,11 @@ public sealed record TrainSummary(long StepsDone, long TotalSteps, double FinalL
     public IReadOnlyList<string> Warnings { get; init; } = [];
     /// <summary>The method was fitted in closed form (<see cref="ClosedFormMethod"/>): no optimiser steps were taken.</summary>
     public bool ClosedForm { get; init; }
+    /// <summary>The run stopped early on its cancellation token (after the step in flight, with a checkpoint written): resume it to finish.</summary>
+    public bool Interrupted { get; init; }
+    /// <summary>Steps skipped because their loss or gradient norm was not finite (<see cref="RunConfig.SkipNonFinite"/>), in all segments of the run.</summary>
+    public long SkippedSteps { get; init; }
 }
-
-/// <summary>A non-finite loss: the run stops instead of training on garbage.</summary>
-public sealed class NonFiniteLossException(string message) : Exception(message);
 
 /// <summary>
 /// The one training loop: loader → views (on the device) → method step → optimizer with a precomputed
@@ -45,6 +46,9 @@ public sealed class NonFiniteLossException(string message) : Exception(message);
 /// training trajectory unchanged. With <see cref="RunConfig.TensorBoard"/> every metrics.jsonl record is also written
 /// to TensorBoard event files (<see cref="TensorBoardLog"/>), with reconstructions at each checkpoint and the training
 /// curves at the end; on resume both logs are cut back to the checkpoint's step.
+/// A step whose loss or total gradient norm is not finite throws <see cref="NonFiniteLossException"/> before the
+/// optimizer steps, so last.ckpt keeps the last good state; with <see cref="RunConfig.SkipNonFinite"/> the step is
+/// skipped instead. Cancelling <see cref="Fit"/>'s token stops the run after the step in flight, with a checkpoint.
 /// </summary>
 public sealed class Trainer
 {
@@ -85,7 +89,11 @@ public sealed class Trainer
     /// <summary>How the online probe's data is prepared when the Trainer loads it (e.g. a log of preparation steps).</summary>
     public DatasetOptions? ProbeDataOptions { get; set; }
 
-    /// <summary>Trains until all epochs (or <see cref="RunConfig.MaxSteps"/>) are done; resumes from last.ckpt when asked.</summary>
+    /// <summary>
+    /// Trains until all epochs (or <see cref="RunConfig.MaxSteps"/>) are done; resumes from last.ckpt when asked.
+    /// When <paramref name="cancel"/> is cancelled the step in flight finishes, a checkpoint is written and the
+    /// summary says <see cref="TrainSummary.Interrupted"/>.
+    /// </summary>
     public TrainSummary Fit(bool resume = false, IProgress<TrainProgress>? progress = null, CancellationToken cancel = default)
     {
         var stepsPerEpoch = data.BatchesPerEpoch;
@@ -95,6 +103,7 @@ public sealed class Trainer
         var stopAt = Math.Min(total, config.MaxSteps ?? total);
         if (config.MonitorEvery < 0) throw new ArgumentException($"monitor_every must be ≥ 0, got {config.MonitorEvery}");
         if (config.OnlineProbeEvery < 0) throw new ArgumentException($"online_probe_every must be ≥ 0, got {config.OnlineProbeEvery}");
+        if (config.SkipNonFinite < 0) throw new ArgumentException($"skip_nonfinite must be ≥ 0, got {config.SkipNonFinite}");
 
         Directory.CreateDirectory(runDir);
         WriteConfig();
@@ -116,7 +125,7 @@ public sealed class Trainer
         var warnings = new List<string>();
         bool collapseWarned = false, rankWarned = false, outputWarned = false;
 
-        long step = 0;
+        long step = 0, checkpointStep = 0, skipped = 0;
         if (resume)
         {
             if (!File.Exists(LastCheckpointPath))
@@ -124,7 +133,7 @@ public sealed class Trainer
             var state = Checkpoint.Load(LastCheckpointPath, method, optimizer);
             if (state.TotalSteps != total)
                 throw new InvalidDataException($"{LastCheckpointPath}: checkpoint was made for {state.TotalSteps} total steps but this run has {total}; epochs, batch size and data must match to resume");
-            step = state.Step;
+            step = checkpointStep = state.Step;
             Checkpoint.RestoreGenerator(generator, state.AugmentRng);
             if (state.TorchRng.Length > 0)
             {
@@ -133,7 +142,10 @@ public sealed class Trainer
             }
             TruncateMetricsAfter(step);
             TensorBoardLog.TruncateAfter(TensorBoardDir, step);
+            skipped = SkippedSteps(MetricsPath);
         }
+        // Only a run that may skip steps pays for copying the buffers before each one.
+        using var snapshot = config.SkipNonFinite > 0 ? new BufferSnapshot(method) : null;
 
         using var metrics = new MetricsLog(MetricsPath);
         var tensorboard = config.TensorBoard ? new TensorBoardLog(TensorBoardDir) : null;
@@ -155,6 +167,14 @@ public sealed class Trainer
             progress?.Report(new TrainProgress(0, total, 0, double.NaN, lrs.Length > 0 ? lrs[0] : 0, 0) { Probe = before });
         }
 
+        void CheckpointIfDue()
+        {
+            if (config.CheckpointEvery <= 0 || step % config.CheckpointEvery != 0 || step >= stopAt) return;
+            lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
+            checkpointStep = step;
+            if (tensorboard is not null) LogPictures(tensorboard, step, final: false);
+        }
+
         // Wall time since the loop began: with data reads and everything else between steps, unlike images_per_s.
         var wall = Stopwatch.StartNew();
         while (step < stopAt)
@@ -169,10 +189,11 @@ public sealed class Trainer
                 var stepClock = Stopwatch.StartNew();
                 double loss, stepSeconds;
                 EmbeddingHealth? health = null;
-                string? outputCollapse = null;
+                string? outputCollapse = null, nonFinite = null;
                 var scalars = new Dictionary<string, object>();
                 using (var scope = NewDisposeScope())
                 {
+                    snapshot?.Take();
                     var prepared = b.Prepare(device, generator);
                     var context = new StepContext(step, total, epoch, stepsPerEpoch, SingleProcess.Instance);
                     var trainingBatch = prepared.Batch;
@@ -180,27 +201,57 @@ public sealed class Trainer
                     if (wds is not null) optimizer.SetWeightDecay(wds[step]);
                     var result = method.TrainingStep(trainingBatch, context);
                     loss = result.Loss.item<float>();
-                    if (!double.IsFinite(loss))
-                        throw new NonFiniteLossException($"loss is {loss} at step {step + 1} (epoch {epoch + 1}); stopping. Last good checkpoint: {lastCheckpoint ?? "none"}");
-                    optimizer.ZeroGrad();
-                    result.Loss.backward();
-                    method.BeforeOptimizerStep(context);
-                    if (config.GradClip > 0) nn.utils.clip_grad_norm_(method.parameters().Where(p => p.requires_grad), config.GradClip);
-                    optimizer.Step();
-                    method.AfterOptimizerStep(context);
-                    foreach (var (k, t) in result.Scalars) scalars[k] = t.item<float>();
-                    outputCollapse = method.OutputCollapse(scalars.ToDictionary(kv => kv.Key, kv => Convert.ToDouble(kv.Value, System.Globalization.CultureInfo.InvariantCulture)));
+                    if (!double.IsFinite(loss)) nonFinite = $"loss is {Number(loss)}";
+                    else
+                    {
+                        optimizer.ZeroGrad();
+                        result.Loss.backward();
+                        method.BeforeOptimizerStep(context);
+                        var trainable = method.parameters().Where(p => p.requires_grad);
+                        // clip_grad_norm_ returns the norm before clipping: the same check for free when clipping.
+                        var gradNorm = config.GradClip > 0 ? nn.utils.clip_grad_norm_(trainable, config.GradClip) : NonFinite.GradientNorm(trainable);
+                        if (!double.IsFinite(gradNorm)) nonFinite = $"gradient norm is {Number(gradNorm)} (loss {Number(loss)})";
+                    }
+                    if (nonFinite is not null)
+                    {
+                        // The optimizer has not stepped: the weights, the teacher and last.ckpt still hold the last good state.
+                        if (skipped >= config.SkipNonFinite)
+                            throw new NonFiniteLossException(nonFinite, step + 1, epoch + 1, lrs[step], ScalarValues(result),
+                                lastCheckpoint, checkpointStep, skipped);
+                        optimizer.ZeroGrad();
+                        snapshot!.Restore();
+                        skipped++;
+                    }
+                    else
+                    {
+                        optimizer.Step();
+                        method.AfterOptimizerStep(context);
+                        foreach (var (k, t) in result.Scalars) scalars[k] = t.item<float>();
+                        outputCollapse = method.OutputCollapse(scalars.ToDictionary(kv => kv.Key, kv => Convert.ToDouble(kv.Value, System.Globalization.CultureInfo.InvariantCulture)));
+                    }
                     stepSeconds = stepClock.Elapsed.TotalSeconds;
                     var monitored = step + 1;
-                    if (monitor is not null && (monitored == 1 || monitored % config.MonitorEvery == 0))
+                    if (nonFinite is null && monitor is not null && (monitored == 1 || monitored % config.MonitorEvery == 0))
                         health = prepared.Measure(monitor);
                 }
                 step++;
                 imagesSeen += b.Indices.Length;
+                var ips = b.Indices.Length / Math.Max(stepSeconds, 1e-9);
+                if (nonFinite is not null)
+                {
+                    Log(new Dictionary<string, object>
+                    {
+                        ["step"] = step, ["epoch"] = epoch + 1, ["lr"] = lrs[step - 1], ["skipped_nonfinite"] = nonFinite, ["skipped_steps"] = skipped,
+                        ["wall_s"] = Math.Round(wall.Elapsed.TotalSeconds, 3),
+                    });
+                    var skipWarning = $"skipped step {step} (epoch {epoch + 1}): {nonFinite}; {skipped} of at most {config.SkipNonFinite} skipped (skip_nonfinite)";
+                    progress?.Report(new TrainProgress(step, total, epoch + 1, double.NaN, lrs[step - 1], ips) { Warning = skipWarning });
+                    CheckpointIfDue();
+                    continue;
+                }
                 lastLoss = loss;
                 epochLossSum += loss;
                 epochSteps++;
-                var ips = b.Indices.Length / Math.Max(stepSeconds, 1e-9);
                 var record = new Dictionary<string, object>
                 {
                     ["step"] = step, ["epoch"] = epoch + 1, ["loss"] = loss, ["lr"] = lrs[step - 1], ["images_per_s"] = Math.Round(ips, 1),
@@ -257,12 +308,7 @@ public sealed class Trainer
                 }
                 Log(record);
                 progress?.Report(new TrainProgress(step, total, epoch + 1, loss, lrs[step - 1], ips) { Health = health, Probe = probed, Warning = warning });
-
-                if (config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0 && step < stopAt)
-                {
-                    lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
-                    if (tensorboard is not null) LogPictures(tensorboard, step, final: false);
-                }
+                CheckpointIfDue();
             }
             if (step % stepsPerEpoch == 0 && epochSteps > 0)
             {
@@ -280,7 +326,10 @@ public sealed class Trainer
         lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
         if (tensorboard is not null) LogPictures(tensorboard, step, final: true);
         var seconds = clock.Elapsed.TotalSeconds;
-        return new TrainSummary(step, total, lastLoss, seconds, imagesSeen / Math.Max(seconds, 1e-9), lastCheckpoint) { Warnings = warnings };
+        return new TrainSummary(step, total, lastLoss, seconds, imagesSeen / Math.Max(seconds, 1e-9), lastCheckpoint)
+        {
+            Warnings = warnings, Interrupted = step < stopAt && cancel.IsCancellationRequested, SkippedSteps = skipped,
+        };
     }
 
     /// <summary>
@@ -361,8 +410,11 @@ public sealed class Trainer
         File.Move(tmp, path, overwrite: true);
     }
 
+    /// <summary>Writes last.ckpt atomically; refuses (throws) when a weight is not finite, so the last good checkpoint is never overwritten by a broken state.</summary>
     string SaveCheckpoint(long step, long total, TrainingOptimizer? optimizer, Generator generator)
     {
+        if (!NonFinite.AllFinite(method.parameters()))
+            throw new NonFiniteLossException($"weights are not finite at step {step}; {LastCheckpointPath} was not overwritten and holds the last good state");
         using var rng = torch.random.get_rng_state();
         var state = new CheckpointState
         {
@@ -377,6 +429,21 @@ public sealed class Trainer
         Checkpoint.Save(LastCheckpointPath, method, optimizer, state);
         return LastCheckpointPath;
     }
+
+    static string Number(double v) => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The step's logged scalars as numbers, for the message of a non-finite step.</summary>
+    static Dictionary<string, double> ScalarValues(StepResult result) =>
+        result.Scalars.ToDictionary(kv => kv.Key, kv => (double)kv.Value.item<float>());
+
+    /// <summary>The last <c>skipped_steps</c> count in a metrics.jsonl (0 when none), so a resumed run keeps counting.</summary>
+    static long SkippedSteps(string metricsPath) => !File.Exists(metricsPath) ? 0 : File.ReadLines(metricsPath)
+        .Select(line =>
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(line);
+            return doc.RootElement.TryGetProperty("skipped_steps", out var n) ? n.GetInt64() : 0;
+        })
+        .DefaultIfEmpty(0).Max();
 
     void TruncateMetricsAfter(long step)
     {
