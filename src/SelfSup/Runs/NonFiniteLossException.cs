@@ -21,9 +21,10 @@ public sealed class NonFiniteLossException : Exception
     /// <param name="lastCheckpoint">The last good checkpoint, untouched by this step (null: none written yet).</param>
     /// <param name="lastCheckpointStep">The step that checkpoint holds.</param>
     /// <param name="skipped">Steps skipped as non-finite before this one (<see cref="Training.RunConfig.SkipNonFinite"/>).</param>
+    /// <param name="skippable">Whether skipping the step would have helped (a loss or gradient; not weights that already diverged): the message then names skip_nonfinite.</param>
     public NonFiniteLossException(string what, long step, int epoch, double learningRate, IReadOnlyDictionary<string, double> scalars,
-        string? lastCheckpoint, long lastCheckpointStep, long skipped)
-        : base(Describe(what, step, epoch, learningRate, scalars, lastCheckpoint, lastCheckpointStep, skipped))
+        string? lastCheckpoint, long lastCheckpointStep, long skipped, bool skippable = true)
+        : base(Describe(what, step, epoch, learningRate, scalars, lastCheckpoint, lastCheckpointStep, skipped, skippable))
     {
         Step = step;
         LearningRate = learningRate;
@@ -44,13 +45,13 @@ public sealed class NonFiniteLossException : Exception
     public string? LastCheckpoint { get; }
 
     static string Describe(string what, long step, int epoch, double lr, IReadOnlyDictionary<string, double> scalars,
-        string? lastCheckpoint, long lastCheckpointStep, long skipped)
+        string? lastCheckpoint, long lastCheckpointStep, long skipped, bool skippable)
     {
         static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
         var parts = string.Join(", ", scalars.Select(kv => $"{kv.Key} {F(kv.Value)}"));
         var skip = skipped > 0 ? $"; {skipped} non-finite steps already skipped (skip_nonfinite)" : "";
-        var last = lastCheckpoint is null ? "no checkpoint written yet" : $"last good checkpoint {lastCheckpoint} (step {lastCheckpointStep}), untouched";
-        return $"{what} at step {step} (epoch {epoch}); lr {F(lr)}{(parts.Length > 0 ? $", {parts}" : "")}{skip}; stopping. "
-            + $"{last}. Set skip_nonfinite (--skip-nonfinite N) to skip up to N such steps instead";
+        var last = lastCheckpoint is null ? "No checkpoint written yet" : $"Last good checkpoint {lastCheckpoint} (step {lastCheckpointStep}), untouched";
+        var hint = skippable ? ". Set skip_nonfinite (--skip-nonfinite N) to skip up to N such steps instead" : ". Lower the learning rate or clip gradients (grad_clip)";
+        return $"{what} at step {step} (epoch {epoch}); lr {F(lr)}{(parts.Length > 0 ? $", {parts}" : "")}{skip}; stopping. {last}{hint}";
     }
 }

@@ -232,7 +232,13 @@ public sealed class Trainer
                     stepSeconds = stepClock.Elapsed.TotalSeconds;
                     var monitored = step + 1;
                     if (nonFinite is null && monitor is not null && (monitored == 1 || monitored % config.MonitorEvery == 0))
+                    {
                         health = prepared.Measure(monitor);
+                        // Finite gradients can still step to weights whose embeddings overflow (a far too large lr).
+                        if (health.NonFinite)
+                            throw new NonFiniteLossException($"the embeddings are not finite after the optimizer step (loss {Number(loss)})", step + 1, epoch + 1, lrs[step],
+                                ScalarValues(result), lastCheckpoint, checkpointStep, skipped, skippable: false);
+                    }
                 }
                 step++;
                 imagesSeen += b.Indices.Length;

@@ -29,7 +29,8 @@ public sealed class TrainerNonFiniteTests : IDisposable
 
     /// <summary>
     /// SimCLR with faults injected at chosen (0-based) steps: NaN views (a NaN loss, and NaN BatchNorm statistics
-    /// unless the step is undone) or a NaN gradient after backward. Counts the teacher-update hook's calls.
+    /// unless the step is undone), a NaN gradient after backward, or NaN weights after the update (a diverged step).
+    /// Counts the teacher-update hook's calls.
     /// </summary>
     sealed class Faulty : SslMethod
     {
@@ -43,6 +44,7 @@ public sealed class TrainerNonFiniteTests : IDisposable
 
         public HashSet<long> NanViewsAt { get; init; } = [];
         public HashSet<long> NanGradientAt { get; init; } = [];
+        public HashSet<long> NanWeightsAt { get; init; } = [];
         public int OptimizerSteps { get; private set; }
 
         public override StepResult TrainingStep(TrainingBatch batch, StepContext context) => NanViewsAt.Contains(context.Step)
@@ -55,7 +57,12 @@ public sealed class TrainerNonFiniteTests : IDisposable
                 using (no_grad()) inner.parameters().First(p => p.grad is not null).grad!.fill_(double.NaN);
         }
 
-        public override void AfterOptimizerStep(StepContext context) => OptimizerSteps++;
+        public override void AfterOptimizerStep(StepContext context)
+        {
+            OptimizerSteps++;
+            if (NanWeightsAt.Contains(context.Step))
+                using (no_grad()) Encoder.parameters().First().fill_(double.NaN);
+        }
     }
 
     static RunConfig Config(int checkpointEvery = 0, int skip = 0, double gradClip = 0) => new()
@@ -66,12 +73,12 @@ public sealed class TrainerNonFiniteTests : IDisposable
         MethodOptions = new() { ["projection_hidden_dim"] = "16", ["projection_dim"] = "8" },
     };
 
-    (Trainer Trainer, Faulty Method) Build(RunConfig config, string name, long[]? nanViewsAt = null, long[]? nanGradientAt = null)
+    (Trainer Trainer, Faulty Method) Build(RunConfig config, string name, long[]? nanViewsAt = null, long[]? nanGradientAt = null, long[]? nanWeightsAt = null)
     {
         manual_seed(config.Seed);
         var stats = ChannelStats.Measure(data);
         var ctx = new MethodContext(new TinyEncoder(channels: 1), () => throw new NotSupportedException(), 8, 1, stats, config.MethodOptions);
-        var method = new Faulty(SimClr.Info.Create(ctx)) { NanViewsAt = [.. nanViewsAt ?? []], NanGradientAt = [.. nanGradientAt ?? []] };
+        var method = new Faulty(SimClr.Info.Create(ctx)) { NanViewsAt = [.. nanViewsAt ?? []], NanGradientAt = [.. nanGradientAt ?? []], NanWeightsAt = [.. nanWeightsAt ?? []] };
         var trainer = new Trainer(method, SimClr.Info.CreateViews(ctx), new DataLoader(data, config.BatchSize, (int)config.Seed), config, Path.Combine(root, name));
         return (trainer, method);
     }
@@ -101,7 +108,7 @@ public sealed class TrainerNonFiniteTests : IDisposable
         Assert.Contains("loss is NaN at step 6 (epoch 2)", e.Message);
         Assert.Contains($"lr {lr.ToString("G6", CultureInfo.InvariantCulture)}", e.Message);
         Assert.Contains("embedding_std NaN", e.Message);                                      // SimCLR's logged scalar
-        Assert.Contains($"last good checkpoint {trainer.LastCheckpointPath} (step 4), untouched", e.Message);
+        Assert.Contains($"Last good checkpoint {trainer.LastCheckpointPath} (step 4), untouched. Set skip_nonfinite", e.Message);
         Assert.Equal(trainer.LastCheckpointPath, e.LastCheckpoint);
         Assert.Equal(atStep4, File.ReadAllBytes(trainer.LastCheckpointPath));
         Assert.Equal(4, Checkpoint.ReadState(trainer.LastCheckpointPath).Step);
@@ -120,7 +127,7 @@ public sealed class TrainerNonFiniteTests : IDisposable
 
         Assert.StartsWith("gradient norm is NaN (loss ", e.Message);
         Assert.Contains("at step 3 (epoch 1)", e.Message);
-        Assert.Contains("no checkpoint written yet", e.Message);
+        Assert.Contains("No checkpoint written yet", e.Message);
         Assert.Equal(2, method.OptimizerSteps);
         Assert.True(Finite(method), "the NaN gradient reached the weights");
         Assert.False(File.Exists(trainer.LastCheckpointPath));
@@ -162,6 +169,20 @@ public sealed class TrainerNonFiniteTests : IDisposable
 
         Assert.Equal(7, e.Step);
         Assert.Contains("1 non-finite steps already skipped (skip_nonfinite)", e.Message);
+    }
+
+    [Fact]
+    public void WeightsThatDivergeAfterAnUpdate_StopTheRunAtTheMonitor_BeforeTheCheckpoint_WithoutSuggestingASkip()
+    {
+        var (trainer, _) = Build(Config(checkpointEvery: 1) with { MonitorEvery = 2 }, "diverged", nanWeightsAt: [1]);
+
+        var e = Assert.Throws<NonFiniteLossException>(() => trainer.Fit());
+
+        Assert.StartsWith("the embeddings are not finite after the optimizer step (loss ", e.Message);
+        Assert.Contains("at step 2 (epoch 1)", e.Message);
+        Assert.Contains("Lower the learning rate", e.Message);
+        Assert.DoesNotContain("skip_nonfinite", e.Message);
+        Assert.Equal(1, Checkpoint.ReadState(trainer.LastCheckpointPath).Step);
     }
 
     [Fact]
