@@ -8,6 +8,7 @@ namespace SelfSup.Cli;
 /// <summary>
 /// `selfsup demo`: SimCLR on CIFAR-10 sized for a 2-core CPU in about ten minutes, then k-NN and a linear probe
 /// on the test split against a fair random-init encoder and raw pixels. Every pretraining flag can be overridden.
+/// SIGINT or SIGTERM during pretraining stops it with a checkpoint and prints how to resume and evaluate it.
 /// </summary>
 public static class DemoCommand
 {
@@ -41,7 +42,17 @@ public static class DemoCommand
             var config = run.Read(r);
             var outDir = r.GetValue(output)!;
             var clock = Stopwatch.StartNew();
-            var summary = PretrainCommand.Pretrain(config, outDir, resume: false);
+            TrainSummary summary;
+            using (var stop = new StopSignals())
+            {
+                summary = PretrainCommand.Pretrain(config, outDir, resume: false, stop.Token);
+                if (summary.Interrupted)
+                {
+                    Console.WriteLine(PretrainCommand.Interrupted(summary, config, outDir));
+                    Console.WriteLine($"then evaluate with: {Cli.Name} eval --checkpoint {PretrainCommand.ShellWord(outDir)}");
+                    return 0;
+                }
+            }
             var pretrainSeconds = clock.Elapsed.TotalSeconds;
             Console.WriteLine(summary.ClosedForm
                 ? $"fitted in closed form in {pretrainSeconds:F0} s; evaluating on the test split"

@@ -5,7 +5,10 @@ using SelfSup.Training;
 
 namespace SelfSup.Cli;
 
-/// <summary>`selfsup pretrain`: trains an encoder with a self-supervised method; `--resume` continues a stopped run.</summary>
+/// <summary>
+/// `selfsup pretrain`: trains an encoder with a self-supervised method; `--resume` continues a stopped run. SIGINT or
+/// SIGTERM stops it after the step in flight with a checkpoint, and it exits 0 printing the command that resumes it.
+/// </summary>
 public static class PretrainCommand
 {
     public static Command Create()
@@ -24,35 +27,64 @@ public static class PretrainCommand
             {
                 var ckpt = Path.Combine(outDir, "checkpoints", "last.ckpt");
                 if (!File.Exists(ckpt)) throw new FileNotFoundException($"{ckpt}: nothing to resume (no checkpoint in {outDir})");
-                config = Checkpoint.ReadState(ckpt).Config with { MaxSteps = config.MaxSteps };
+                // --max-steps, and --skip-nonfinite when given, apply to the resumed run; every other setting is the checkpoint's.
+                var saved = Checkpoint.ReadState(ckpt).Config;
+                config = saved with { MaxSteps = config.MaxSteps, SkipNonFinite = config.SkipNonFinite > 0 ? config.SkipNonFinite : saved.SkipNonFinite };
             }
             if (!r.GetValue(resume)) Cli.Info($"{config.Method}: {Describe(config)}");
-            var summary = Pretrain(config, outDir, r.GetValue(resume));
-            Console.WriteLine($"trained {summary.StepsDone}/{summary.TotalSteps} steps in {summary.Seconds:F0} s ({summary.ImagesPerSecond:F0} img/s){(double.IsNaN(summary.FinalLoss) ? "" : $", final loss {summary.FinalLoss:F4}")}; checkpoint {summary.LastCheckpoint}");
+            TrainSummary summary;
+            using (var stop = new StopSignals())
+            {
+                summary = Pretrain(config, outDir, r.GetValue(resume), stop.Token);
+                if (summary.Interrupted)
+                {
+                    Console.WriteLine(Interrupted(summary, config, outDir));
+                    return 0;
+                }
+            }
+            var skipped = summary.SkippedSteps > 0 ? $", {summary.SkippedSteps} non-finite steps skipped" : "";
+            Console.WriteLine($"trained {summary.StepsDone}/{summary.TotalSteps} steps in {summary.Seconds:F0} s ({summary.ImagesPerSecond:F0} img/s){(double.IsNaN(summary.FinalLoss) ? "" : $", final loss {summary.FinalLoss:F4}")}{skipped}; checkpoint {summary.LastCheckpoint}");
             return 0;
         }));
         return cmd;
     }
 
-    public static TrainSummary Pretrain(RunConfig config, string outDir, bool resume)
+    /// <summary>
+    /// What an interrupted run prints: where it stopped, its checkpoint and the command that resumes it (with
+    /// `--max-steps` when the run had one, since `--resume` takes every other setting from the checkpoint).
+    /// </summary>
+    public static string Interrupted(TrainSummary summary, RunConfig config, string outDir)
     {
-        if (MethodRegistry.Get(config.Method).IsText) return PretrainText(config, outDir, resume);
+        var maxSteps = config.MaxSteps is { } m ? $" --max-steps {m}" : "";
+        var skipped = summary.SkippedSteps > 0 ? $" ({summary.SkippedSteps} non-finite steps skipped)" : "";
+        return $"interrupted after step {summary.StepsDone}/{summary.TotalSteps}{skipped}; checkpoint {summary.LastCheckpoint}\n"
+            + $"resume with: {Cli.Name} pretrain --resume --out {ShellWord(outDir)}{maxSteps}";
+    }
+
+    /// <summary><paramref name="word"/> as one shell word: unchanged when plain, else in single quotes.</summary>
+    public static string ShellWord(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "_-./:=+@%,".Contains(c)) ? word : $"'{word.Replace("'", "'\\''")}'";
+
+    /// <summary>Pretrains (or resumes) the run in <paramref name="outDir"/>; <paramref name="cancel"/> stops it after the step in flight, with a checkpoint.</summary>
+    public static TrainSummary Pretrain(RunConfig config, string outDir, bool resume, CancellationToken cancel = default)
+    {
+        if (MethodRegistry.Get(config.Method).IsText) return PretrainText(config, outDir, resume, cancel);
         using var run = Pretraining.Create(config, outDir, DataLog.Options(), loadInit: !resume);
         var images = $"{run.Data.Count} images {run.Config.Channels}×{run.Config.ImageSize}×{run.Config.ImageSize}";
         Cli.Info(run.Method is ClosedFormMethod
             ? $"{run.Config.Method} on {run.Data.Name}: {images}, fitted in closed form (no optimiser, no steps), {run.Method.Representation.EmbeddingDim}-d representation, device {run.Config.Device}"
             : $"{run.Config.Method} on {run.Data.Name}: {images}, encoder {run.Config.Encoder} ({run.Method.Representation.EmbeddingDim}-d representation), {run.Loader.BatchesPerEpoch} steps/epoch × {run.Config.Epochs} epochs, device {run.Config.Device}");
         run.Trainer.ProbeDataOptions = DataLog.Options();
-        return TrainingProgress.Run(p => run.Trainer.Fit(resume, new MonitorLines(p)), run.Config.Method);
+        return TrainingProgress.Run(p => run.Trainer.Fit(resume, new MonitorLines(p), cancel), run.Config.Method);
     }
 
     /// <summary>A text method's run: the corpus and tokenizer come from <see cref="SelfSup.Text.TextPipeline.Default"/>.</summary>
-    static TrainSummary PretrainText(RunConfig config, string outDir, bool resume)
+    static TrainSummary PretrainText(RunConfig config, string outDir, bool resume, CancellationToken cancel)
     {
         using var run = TextPretraining.Create(config with { OnlineProbeEvery = 0 }, outDir, resume: resume);
         Cli.Info($"{run.Config.Method} on {run.Config.Data}: {run.Train.Count} documents ({run.HeldOut.Count} held out for evaluation), vocabulary {run.Tokenizer.VocabSize}, "
             + $"text encoder {run.Method.TextEncoder.EmbeddingDim}-d, {run.Data.BatchesPerEpoch} steps/epoch × {run.Config.Epochs} epochs, device {run.Config.Device}");
-        return TrainingProgress.Run(p => run.Trainer.Fit(resume, new MonitorLines(p)), run.Config.Method);
+        return TrainingProgress.Run(p => run.Trainer.Fit(resume, new MonitorLines(p), cancel), run.Config.Method);
     }
 
     /// <summary>The optimisation settings in one line, each marked with where it came from when not the recipe.</summary>

@@ -31,10 +31,11 @@ public sealed record TrainSummary(long StepsDone, long TotalSteps, double FinalL
     public IReadOnlyList<string> Warnings { get; init; } = [];
     /// <summary>The method was fitted in closed form (<see cref="ClosedFormMethod"/>): no optimiser steps were taken.</summary>
     public bool ClosedForm { get; init; }
+    /// <summary>The run stopped early on its cancellation token (after the step in flight, with a checkpoint written): resume it to finish.</summary>
+    public bool Interrupted { get; init; }
+    /// <summary>Steps skipped because their loss or gradient norm was not finite (<see cref="RunConfig.SkipNonFinite"/>), in all segments of the run.</summary>
+    public long SkippedSteps { get; init; }
 }
-
-/// <summary>A non-finite loss: the run stops instead of training on garbage.</summary>
-public sealed class NonFiniteLossException(string message) : Exception(message);
 
 /// <summary>
 /// The one training loop: loader → views (on the device) → method step → optimizer with a precomputed
@@ -48,6 +49,9 @@ public sealed class NonFiniteLossException(string message) : Exception(message);
 /// curves at the end; on resume both logs are cut back to the checkpoint's step, and a fresh run in a used folder
 /// starts both afresh. Whatever a run logs at a step is written before the checkpoint of that step, so a process
 /// killed at any moment resumes to the same weights, losses and logs as the uninterrupted run (docs/reliability.md).
+/// A step whose loss or total gradient norm is not finite throws <see cref="NonFiniteLossException"/> before the
+/// optimizer steps, so last.ckpt keeps the last good state; with <see cref="RunConfig.SkipNonFinite"/> the step is
+/// skipped instead. Cancelling <see cref="Fit"/>'s token stops the run after the step in flight, with a checkpoint.
 /// </summary>
 public sealed class Trainer
 {
@@ -88,7 +92,11 @@ public sealed class Trainer
     /// <summary>How the online probe's data is prepared when the Trainer loads it (e.g. a log of preparation steps).</summary>
     public DatasetOptions? ProbeDataOptions { get; set; }
 
-    /// <summary>Trains until all epochs (or <see cref="RunConfig.MaxSteps"/>) are done; resumes from last.ckpt when asked.</summary>
+    /// <summary>
+    /// Trains until all epochs (or <see cref="RunConfig.MaxSteps"/>) are done; resumes from last.ckpt when asked.
+    /// When <paramref name="cancel"/> is cancelled the step in flight finishes, a checkpoint is written and the
+    /// summary says <see cref="TrainSummary.Interrupted"/>.
+    /// </summary>
     public TrainSummary Fit(bool resume = false, IProgress<TrainProgress>? progress = null, CancellationToken cancel = default)
     {
         var stepsPerEpoch = data.BatchesPerEpoch;
@@ -98,6 +106,7 @@ public sealed class Trainer
         var stopAt = Math.Min(total, config.MaxSteps ?? total);
         if (config.MonitorEvery < 0) throw new ArgumentException($"monitor_every must be ≥ 0, got {config.MonitorEvery}");
         if (config.OnlineProbeEvery < 0) throw new ArgumentException($"online_probe_every must be ≥ 0, got {config.OnlineProbeEvery}");
+        if (config.SkipNonFinite < 0) throw new ArgumentException($"skip_nonfinite must be ≥ 0, got {config.SkipNonFinite}");
 
         void Warn(string warning) => progress?.Report(new TrainProgress(0, total, 0, double.NaN, 0, 0) { Warning = warning });
         using var runLock = RunLock.Acquire(runDir, Warn); // the first write: a read-only or busy folder fails here
@@ -128,7 +137,7 @@ public sealed class Trainer
         var warnings = new List<string>();
         bool collapseWarned = false, rankWarned = false, outputWarned = false;
 
-        long step = 0;
+        long step = 0, checkpointStep = 0, skipped = 0;
         if (resume)
         {
             if (!File.Exists(LastCheckpointPath))
@@ -137,7 +146,7 @@ public sealed class Trainer
             if (Checkpoint.UnverifiedWarning(LastCheckpointPath, state) is { } unverified) Warn(unverified);
             if (state.TotalSteps != total)
                 throw new InvalidDataException($"{LastCheckpointPath}: checkpoint was made for {state.TotalSteps} total steps but this run has {total}; epochs, batch size and data must match to resume");
-            step = state.Step;
+            step = checkpointStep = state.Step;
             Checkpoint.RestoreGenerator(generator, state.AugmentRng);
             if (state.TorchRng.Length > 0)
             {
@@ -146,8 +155,11 @@ public sealed class Trainer
             }
             TruncateMetricsAfter(step);
             TensorBoardLog.TruncateAfter(TensorBoardDir, step);
+            skipped = SkippedSteps(MetricsPath);
         }
         var finished = resume && step >= stopAt; // resumed from the final checkpoint: nothing is left to do or log
+        // Only a run that may skip steps pays for copying the buffers before each one.
+        using var snapshot = config.SkipNonFinite > 0 ? new BufferSnapshot(method) : null;
 
         using var metrics = new MetricsLog(MetricsPath);
         var tensorboard = config.TensorBoard ? new TensorBoardLog(TensorBoardDir) : null;
@@ -170,6 +182,26 @@ public sealed class Trainer
             progress?.Report(new TrainProgress(0, total, 0, double.NaN, lrs.Length > 0 ? lrs[0] : 0, 0) { Probe = before });
         }
 
+        // The epoch's record and the pictures go before the checkpoint of their step: a process killed between the
+        // two resumes from the step before and logs them again, never the checkpoint without them.
+        void EndOfStep()
+        {
+            if (step % stepsPerEpoch == 0 && epochSteps > 0)
+            {
+                Log(new Dictionary<string, object>
+                {
+                    ["step"] = step, ["epoch"] = (int)(step / stepsPerEpoch), ["epoch_loss"] = epochLossSum / epochSteps,
+                    ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
+                });
+                epochLossSum = 0;
+                epochSteps = 0;
+            }
+            if (config.CheckpointEvery <= 0 || step % config.CheckpointEvery != 0 || step >= stopAt) return;
+            if (tensorboard is not null) LogPictures(tensorboard, step, final: false);
+            lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
+            checkpointStep = step;
+        }
+
         // Wall time since the loop began: with data reads and everything else between steps, unlike images_per_s.
         var wall = Stopwatch.StartNew();
         while (step < stopAt)
@@ -184,10 +216,11 @@ public sealed class Trainer
                 var stepClock = Stopwatch.StartNew();
                 double loss, stepSeconds;
                 EmbeddingHealth? health = null;
-                string? outputCollapse = null;
+                string? outputCollapse = null, nonFinite = null;
                 var scalars = new Dictionary<string, object>();
                 using (var scope = NewDisposeScope())
                 {
+                    snapshot?.Take();
                     var prepared = b.Prepare(device, generator);
                     var context = new StepContext(step, total, epoch, stepsPerEpoch, SingleProcess.Instance);
                     var trainingBatch = prepared.Batch;
@@ -195,27 +228,63 @@ public sealed class Trainer
                     if (wds is not null) optimizer.SetWeightDecay(wds[step]);
                     var result = method.TrainingStep(trainingBatch, context);
                     loss = result.Loss.item<float>();
-                    if (!double.IsFinite(loss))
-                        throw new NonFiniteLossException($"loss is {loss} at step {step + 1} (epoch {epoch + 1}); stopping. Last good checkpoint: {lastCheckpoint ?? "none"}");
-                    optimizer.ZeroGrad();
-                    result.Loss.backward();
-                    method.BeforeOptimizerStep(context);
-                    if (config.GradClip > 0) nn.utils.clip_grad_norm_(method.parameters().Where(p => p.requires_grad), config.GradClip);
-                    optimizer.Step();
-                    method.AfterOptimizerStep(context);
-                    foreach (var (k, t) in result.Scalars) scalars[k] = t.item<float>();
-                    outputCollapse = method.OutputCollapse(scalars.ToDictionary(kv => kv.Key, kv => Convert.ToDouble(kv.Value, System.Globalization.CultureInfo.InvariantCulture)));
+                    if (!double.IsFinite(loss)) nonFinite = $"loss is {Number(loss)}";
+                    else
+                    {
+                        optimizer.ZeroGrad();
+                        result.Loss.backward();
+                        method.BeforeOptimizerStep(context);
+                        var trainable = method.parameters().Where(p => p.requires_grad);
+                        // clip_grad_norm_ returns the norm before clipping: the same check for free when clipping.
+                        var gradNorm = config.GradClip > 0 ? nn.utils.clip_grad_norm_(trainable, config.GradClip) : NonFinite.GradientNorm(trainable);
+                        if (!double.IsFinite(gradNorm)) nonFinite = $"gradient norm is {Number(gradNorm)} (loss {Number(loss)})";
+                    }
+                    if (nonFinite is not null)
+                    {
+                        // The optimizer has not stepped: the weights, the teacher and last.ckpt still hold the last good state.
+                        if (skipped >= config.SkipNonFinite)
+                            throw new NonFiniteLossException(nonFinite, step + 1, epoch + 1, lrs[step], ScalarValues(result),
+                                lastCheckpoint, checkpointStep, skipped);
+                        optimizer.ZeroGrad();
+                        snapshot!.Restore();
+                        skipped++;
+                    }
+                    else
+                    {
+                        optimizer.Step();
+                        method.AfterOptimizerStep(context);
+                        foreach (var (k, t) in result.Scalars) scalars[k] = t.item<float>();
+                        outputCollapse = method.OutputCollapse(scalars.ToDictionary(kv => kv.Key, kv => Convert.ToDouble(kv.Value, System.Globalization.CultureInfo.InvariantCulture)));
+                    }
                     stepSeconds = stepClock.Elapsed.TotalSeconds;
                     var monitored = step + 1;
-                    if (monitor is not null && (monitored == 1 || monitored % config.MonitorEvery == 0))
+                    if (nonFinite is null && monitor is not null && (monitored == 1 || monitored % config.MonitorEvery == 0))
+                    {
                         health = prepared.Measure(monitor);
+                        // Finite gradients can still step to weights whose embeddings overflow (a far too large lr).
+                        if (health.NonFinite)
+                            throw new NonFiniteLossException($"the embeddings are not finite after the optimizer step (loss {Number(loss)})", step + 1, epoch + 1, lrs[step],
+                                ScalarValues(result), lastCheckpoint, checkpointStep, skipped, skippable: false);
+                    }
                 }
                 step++;
                 imagesSeen += b.Indices.Length;
+                var ips = b.Indices.Length / Math.Max(stepSeconds, 1e-9);
+                if (nonFinite is not null)
+                {
+                    Log(new Dictionary<string, object>
+                    {
+                        ["step"] = step, ["epoch"] = epoch + 1, ["lr"] = lrs[step - 1], ["skipped_nonfinite"] = nonFinite, ["skipped_steps"] = skipped,
+                        ["wall_s"] = Math.Round(wall.Elapsed.TotalSeconds, 3),
+                    });
+                    var skipWarning = $"skipped step {step} (epoch {epoch + 1}): {nonFinite}; {skipped} of at most {config.SkipNonFinite} skipped (skip_nonfinite)";
+                    progress?.Report(new TrainProgress(step, total, epoch + 1, double.NaN, lrs[step - 1], ips) { Warning = skipWarning });
+                    EndOfStep();
+                    continue;
+                }
                 lastLoss = loss;
                 epochLossSum += loss;
                 epochSteps++;
-                var ips = b.Indices.Length / Math.Max(stepSeconds, 1e-9);
                 var record = new Dictionary<string, object>
                 {
                     ["step"] = step, ["epoch"] = epoch + 1, ["loss"] = loss, ["lr"] = lrs[step - 1], ["images_per_s"] = Math.Round(ips, 1),
@@ -272,24 +341,7 @@ public sealed class Trainer
                 }
                 Log(record);
                 progress?.Report(new TrainProgress(step, total, epoch + 1, loss, lrs[step - 1], ips) { Health = health, Probe = probed, Warning = warning });
-                // The epoch's record goes before the checkpoint of its last step: a process killed between the two
-                // resumes from the step before and logs both again, never the checkpoint without the record.
-                if (step % stepsPerEpoch == 0)
-                {
-                    Log(new Dictionary<string, object>
-                    {
-                        ["step"] = step, ["epoch"] = (int)(step / stepsPerEpoch), ["epoch_loss"] = epochLossSum / epochSteps,
-                        ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
-                    });
-                    epochLossSum = 0;
-                    epochSteps = 0;
-                }
-
-                if (config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0 && step < stopAt)
-                {
-                    if (tensorboard is not null) LogPictures(tensorboard, step, final: false);
-                    lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
-                }
+                EndOfStep();
             }
             if (cancel.IsCancellationRequested) break;
         }
@@ -301,7 +353,10 @@ public sealed class Trainer
             lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
         }
         var seconds = clock.Elapsed.TotalSeconds;
-        return new TrainSummary(step, total, lastLoss, seconds, imagesSeen / Math.Max(seconds, 1e-9), lastCheckpoint) { Warnings = warnings };
+        return new TrainSummary(step, total, lastLoss, seconds, imagesSeen / Math.Max(seconds, 1e-9), lastCheckpoint)
+        {
+            Warnings = warnings, Interrupted = step < stopAt && cancel.IsCancellationRequested, SkippedSteps = skipped,
+        };
     }
 
     /// <summary>
@@ -382,8 +437,11 @@ public sealed class Trainer
         File.Move(tmp, path, overwrite: true);
     }
 
+    /// <summary>Writes last.ckpt atomically; refuses (throws) when a weight is not finite, so the last good checkpoint is never overwritten by a broken state.</summary>
     string SaveCheckpoint(long step, long total, TrainingOptimizer? optimizer, Generator generator)
     {
+        if (!NonFinite.AllFinite(method.parameters()))
+            throw new NonFiniteLossException($"weights are not finite at step {step}; {LastCheckpointPath} was not overwritten and holds the last good state");
         using var rng = torch.random.get_rng_state();
         var state = new CheckpointState
         {
@@ -398,6 +456,21 @@ public sealed class Trainer
         Checkpoint.Save(LastCheckpointPath, method, optimizer, state);
         return LastCheckpointPath;
     }
+
+    static string Number(double v) => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The step's logged scalars as numbers, for the message of a non-finite step.</summary>
+    static Dictionary<string, double> ScalarValues(StepResult result) =>
+        result.Scalars.ToDictionary(kv => kv.Key, kv => (double)kv.Value.item<float>());
+
+    /// <summary>The last <c>skipped_steps</c> count in a metrics.jsonl (0 when none), so a resumed run keeps counting.</summary>
+    static long SkippedSteps(string metricsPath) => !File.Exists(metricsPath) ? 0 : File.ReadLines(metricsPath)
+        .Select(line =>
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(line);
+            return doc.RootElement.TryGetProperty("skipped_steps", out var n) ? n.GetInt64() : 0;
+        })
+        .DefaultIfEmpty(0).Max();
 
     /// <summary>
     /// Cuts metrics.jsonl back to the records of step ≤ <paramref name="step"/> (the checkpoint's), and drops a last line

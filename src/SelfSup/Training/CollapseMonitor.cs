@@ -17,6 +17,9 @@ public sealed record EmbeddingHealth(double Std, double RankMe, double Alignment
     /// directions (dimensional collapse, which the std monitor misses).
     /// </summary>
     public bool DimensionalCollapse { get; init; }
+
+    /// <summary>Some embedding entry was NaN or ±∞ (the weights diverged): nothing was measured and every number is NaN.</summary>
+    public bool NonFinite { get; init; }
 }
 
 /// <summary>
@@ -61,13 +64,15 @@ public sealed class CollapseMonitor
     /// <summary>
     /// The monitors of tensors already embedded: <paramref name="a"/>, <paramref name="b"/> are [B, D], row i of each
     /// from the same image. With <paramref name="b"/> null (one-view methods) the monitors are of <paramref name="a"/>
-    /// alone and alignment is NaN.
+    /// alone and alignment is NaN. Non-finite embeddings give a <see cref="EmbeddingHealth.NonFinite"/> result
+    /// instead of failing inside the SVD.
     /// </summary>
     public EmbeddingHealth Measure(Tensor a, Tensor? b)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var both = b is null ? a : cat([a, b], 0); // [2B, D] (or [B, D])
+        if (!both.isfinite().all().item<bool>()) return new EmbeddingHealth(double.NaN, double.NaN, double.NaN, double.NaN, false) { NonFinite = true };
         var std = Monitors.StdOfL2Normalized(both).item<float>();
         var rank = Monitors.RankMe(both).item<float>();
         var alignment = b is null ? double.NaN : Monitors.Alignment(a, b).item<float>();

@@ -90,6 +90,12 @@ public sealed record RunConfig
     public int Threads { get; init; }
     /// <summary>Write a checkpoint every N steps (0: only at the end).</summary>
     public int CheckpointEvery { get; init; } = 500;
+    /// <summary>
+    /// How many steps whose loss or gradient norm is not finite the run skips (no optimizer step, no teacher update,
+    /// the method's buffers restored) before it stops; 0: stop at the first. Skipped steps are logged in metrics.jsonl.
+    /// </summary>
+    [JsonPropertyName("skip_nonfinite")]
+    public int SkipNonFinite { get; init; }
     /// <summary>Stop after this many optimizer steps in total (the schedule still spans all epochs).</summary>
     public long? MaxSteps { get; init; }
     /// <summary>Measure the encoder's embeddings (std, RankMe, alignment, uniformity) every N steps (0: never).</summary>

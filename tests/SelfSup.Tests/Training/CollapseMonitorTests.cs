@@ -109,4 +109,20 @@ public sealed class CollapseMonitorTests
         Assert.False(health.Collapsed, $"std {health.Std}");
         Assert.True(health.RankMe > 2, $"RankMe {health.RankMe}");
     }
+
+    [Fact]
+    public void Measure_OfNonFiniteEmbeddings_SaysSo_InsteadOfFailingInTheSvd()
+    {
+        using var a = randn(32, 16, generator: new Generator(3));
+        using var b = a.clone();
+        b[5, 2] = tensor(float.PositiveInfinity);
+
+        var health = new CollapseMonitor(16).Measure(a, b);
+
+        Assert.True(health.NonFinite);
+        Assert.True(double.IsNaN(health.RankMe) && double.IsNaN(health.Std));
+        Assert.False(health.Collapsed);
+        using var shuffled = a.flip(0);
+        Assert.False(new CollapseMonitor(16).Measure(a, shuffled).NonFinite);
+    }
 }
