@@ -58,6 +58,9 @@ public static class MedicalDemoCommand
     /// <summary>Fine-tuning epochs of each labelled subset (scratch trains twice as long), as in the measured runs.</summary>
     public const int DefaultEvalEpochs = 15;
 
+    /// <summary>Fine-tuning steps each subset trains at least (scratch twice as many): the label-efficiency default.</summary>
+    public static readonly int DefaultMinSteps = new FineTuneOptions().MinSteps;
+
     public static Command Create()
     {
         var cmd = new Command("medical", "Pretrain on PneumoniaMNIST train + val images without labels, then accuracy and AUROC on the test split against labels used (scratch, linear probe, fine-tune); --data DIR --labels CSV for your own images");
@@ -66,8 +69,9 @@ public static class MedicalDemoCommand
         var budgets = new Option<string>("--labels-per-class") { Description = "points of the curve: counts per class, percentages of the training labels, 'all'", DefaultValueFactory = _ => DefaultLabelBudgets };
         var seeds = new Option<int>("--seeds") { Description = "seeds (0..N-1), each a different labelled subset", DefaultValueFactory = _ => DefaultSeeds };
         var evalEpochs = new Option<int>("--eval-epochs") { Description = "fine-tuning epochs per subset (scratch trains twice as long; at least 200 steps)", DefaultValueFactory = _ => DefaultEvalEpochs };
+        var minSteps = new Option<int>("--min-steps") { Description = "at least this many fine-tuning steps per subset (scratch: twice as many)", DefaultValueFactory = _ => DefaultMinSteps };
         var lrGrid = new Option<string>("--lr-grid") { Description = "lr multipliers tried for scratch and fine-tuning alike, chosen per subset on validation", DefaultValueFactory = _ => "1" };
-        foreach (var o in new Option[] { output, budgets, seeds, evalEpochs, lrGrid }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { output, budgets, seeds, evalEpochs, minSteps, lrGrid }) cmd.Options.Add(o);
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var labelBudgets = LabelBudget.ParseList(r.GetValue(budgets)!);
@@ -76,6 +80,8 @@ public static class MedicalDemoCommand
             var epochs = r.GetValue(evalEpochs);
             if (epochs <= 0) throw new ArgumentException($"--eval-epochs: expected a positive number, got {epochs}");
             var grid = LabelEfficiency.ParseLrGrid(r.GetValue(lrGrid)!);
+            var steps = r.GetValue(minSteps);
+            if (steps < 0) throw new ArgumentException($"--min-steps: expected a number ≥ 0, got {steps}");
             var config = WithDemoSettings(run.Read(r));
             var outDir = r.GetValue(output)!;
             var clock = Stopwatch.StartNew();
@@ -83,7 +89,7 @@ public static class MedicalDemoCommand
             Cli.Info($"{config.Method} on the {config.PretrainSplits ?? "train"} images of {config.Data}{(config.Labels is null ? "" : $" (labels from {config.Labels} used only for evaluation)")}");
             var summary = PretrainCommand.Pretrain(config, outDir, resume: false);
             var pretrainSeconds = clock.Elapsed.TotalSeconds;
-            var results = RunLabelEfficiency(summary.LastCheckpoint!, labelBudgets, seedCount, epochs, grid);
+            var results = RunLabelEfficiency(summary.LastCheckpoint!, labelBudgets, seedCount, new FineTuneOptions { Epochs = epochs, MinSteps = steps }, grid);
             results = results with { Seconds = Math.Round(clock.Elapsed.TotalSeconds - pretrainSeconds, 1) };
             LabelEfficiencyCommand.Save(results, outDir);
             var page = RunReportHtml.Write(outDir);
@@ -122,7 +128,7 @@ public static class MedicalDemoCommand
     }
 
     /// <summary>The three arms on the checkpoint's own evaluation data (its test split as the data defines it); counts no class can give are left out with a note.</summary>
-    static LabelEfficiencyResults RunLabelEfficiency(string checkpoint, IReadOnlyList<LabelBudget> budgets, int seeds, int epochs, IReadOnlyList<double> grid)
+    static LabelEfficiencyResults RunLabelEfficiency(string checkpoint, IReadOnlyList<LabelBudget> budgets, int seeds, FineTuneOptions fineTune, IReadOnlyList<double> grid)
     {
         using var data = EvaluationData.Open(checkpoint, new EvalDataSettings { Log = DataLog.Options().Log });
         data.RequireLabels("label efficiency");
@@ -137,11 +143,7 @@ public static class MedicalDemoCommand
         {
             LabelsPerClass = kept,
             Seeds = Enumerable.Range(0, seeds).ToArray(),
-            FineTune = new FineTuneOptions
-            {
-                Epochs = epochs,
-                GlobalPool = MethodRegistry.IsKnown(config.Method) && MethodRegistry.Get(config.Method).FineTuneGlobalPool,
-            },
+            FineTune = fineTune with { GlobalPool = MethodRegistry.IsKnown(config.Method) && MethodRegistry.Get(config.Method).FineTuneGlobalPool },
             LrGrid = grid,
             Device = TorchRuntime.ParseDevice(config.Device),
             Log = new LabelEfficiencyCommand.Progress(Cli.Info),
