@@ -100,6 +100,7 @@ public static class SupervisedBaseline
         head.to(device);
         using var model = new FineTunedModel(encoder, null, head, FineTuneStages.Of(encoder), frozenStages: 0);
         using var optimizer = optim.Adam(model.Modules.SelectMany(m => m.parameters()), options.LearningRate);
+        // The fine-tuner's snapshot of the best epoch, fed validation AUC where it takes top-1 (ties: the lower loss); no patience.
         using var best = new FineTuneEarlyStopping(null, [.. model.Modules]);
         var rng = new Random(unchecked(options.Seed * 1_000_003 + 0x5EB));
         var batch = Math.Min(options.BatchSize, train.Count);
