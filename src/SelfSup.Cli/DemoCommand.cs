@@ -37,6 +37,7 @@ public static class DemoCommand
         var trainLimit = new Option<int?>("--eval-train-limit") { Description = "training images used as k-NN bank and probe training set (default: all)" };
         cmd.Options.Add(output);
         cmd.Options.Add(trainLimit);
+        cmd.Subcommands.Add(MedicalDemoCommand.Create());
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var config = run.Read(r);

@@ -21,6 +21,7 @@ public static class EvalCommand
         foreach (var o in new Option[] { checkpoint, data, trainLimit, rawLimit, output, device, k, temperature, reestimateBn }) cmd.Options.Add(o);
         var dataFlags = new EvalDataFlags(cmd);
         cmd.Subcommands.Add(LabelEfficiencyCommand.Create());
+        cmd.Subcommands.Add(SupervisedCommand.Create());
         foreach (var sub in new[] { ClusterCommand.Create(), RetrievalCommand.Create(), RobustnessCommand.Create() }) cmd.Subcommands.Add(sub);
         cmd.Subcommands.Add(ProjectCommand.Create());
         cmd.Subcommands.Add(ZeroShotCommand.Create());

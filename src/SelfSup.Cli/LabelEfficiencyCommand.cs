@@ -20,7 +20,7 @@ public static class LabelEfficiencyCommand
         var cmd = new Command("label-efficiency", "Scratch vs linear probe vs fine-tuning at few labels per class (test top-1, mean ± std over seeds)");
         var checkpoint = new Option<string>("--checkpoint") { Description = "a checkpoint file or a run folder", Required = true };
         var dataOption = new Option<string?>("--data") { Description = "labeled dataset with train/test splits (default: the pretraining data)" };
-        var labels = new Option<string>("--labels-per-class") { Description = "comma-separated counts, 'all' for the whole split", DefaultValueFactory = _ => "1,10,100" };
+        var labels = new Option<string>("--labels-per-class") { Description = "comma-separated counts per class, percentages of the training labels (10%: class-balanced when every class has enough, else stratified) and 'all' for the whole split", DefaultValueFactory = _ => "1,10,100" };
         var seeds = new Option<int>("--seeds") { Description = "number of seeds (0..N-1), each a different labelled subset", DefaultValueFactory = _ => 3 };
         var epochs = new Option<int>("--epochs") { Description = "fine-tuning epochs (scratch trains twice as long)", DefaultValueFactory = _ => 30 };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 64 };
@@ -96,21 +96,27 @@ public static class LabelEfficiencyCommand
             };
             results = results with { Seconds = Math.Round(clock.Elapsed.TotalSeconds, 1) };
             var outDir = r.GetValue(output) ?? EvalCommand.RunFolderOf(path);
-            var json = Path.Combine(outDir, "label_efficiency.json");
-            var md = Path.Combine(outDir, "label_efficiency.md");
-            var png = Path.Combine(outDir, "label_efficiency.png");
-            LabelEfficiencyResults.WriteAtomically(json, results.ToJson());
-            var markdown = results.ToMarkdown();
-            LabelEfficiencyResults.WriteAtomically(md, markdown);
-            LabelEfficiencyPlot.Save(results, png);
-            Console.WriteLine(markdown);
-            Console.WriteLine($"wrote {json}, {md}, {png}");
+            var written = Save(results, outDir);
+            Console.WriteLine(results.ToMarkdown());
+            Console.WriteLine($"wrote {string.Join(", ", written)}");
             return 0;
         }));
         return cmd;
     }
 
-    sealed class Progress(Action<string> report) : IProgress<string>
+    /// <summary>Writes label_efficiency.{json,md,png} into <paramref name="outDir"/>; returns their paths.</summary>
+    internal static IReadOnlyList<string> Save(LabelEfficiencyResults results, string outDir)
+    {
+        var json = Path.Combine(outDir, "label_efficiency.json");
+        var md = Path.Combine(outDir, "label_efficiency.md");
+        var png = Path.Combine(outDir, "label_efficiency.png");
+        LabelEfficiencyResults.WriteAtomically(json, results.ToJson());
+        LabelEfficiencyResults.WriteAtomically(md, results.ToMarkdown());
+        LabelEfficiencyPlot.Save(results, png);
+        return [json, md, png];
+    }
+
+    internal sealed class Progress(Action<string> report) : IProgress<string>
     {
         public void Report(string value) => report(value);
     }

@@ -34,6 +34,7 @@ public sealed class RunOptions
         Setting<bool>(cmd, "--skip-bad-images", "skip_bad_images", "leave out image files that cannot be decoded (counted) instead of stopping at the first", null);
         Setting<string>(cmd, "--storage", "storage", "where the images live during the run: memory, file (rows read from the packed cache as needed, for data larger than memory) or auto (file above a quarter of memory)", defaults.Storage);
         Setting<int?>(cmd, "--data-limit", "data_limit", "pretrain on a seeded subset of this many training images", defaults.DataLimit);
+        Setting<string?>(cmd, "--pretrain-splits", "pretrain_splits", "splits of --data to pretrain on, joined by + and read without labels, e.g. train+val (default: train)", defaults.PretrainSplits);
         Setting<string>(cmd, "--encoder", "encoder", "resnet18, resnet34, resnet50, convnet, convnet8, mlp, vit-tiny, vit-small, vit-base", defaults.Encoder);
         Setting<string?>(cmd, "--init", "init", "start the encoder from pretrained weights: .safetensors or .pt in torchvision (ResNet) or timm (ViT) names, as `selfsup export` writes them", null);
         Setting<int>(cmd, "--width", "width", "encoder base width (ResNet: channels of the first stage; 0: default)", defaults.Width);

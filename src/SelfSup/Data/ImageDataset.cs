@@ -105,6 +105,23 @@ public sealed class ImageDataset : IDisposable
     }
 
     /// <summary>
+    /// The rows of <paramref name="parts"/> one after another, in memory (e.g. the train and val splits pretrained on
+    /// together). With <paramref name="keepLabels"/>, labels are kept when every part has them under the same class
+    /// names; otherwise the result is unlabeled. The parts stay usable.
+    /// </summary>
+    public static ImageDataset Concat(IReadOnlyList<ImageDataset> parts, string name, bool keepLabels = true)
+    {
+        if (parts.Count == 0) throw new ArgumentException($"dataset '{name}': nothing to join");
+        var first = parts[0];
+        if (parts.FirstOrDefault(p => p.Channels != first.Channels || p.Height != first.Height || p.Width != first.Width) is { } odd)
+            throw new ArgumentException($"dataset '{name}': '{odd.Name}' has images {odd.Channels}×{odd.Height}×{odd.Width}, '{first.Name}' {first.Channels}×{first.Height}×{first.Width}; joined splits must agree");
+        var labeled = keepLabels && parts.All(p => p.Labels is not null && p.ClassNames.SequenceEqual(first.ClassNames, StringComparer.Ordinal));
+        using var scope = NewDisposeScope();
+        var pixels = cat(parts.Select(p => p.Range(0, p.Count)).ToArray(), 0).contiguous(); // [ΣN, C, H, W]
+        return new ImageDataset(name, pixels.MoveToOuterDisposeScope(), labeled ? parts.SelectMany(p => p.Labels!).ToArray() : null, labeled ? first.ClassNames : null);
+    }
+
+    /// <summary>
     /// The same pixels under other labels and class names. The new dataset takes this one's pixels over: dispose only
     /// the new one.
     /// </summary>

@@ -25,6 +25,15 @@ public static class LabeledSplit
         return Split(data, seed, (_, count) => Math.Clamp((int)Math.Round(fraction * count, MidpointRounding.AwayFromZero), 1, count));
     }
 
+    /// <summary>
+    /// <paramref name="counts"/>[class] rows of every class labelled (a class not named: none), the rest unlabelled; with
+    /// the same count for every class, the same rows as <see cref="PerClass"/> for the same seed.
+    /// </summary>
+    public static (ImageDataset Labeled, ImageDataset Unlabeled) ByClass(ImageDataset data, IReadOnlyDictionary<long, int> counts, int seed) =>
+        Split(data, seed, (cls, count) => counts.GetValueOrDefault(cls) is var k && k <= count
+            ? k
+            : throw new ArgumentException($"dataset '{data.Name}': class {cls} has {count} images, fewer than the {k} requested"));
+
     /// <summary>The train rows and a held-out test split of <paramref name="holdOut"/>'s fraction of every class (<see cref="TestHoldOut.TestRowsOf"/>).</summary>
     public static (ImageDataset Train, ImageDataset Test) HoldOut(ImageDataset data, TestHoldOut holdOut)
     {

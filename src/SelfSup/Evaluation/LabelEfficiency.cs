@@ -9,8 +9,9 @@ using SelfSup.Progress;
 namespace SelfSup.Evaluation;
 
 /// <summary>
-/// How much a pretrained encoder saves in labels: for each labels-per-class count and seed, one class-balanced
-/// subset of the training split (<see cref="LabeledSplit.PerClass"/>) trains (a) the same architecture from random
+/// How much a pretrained encoder saves in labels: for each label budget (a count per class, a percentage of the
+/// training labels or all, <see cref="LabelBudget"/>) and seed, one subset of the training split
+/// (<see cref="LabelBudget.Draw"/>) trains (a) the same architecture from random
 /// init, (b) a linear probe on the frozen pretrained features and (c) a fine-tuned copy of the pretrained encoder;
 /// each is scored on the whole test split.
 /// </summary>
@@ -124,19 +125,8 @@ public static class LabelEfficiency
         return values;
     }
 
-    /// <summary>Parses "1,5,10,all" (null stands for all).</summary>
-    public static IReadOnlyList<int?> ParseLabelsPerClass(string text)
-    {
-        var values = new List<int?>();
-        foreach (var raw in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (raw.Equals("all", StringComparison.OrdinalIgnoreCase)) values.Add(null);
-            else if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0) values.Add(n);
-            else throw new ArgumentException($"--labels-per-class: expected positive integers or 'all' separated by commas, got '{raw}' in '{text}'");
-        }
-        if (values.Count == 0) throw new ArgumentException($"--labels-per-class: no values in '{text}'");
-        return values.Distinct().ToArray();
-    }
+    /// <summary>Parses "1,5,10,1%,10%,all" for <c>--labels-per-class</c> (<see cref="LabelBudget.ParseList"/>).</summary>
+    public static IReadOnlyList<LabelBudget> ParseLabelsPerClass(string text) => LabelBudget.ParseList(text);
 
     /// <summary>Checks labels and class sizes before any training starts, naming the class that is too small.</summary>
     public static void Validate(ImageDataset train, ImageDataset test, LabelEfficiencyOptions options)
@@ -148,7 +138,9 @@ public static class LabelEfficiency
         if (options.Seeds.Count == 0) throw new ArgumentException("label efficiency: at least one seed is needed");
         if (options.LabelsPerClass.Count == 0) throw new ArgumentException("label efficiency: no labels-per-class values");
         var counts = train.Labels.GroupBy(l => l).ToDictionary(g => g.Key, g => g.Count());
-        if (options.LabelsPerClass.Max() is not { } most) return;
+        foreach (var budget in options.LabelsPerClass.Where(b => b.Percent is not null))
+            budget.Allocate(counts.OrderBy(kv => kv.Key).Select(kv => kv.Value).ToArray()); // throws when too few images
+        if (options.LabelsPerClass.Select(b => b.PerClass).Max() is not { } most) return;
         foreach (var (cls, count) in counts.OrderBy(kv => kv.Key))
             if (count < most)
             {
@@ -159,21 +151,21 @@ public static class LabelEfficiency
             }
     }
 
-    /// <summary>Every (labels per class, seed) subset through the three arms, in order; the subset is made once and shared.</summary>
+    /// <summary>Every (label budget, seed) subset through the three arms, in order; the subset is made once and shared.</summary>
     internal static List<LabelEfficiencyPoint> RunArms(ImageDataset train, LabelEfficiencyOptions options, LabelEfficiencyArms arms)
     {
         var points = new List<LabelEfficiencyPoint>();
         var numClasses = train.Labels!.Distinct().Count();
         using var meter = WorkProgress.Start("label efficiency", (long)options.LabelsPerClass.Count * options.Seeds.Count, "subsets");
-        foreach (var perClass in options.LabelsPerClass)
+        foreach (var budget in options.LabelsPerClass)
         {
             var clock = Stopwatch.StartNew();
             var (scratch, probe, fine) = (new List<ArmRun>(), new List<ArmRun>(), new List<ArmRun>());
             var labeledImages = 0;
-            var label = perClass?.ToString(CultureInfo.InvariantCulture) ?? "all";
+            var label = budget.Label;
             foreach (var seed in options.Seeds)
             {
-                using var subset = Subset(train, perClass, seed);
+                using var subset = budget.Draw(train, seed);
                 labeledImages = subset.Count;
                 var s = arms.Scratch(subset, seed);
                 var p = arms.LinearProbe(subset, seed);
@@ -183,12 +175,12 @@ public static class LabelEfficiency
                 fine.Add(f);
                 meter.Advance();
                 options.Log?.Report(string.Create(CultureInfo.InvariantCulture,
-                    $"{label} labels/class, seed {seed}: scratch {s}, linear probe {p}, fine-tune {f} ({clock.Elapsed.TotalSeconds:F0} s)"));
+                    $"{label}{(budget.Percent is null ? " labels/class" : " of the labels")}, seed {seed}: scratch {s}, linear probe {p}, fine-tune {f} ({clock.Elapsed.TotalSeconds:F0} s)"));
             }
             points.Add(new LabelEfficiencyPoint
             {
                 LabelsPerClass = label,
-                PerClass = perClass ?? (double)train.Count / numClasses,
+                PerClass = budget.PerClass ?? (double)labeledImages / numClasses,
                 LabeledImages = labeledImages,
                 Scratch = ArmScore.Of(scratch.Select(r => r.Score.Top1).ToList()),
                 LinearProbe = ArmScore.Of(probe.Select(r => r.Score.Top1).ToList()),
@@ -204,15 +196,6 @@ public static class LabelEfficiency
             });
         }
         return points;
-    }
-
-    /// <summary>The labelled subset of one (labels per class, seed): class-balanced via <see cref="LabeledSplit.PerClass"/>, or a copy of everything.</summary>
-    static ImageDataset Subset(ImageDataset train, int? perClass, int seed)
-    {
-        if (perClass is not { } k) return train.Subset(Enumerable.Range(0, train.Count).Select(i => (long)i).ToArray(), train.Name);
-        var (labeled, unlabeled) = LabeledSplit.PerClass(train, k, seed);
-        unlabeled.Dispose();
-        return labeled;
     }
 }
 

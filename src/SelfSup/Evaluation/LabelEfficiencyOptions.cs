@@ -5,10 +5,13 @@ namespace SelfSup.Evaluation;
 /// <summary>What <see cref="LabelEfficiency.Run"/> measures and with which recipes.</summary>
 public sealed record LabelEfficiencyOptions
 {
-    /// <summary>Labelled images per class for each point of the curve; null stands for the whole training split.</summary>
-    public IReadOnlyList<int?> LabelsPerClass { get; init; } = [1, 10, 100];
+    /// <summary>
+    /// The points of the curve: labelled images per class, a percentage of the training labels or all of them
+    /// (<see cref="LabelBudget"/>; an int converts to a count, null to all).
+    /// </summary>
+    public IReadOnlyList<LabelBudget> LabelsPerClass { get; init; } = [1, 10, 100];
 
-    /// <summary>One class-balanced subset per (labels per class, seed); all three arms see the same subset.</summary>
+    /// <summary>One subset per (label budget, seed); all three arms see the same subset.</summary>
     public IReadOnlyList<int> Seeds { get; init; } = [0, 1, 2];
 
     /// <summary>Fine-tuning recipe of the pretrained encoder.</summary>

@@ -23,9 +23,9 @@ public sealed record ArmScore(
 /// <summary>One point of the curve: the three arms trained on the same class-balanced subsets.</summary>
 public sealed record LabelEfficiencyPoint
 {
-    /// <summary>"1", "10", … or "all".</summary>
+    /// <summary>"1", "10", … a percentage of the training labels ("1%", "10%") or "all".</summary>
     [JsonPropertyName("labels_per_class")] public required string LabelsPerClass { get; init; }
-    /// <summary>Mean labelled images per class (the x position on the plot; for "all", training images / classes).</summary>
+    /// <summary>Mean labelled images per class (the x position on the plot; for a percentage or "all", labelled images / classes).</summary>
     [JsonPropertyName("per_class")] public double PerClass { get; init; }
     [JsonPropertyName("labeled_images")] public int LabeledImages { get; init; }
     [JsonPropertyName("scratch")] public required ArmScore Scratch { get; init; }

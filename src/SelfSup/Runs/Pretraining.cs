@@ -115,9 +115,36 @@ public sealed class Pretraining : IDisposable
                 throw new ArgumentException($"data_limit cannot be used with captions ({captions}): the training rows are the captions file's images");
             return ImageCaptions.Read(captions, config.Data, options with { SkipBadImages = false }).Images;
         }
-        var (data, split) = Datasets.LoadSplit(config.Data, "train", options);
-        if (split.Describe() is { } line) options.Log?.Report(line);
-        return LimitTo(data, config.DataLimit, (int)config.Seed);
+        var splits = PretrainSplitNames(config.PretrainSplits);
+        var parts = new List<ImageDataset>();
+        try
+        {
+            foreach (var name in splits)
+            {
+                var (part, split) = Datasets.LoadSplit(config.Data, name, options);
+                parts.Add(part);
+                if (parts.Count == 1 && split.Describe() is { } line) options.Log?.Report(line);
+            }
+            var data = parts.Count == 1 ? parts[0] : ImageDataset.Concat(parts, $"{parts[0].Name}+{string.Join("+", splits.Skip(1))}", keepLabels: false);
+            if (parts.Count > 1) options.Log?.Report($"pretraining on the {string.Join(" + ", splits)} splits of {config.Data} ({string.Join(" + ", parts.Select(p => p.Count))} = {data.Count} images)");
+            if (parts.Count > 1) parts.ForEach(p => p.Dispose());
+            parts.Clear();
+            return LimitTo(data, config.DataLimit, (int)config.Seed);
+        }
+        finally
+        {
+            parts.ForEach(p => p.Dispose());
+        }
+    }
+
+    /// <summary>The split names of <see cref="RunConfig.PretrainSplits"/> ("train+val" → train, val); ["train"] when unset.</summary>
+    public static IReadOnlyList<string> PretrainSplitNames(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return ["train"];
+        var names = text.Split('+', StringSplitOptions.TrimEntries);
+        if (names.Any(n => n.Length == 0) || names.Distinct(StringComparer.Ordinal).Count() != names.Length)
+            throw new ArgumentException($"pretrain_splits: expected split names joined by '+', each once (e.g. train+val), got '{text}'");
+        return names;
     }
 
     /// <summary>A seeded subset of <paramref name="limit"/> rows (the dataset itself when no limit applies).</summary>

@@ -219,6 +219,7 @@ public static class RunSettings
         Check(c.CollapseRankFraction is >= 0 and <= 1, "collapse_rank_fraction", c.CollapseRankFraction, "a number in [0, 1]");
         Check(c.CollapseStdThreshold is null or >= 0, "collapse_std_threshold", c.CollapseStdThreshold!, "a number ≥ 0");
         _ = IntensityWindow.Parse(c.Window, $"{where("window")}window");
+        _ = Pretraining.PretrainSplitNames(c.PretrainSplits);
         return c;
     }
 }

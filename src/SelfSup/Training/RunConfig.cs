@@ -44,6 +44,12 @@ public sealed record RunConfig
     public ResizeMode Resize { get; init; }
     /// <summary>A fixed intensity window <c>low:high</c> for 16-bit PNGs, in the file's units (<see cref="IntensityWindow"/>); null: each image's own range.</summary>
     public string? Window { get; init; }
+    /// <summary>
+    /// The splits of <see cref="Data"/> pretraining reads, joined in order and without their labels, e.g. "train+val"
+    /// for a dataset whose validation images may be seen unlabeled (null: "train"). Evaluation still reads the train and
+    /// test splits.
+    /// </summary>
+    public string? PretrainSplits { get; init; }
     /// <summary>Use only the first N shuffled training images (null: all).</summary>
     public int? DataLimit { get; init; }
     /// <summary>Number of training images the run used (filled in when the run is built); sizes per-row method state such as DeepCluster's pseudo-labels.</summary>

@@ -22,7 +22,7 @@ public class LabelEfficiencyTests
     static string Fingerprint(ImageDataset d) => string.Join(",", d.Labels!) + "|" + d.Images.to(ScalarType.Int64).sum().item<long>();
 
     [Fact]
-    public void AllThreeArms_SeeTheSameClassBalancedSubset_PerSeed()
+    public void AllThreeArms_SeeTheSameClassBalancedSubset_PerSeed_ForCountsAndPercentages()
     {
         using var train = EvalData.ColourClasses(90, 3);
         var seen = new List<(string Arm, int Seed, string Print, int[] PerClass)>();
@@ -32,10 +32,10 @@ public class LabelEfficiencyTests
             (d, s) => { Record("scratch", d, s); return new ArmRun(10, 0); },
             (d, s) => { Record("probe", d, s); return new ArmRun(20); },
             (d, s) => { Record("fine", d, s); return new ArmRun(30, 0); });
-        var options = new LabelEfficiencyOptions { LabelsPerClass = [2, 5], Seeds = [0, 1] };
+        var options = new LabelEfficiencyOptions { LabelsPerClass = [2, 5, LabelBudget.Percentage(20)], Seeds = [0, 1] };
         var points = LabelEfficiency.RunArms(train, options, arms);
 
-        Assert.Equal(12, seen.Count);
+        Assert.Equal(18, seen.Count);
         foreach (var group in seen.GroupBy(s => (s.Seed, s.PerClass.Sum())))
         {
             Assert.Equal(3, group.Count());
@@ -45,8 +45,9 @@ public class LabelEfficiencyTests
         }
         // Different seeds draw different subsets.
         Assert.NotEqual(seen.First(s => s.Seed == 0).Print, seen.First(s => s.Seed == 1).Print);
-        Assert.Equal(new[] { "2", "5" }, points.Select(p => p.LabelsPerClass));
-        Assert.Equal(new[] { 6, 15 }, points.Select(p => p.LabeledImages));
+        Assert.Equal(new[] { "2", "5", "20%" }, points.Select(p => p.LabelsPerClass));
+        Assert.Equal(new[] { 6, 15, 18 }, points.Select(p => p.LabeledImages)); // 20 % of 90 images: 6 per class
+        Assert.Equal(6, points[2].PerClass);
         Assert.Equal(20, points[0].LinearProbe.Mean);
     }
 
@@ -71,7 +72,7 @@ public class LabelEfficiencyTests
     [Fact]
     public void LabelsPerClass_ParsesCountsAndAll()
     {
-        Assert.Equal(new int?[] { 1, 10, null }, LabelEfficiency.ParseLabelsPerClass(" 1, 10,all"));
+        Assert.Equal(new LabelBudget[] { 1, 10, null }, LabelEfficiency.ParseLabelsPerClass(" 1, 10,all"));
         var e = Assert.Throws<ArgumentException>(() => LabelEfficiency.ParseLabelsPerClass("1,ten"));
         Assert.Contains("got 'ten'", e.Message);
     }
