@@ -4,7 +4,7 @@ namespace SelfSup.Leaderboard;
 
 /// <summary>
 /// The leaderboard as a picture: one horizontal bar per row with a linear-probe score (best at the top), reference
-/// rows in grey, and each row's k-NN top-1 as a marker on its bar.
+/// rows in grey, and each row's k-NN top-1 as a dot on its bar; the title says which is which (a legend would cover bars).
 /// </summary>
 public static class LeaderboardChart
 {
@@ -26,13 +26,11 @@ public static class LeaderboardChart
             }).ToList();
             var barPlot = plot.Add.Bars(bars);
             barPlot.Horizontal = true;
-            barPlot.LegendText = "linear probe top-1";
             var knn = scored.Select((r, i) => (X: r.Knn, Y: (double)i)).Where(p => p.X is not null).ToArray();
             if (knn.Length > 0)
             {
                 var markers = plot.Add.Markers(knn.Select(p => p.X!.Value).ToArray(), knn.Select(p => p.Y).ToArray(), color: palette.GetColor(1));
                 markers.MarkerSize = 8;
-                markers.LegendText = "k-NN top-1";
             }
             plot.Axes.Left.SetTicks(positions, scored.Select(r => r.Reference ? $"({r.Name}, {r.Encoder})" : $"{r.Name} ({r.Encoder})").ToArray());
             plot.Axes.SetLimitsY(-0.6, scored.Length - 0.4);
@@ -40,7 +38,6 @@ public static class LeaderboardChart
             plot.Axes.SetLimitsX(0, Math.Min(100, most * 1.1 + 1));
             plot.XLabel("test top-1 (%)");
             plot.Title(title);
-            plot.ShowLegend(ScottPlot.Alignment.LowerRight);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             var tmp = path + ".tmp.png";
             plot.SavePng(tmp, width, 80 + 26 * scored.Length);
@@ -53,8 +50,8 @@ public static class LeaderboardChart
         }
     }
 
-    /// <summary>"cifar10 · linear probe and k-NN, 600 s per method".</summary>
+    /// <summary>"cifar10, 10 min per method: linear probe (bars), k-NN (dots)".</summary>
     public static string Title(string dataset, double? budgetSeconds) => budgetSeconds is { } b
-        ? string.Create(CultureInfo.InvariantCulture, $"{dataset} · linear probe and k-NN, {b:F0} s of pretraining per method")
-        : $"{dataset} · linear probe and k-NN";
+        ? string.Create(CultureInfo.InvariantCulture, $"{dataset}, {b / 60:0.##} min per method: linear probe (bars), k-NN (dots)")
+        : $"{dataset}: linear probe (bars), k-NN (dots)";
 }

@@ -123,7 +123,10 @@ public static class MethodBench
         }
     }
 
-    /// <summary>Fine-tuning at the protocol's labels per class (when it asks for seeds) and, on two-class data, the linear probe's test AUROC.</summary>
+    /// <summary>
+    /// Fine-tuning at the protocol's labels per class (when it asks for seeds and the method has weights to tune) and,
+    /// on two-class data, the linear probe's test AUROC.
+    /// </summary>
     static (LabelEfficiencyPoint? FineTune, double? Auroc) FineTuneAndAuroc(MethodInfo method, BenchProtocol protocol, string checkpoint,
         EvalDataSettings settings, IProgress<string>? log)
     {
@@ -134,7 +137,8 @@ public static class MethodBench
         trained.Encoder.to(device);
         double? auroc = null;
         if (Math.Max(train.NumClasses, test.NumClasses) == 2) auroc = LinearAuroc(trained, train, test, device);
-        if (protocol.FineTuneSeeds <= 0) return (null, auroc);
+        // A closed-form representation (PCA's projection) has no weights to fine-tune.
+        if (protocol.FineTuneSeeds <= 0 || trained.Method is ClosedFormMethod) return (null, auroc);
         var config = data.Config;
         var results = LabelEfficiency.Run(trained.Encoder, seed => Pretraining.BuildRepresentation(config with { Seed = seed }), train, test, trained.Stats,
             new LabelEfficiencyOptions
