@@ -38,8 +38,9 @@ public sealed record StepRate(
 /// <summary>
 /// How a method's run fills its wall-time budget with a complete learning-rate schedule: the Trainer spans its warm-up
 /// and cosine over <see cref="Epochs"/> × <see cref="StepsPerEpoch"/> steps, and <see cref="TotalSteps"/> (the run's
-/// max_steps) equals that product, so no schedule is cut in the middle. When one epoch over the whole training split
-/// does not fit, the epoch is made of a seeded subset of <see cref="DataLimit"/> images instead.
+/// max_steps) equals that product, so no schedule is cut in the middle. Whole epochs over the training split are used
+/// when they fill the budget; when they would leave much of it unused (or not even one fits), the run makes one epoch
+/// more, each over the same seeded subset of <see cref="DataLimit"/> images, sized to fill the budget.
 /// </summary>
 public sealed record BudgetPlan
 {
@@ -51,7 +52,7 @@ public sealed record BudgetPlan
     [JsonPropertyName("budget_s")] public double BudgetSeconds { get; init; }
     /// <summary>Expected seconds of the planned run at the measured rate.</summary>
     [JsonPropertyName("planned_s")] public double PlannedSeconds { get; init; }
-    /// <summary>"epochs" (whole epochs over all training images), "subset" (one epoch over a subset) or "closed-form".</summary>
+    /// <summary>"epochs" (whole epochs over all training images), "subset" (epochs over a seeded subset) or "closed-form".</summary>
     [JsonPropertyName("kind")] public required string Kind { get; init; }
 }
 
@@ -76,24 +77,29 @@ public static class BudgetPlanner
 
         var usable = budgetSeconds * safety;
         long fullEpoch = trainImages / batchSize;
-        var epochs = (int)Math.Min(int.MaxValue, Math.Floor(usable / rate.Seconds(1, fullEpoch)));
-        if (maxEpochs is { } cap) epochs = Math.Min(epochs, cap);
-        if (epochs >= 1)
-            return new BudgetPlan
-            {
-                Kind = "epochs", Epochs = epochs, StepsPerEpoch = fullEpoch, TotalSteps = epochs * fullEpoch,
-                BudgetSeconds = budgetSeconds, PlannedSeconds = Math.Round(rate.Seconds(epochs, fullEpoch), 1),
-            };
+        var whole = (int)Math.Min(int.MaxValue, Math.Floor(usable / rate.Seconds(1, fullEpoch)));
+        if (maxEpochs is { } cap) whole = Math.Min(whole, cap);
+        var wholePlan = whole >= 1 ? Make(whole, fullEpoch) : null;
+        if (maxEpochs is { } most && whole >= most) return wholePlan!;
+        // One epoch more over a seeded subset, each epoch as long as fits: it uses the time whole epochs leave over.
+        var epochs = whole + 1;
+        var steps = Math.Clamp((long)Math.Floor((usable / epochs - rate.EpochOverheadSeconds) / rate.SecondsPerStep), 1, fullEpoch);
+        var subsetPlan = Make(epochs, steps);
+        return wholePlan is not null && subsetPlan.TotalSteps < wholePlan.TotalSteps * (1 + MinGainForSubset) ? wholePlan : subsetPlan;
 
-        // One epoch over a seeded subset whose steps fit; at least one step, even when that overruns.
-        var steps = Math.Max(1, (long)Math.Floor((usable - rate.EpochOverheadSeconds) / rate.SecondsPerStep));
-        steps = Math.Min(steps, fullEpoch);
-        return new BudgetPlan
+        BudgetPlan Make(int e, long perEpoch) => new()
         {
-            Kind = "subset", Epochs = 1, StepsPerEpoch = steps, TotalSteps = steps, DataLimit = (int)(steps * batchSize),
-            BudgetSeconds = budgetSeconds, PlannedSeconds = Math.Round(rate.Seconds(1, steps), 1),
+            Kind = perEpoch == fullEpoch ? "epochs" : "subset", Epochs = e, StepsPerEpoch = perEpoch, TotalSteps = e * perEpoch,
+            DataLimit = perEpoch == fullEpoch ? null : (int)(perEpoch * batchSize),
+            BudgetSeconds = budgetSeconds, PlannedSeconds = Math.Round(rate.Seconds(e, perEpoch), 1),
         };
     }
+
+    /// <summary>
+    /// Epochs over a subset replace whole epochs over all training images only when they give at least this share more
+    /// steps: whole epochs can leave up to half the budget unused (1.9 epochs' time fits one), a subset fills it.
+    /// </summary>
+    public const double MinGainForSubset = 0.05;
 
     /// <summary>The plan of a method fitted in closed form (PCA): no steps, no budget to fill.</summary>
     public static BudgetPlan ClosedForm(double budgetSeconds) => new() { Kind = "closed-form", BudgetSeconds = budgetSeconds };

@@ -5,17 +5,32 @@ namespace SelfSup.Tests.Leaderboard;
 public class BudgetPlannerTests
 {
     [Fact]
-    public void Plan_FillsTheBudgetWithWholeEpochs_WhenAnEpochFits()
+    public void Plan_TrainsWholeEpochs_WhenTheyFillTheBudget()
     {
-        // 1000 images / batch 10 = 100 steps of 0.1 s + 2 s overhead = 12 s per epoch; 90 % of 100 s holds 7 of them (84 s), not 8 (96 s).
-        var plan = BudgetPlanner.Plan(new StepRate(0.1, 2), budgetSeconds: 100, trainImages: 1000, batchSize: 10, safety: 0.9);
+        // 1000 images / batch 10 = 100 steps of 0.1 s + 1 s overhead = 11 s per epoch: 8 of them (88 s) in 90 % of 100 s.
+        // Nine epochs over a subset would give at most 9 × ⌊(10 − 1) / 0.1⌋ = 810 steps, not 5 % more than 800.
+        var plan = BudgetPlanner.Plan(new StepRate(0.1, 1), budgetSeconds: 100, trainImages: 1000, batchSize: 10, safety: 0.9);
 
         Assert.Equal("epochs", plan.Kind);
-        Assert.Equal(7, plan.Epochs);
+        Assert.Equal(8, plan.Epochs);
         Assert.Equal(100, plan.StepsPerEpoch);
-        Assert.Equal(700, plan.TotalSteps);
+        Assert.Equal(800, plan.TotalSteps);
         Assert.Null(plan.DataLimit);
-        Assert.Equal(84, plan.PlannedSeconds, 6);
+        Assert.Equal(88, plan.PlannedSeconds, 6);
+    }
+
+    [Fact]
+    public void Plan_AddsAnEpochOverASubset_WhenWholeEpochsLeaveMuchOfTheBudget()
+    {
+        // 195-step epochs of 1 s: two fit in 540 s (390 steps, 390 s); three over a 180-batch subset fill it (540 steps).
+        var plan = BudgetPlanner.Plan(new StepRate(1, 0), budgetSeconds: 600, trainImages: 19_500, batchSize: 100, safety: 0.9);
+
+        Assert.Equal("subset", plan.Kind);
+        Assert.Equal(3, plan.Epochs);
+        Assert.Equal(180, plan.StepsPerEpoch);
+        Assert.Equal(540, plan.TotalSteps);
+        Assert.Equal(18_000, plan.DataLimit);
+        Assert.Equal(540, plan.PlannedSeconds, 6);
     }
 
     [Fact]
@@ -47,17 +62,21 @@ public class BudgetPlannerTests
             var plan = BudgetPlanner.Plan(rate, budget, images, batch, safety);
 
             var what = $"case {i}: {rate}, budget {budget:F1}, {images} images, batch {batch}, safety {safety:F2} → {plan}";
+            var usable = budget * safety;
             // The run's max_steps is the whole schedule: epochs × steps per epoch, never a cut.
             Assert.True(plan.TotalSteps == plan.Epochs * plan.StepsPerEpoch, what);
             // The loader drops the last partial batch: an epoch over the planned images is exactly the planned steps.
             Assert.True((plan.DataLimit ?? images) / batch == plan.StepsPerEpoch, what);
             Assert.True(plan.StepsPerEpoch >= 1 && plan.Epochs >= 1, what);
             // It fits, unless even one step does not (then it is the single step it cannot do without).
-            var expected = rate.Seconds(plan.Epochs, plan.StepsPerEpoch);
-            Assert.True(expected <= budget * safety + 1e-9 || plan.TotalSteps == 1, what);
-            // And it is the longest such plan: one more epoch (or one more step of the subset) would not fit.
-            var more = plan.Kind == "epochs" ? rate.Seconds(plan.Epochs + 1, plan.StepsPerEpoch) : rate.Seconds(1, plan.StepsPerEpoch + 1);
-            Assert.True(more > budget * safety || (plan.Kind == "subset" && plan.StepsPerEpoch == images / batch), what);
+            Assert.True(rate.Seconds(plan.Epochs, plan.StepsPerEpoch) <= usable + 1e-9 || plan.TotalSteps == 1, what);
+            // At least as many steps as whole epochs over all images give.
+            long full = images / batch;
+            var wholeEpochs = (long)Math.Floor(usable / rate.Seconds(1, full));
+            Assert.True(plan.TotalSteps >= wholeEpochs * full, what);
+            // A subset epoch is as long as fits: one more step each would not.
+            if (plan.Kind == "subset" && plan.StepsPerEpoch < full)
+                Assert.True(rate.Seconds(plan.Epochs, plan.StepsPerEpoch + 1) > usable, what);
         }
     }
 
