@@ -59,16 +59,16 @@ public static class LeaderboardPage
         sb.AppendLine("# Leaderboard");
         sb.AppendLine();
         sb.AppendLine("Every registered image method under one protocol per dataset, written by `selfsup bench methods` (protocol, flags");
-        sb.AppendLine("and resuming: [bench/README.md](../bench/README.md#bench-methods)); this page is generated from the result files in");
+        sb.AppendLine("and resuming: [bench/README.md](../bench/README.md#bench-methods)). This page is generated from the result files");
         sb.AppendLine("`docs/results/leaderboard-*.json`, and every number links the file it comes from. Each method pretrains for the");
         sb.AppendLine("same wall time with its own recipe (`selfsup methods NAME`): a short calibration run measures its seconds per step,");
-        sb.AppendLine("and the run is sized in whole epochs (or one epoch over a seeded subset) so its learning-rate schedule ends");
-        sb.AppendLine("within the budget. CNN methods train a ResNet-18 of width 16; MAE, BEiT, I-JEPA and iBOT need a ViT and train");
-        sb.AppendLine("the 4-block, width-128 ViT of [the method docs](methods.md). Scores are test top-1 (%): k-NN (k 20, T 0.07) and a");
-        sb.AppendLine("linear probe on frozen features of the whole train split, and fine-tuning on a few labels per class (mean ± std");
-        sb.AppendLine("over seeds). Reference rows (in italics) come from the same evaluations: the random-init encoder with re-estimated");
-        sb.AppendLine("BatchNorm statistics, raw pixels, and supervised training from scratch on the fine-tuning subsets; PCA is the");
-        sb.AppendLine("closed-form floor.");
+        sb.AppendLine("and the run is sized so that its whole learning-rate schedule ends within the budget — whole epochs, or one epoch");
+        sb.AppendLine("more over a seeded subset when whole epochs would leave much of the budget unused. Methods that need a ViT (MAE,");
+        sb.AppendLine("BEiT, I-JEPA, iBOT) train the small ViT of [the method docs](methods.md), the others one CNN; each row names its");
+        sb.AppendLine("encoder. Scores are test top-1 (%): k-NN (k 20, T 0.07) and a linear probe on frozen features of the whole train");
+        sb.AppendLine("split, and fine-tuning on a few labels per class (mean ± std over seeds when there are several). Reference rows (in");
+        sb.AppendLine("italics) come from the same evaluations: the random-init encoder with re-estimated BatchNorm statistics, raw");
+        sb.AppendLine("pixels, and supervised training from scratch on the fine-tuning subsets; PCA is the closed-form floor.");
         var keys = DefaultDatasets.Concat(files.Select(f => LeaderboardRun.DatasetKey(f.Entry.Dataset))).Distinct().ToList();
         foreach (var key in keys)
         {
@@ -78,15 +78,19 @@ public static class LeaderboardPage
             sb.AppendLine();
             var budget = mine.Select(f => f.Entry.Plan?.BudgetSeconds).FirstOrDefault(b => b is not null);
             var minutes = budget is { } b ? b / 60 : BenchProtocol.DefaultMinutes(key);
-            if (minutes is { } m) sb.AppendLine(c, $"Budget: {m:0.##} min of pretraining per method.");
+            if (minutes is { } m)
+            {
+                sb.AppendLine(c, $"Budget: {m:0.##} min of pretraining per method.");
+                sb.AppendLine();
+            }
             var rows = LeaderboardTable.Rows(mine);
             if (rows.Count == 0) sb.AppendLine("Not yet measured: no result files for this dataset.");
             else
             {
                 if (charts?.TryGetValue(key, out var chart) == true)
                 {
-                    sb.AppendLine();
                     sb.AppendLine(c, $"![{key} leaderboard: linear probe and k-NN top-1 per method]({chart})");
+                    sb.AppendLine();
                 }
                 AppendTable(sb, rows, auroc: rows.Any(r => r.LinearAuroc is not null || r.FineTuneAuroc is not null));
             }
@@ -117,7 +121,6 @@ public static class LeaderboardPage
         var c = CultureInfo.InvariantCulture;
         var ftHeader = rows.FirstOrDefault(r => r.Name.StartsWith("supervised", StringComparison.Ordinal)) is { } s
             ? "FT@" + s.Name.Split(", ")[1] : "FT (few labels)";
-        sb.AppendLine();
         sb.AppendLine(c, $"| # | method | family | encoder | budget | steps | k-NN | linear | {ftHeader} |{(auroc ? " AUROC linear / FT |" : "")} result |");
         sb.AppendLine(c, $"|---|---|---|---|---|---|---|---|---|{(auroc ? "---|" : "")}---|");
         var rank = 0;
