@@ -31,7 +31,7 @@ public sealed record StepRate(
         var median = n % 2 == 1 ? intervals[n / 2] : (intervals[n / 2 - 1] + intervals[n / 2]) / 2;
         if (!(median > 0)) throw new ArgumentException($"calibration: step times must increase, got a median step of {median} s");
         var overhead = Math.Max(0, stepEnds[warmupSteps - 1] - warmupSteps * median);
-        return new StepRate(median, overhead);
+        return new StepRate(Math.Round(median, 6), Math.Round(overhead, 6));
     }
 }
 

@@ -49,7 +49,7 @@ public static class LeaderboardPage
     }
 
     /// <param name="files">Every leaderboard row with its link relative to the page.</param>
-    /// <param name="methods">The registered methods (those without a row are listed as not yet measured).</param>
+    /// <param name="methods">The registered methods (image methods without a row are listed as not yet measured).</param>
     /// <param name="charts">Chart path per dataset key, relative to the page.</param>
     public static string Markdown(IReadOnlyList<(LeaderboardEntry Entry, string Link)> files, IReadOnlyList<MethodInfo> methods,
         IReadOnlyDictionary<string, string>? charts = null)
@@ -105,7 +105,7 @@ public static class LeaderboardPage
                 foreach (var (e, link) in unranked)
                     sb.AppendLine(c, $"| {e.Method} | {e.Status} | {Cell(e.Error ?? "")} | [{Path.GetFileName(link)}]({link}) |");
             }
-            var missing = methods.Where(mi => !mine.Any(f => f.Entry.Method.Equals(mi.Name, StringComparison.OrdinalIgnoreCase)))
+            var missing = methods.Where(mi => !mi.IsText && !mine.Any(f => f.Entry.Method.Equals(mi.Name, StringComparison.OrdinalIgnoreCase)))
                 .Select(mi => mi.Name).Order(StringComparer.Ordinal).ToList();
             if (missing.Count > 0 && rows.Count > 0)
             {

@@ -84,6 +84,17 @@ public class LeaderboardPageTests
     }
 
     [Fact]
+    public void NotYetMeasured_ListsImageMethodsWithoutAResult_NotTextMethods()
+    {
+        var page = Page(FakeEntries.Done("simclr", "contrastive", 40, 45));
+
+        var missing = page[page.IndexOf("Not yet measured: ", StringComparison.Ordinal)..].Split('\n')[0];
+        Assert.Contains("byol", missing);
+        Assert.DoesNotContain("simclr", missing);
+        Assert.DoesNotContain("mlm", missing);
+    }
+
+    [Fact]
     public void WithoutResultFiles_ThePageHasNoNumbers()
     {
         using var tmp = new TempDir();
