@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using AssemblyInformationalVersionAttribute = System.Reflection.AssemblyInformationalVersionAttribute;
 using SelfSup.Leaderboard;
 using SelfSup.Methods;
 using SelfSup.Runs;
+using AssemblyInformationalVersionAttribute = System.Reflection.AssemblyInformationalVersionAttribute;
 using MethodInfo = SelfSup.Methods.MethodInfo;
 
 namespace SelfSup.Cli;
@@ -62,13 +62,23 @@ public static class BenchMethodsCommand
             if (!(budgetMinutes > 0)) throw new ArgumentException($"--minutes: expected a positive number, got {budgetMinutes}");
             var protocol = new BenchProtocol
             {
-                Data = dataName, BudgetSeconds = budgetMinutes * 60, BatchSize = Positive(r.GetValue(batch), "--batch-size"),
-                CnnEncoder = r.GetValue(encoder)!, CnnWidth = r.GetValue(width), VitEncoder = r.GetValue(vit)!, VitWidth = r.GetValue(vitWidth),
-                DataLimit = r.GetValue(dataLimit), Seed = r.GetValue(seed), Device = r.GetValue(device)!, Threads = r.GetValue(threads),
-                CalibrationSteps = Positive(r.GetValue(calibration), "--calibration-steps"), Safety = r.GetValue(safety),
+                Data = dataName,
+                BudgetSeconds = budgetMinutes * 60,
+                BatchSize = Positive(r.GetValue(batch), "--batch-size"),
+                CnnEncoder = r.GetValue(encoder)!,
+                CnnWidth = r.GetValue(width),
+                VitEncoder = r.GetValue(vit)!,
+                VitWidth = r.GetValue(vitWidth),
+                DataLimit = r.GetValue(dataLimit),
+                Seed = r.GetValue(seed),
+                Device = r.GetValue(device)!,
+                Threads = r.GetValue(threads),
+                CalibrationSteps = Positive(r.GetValue(calibration), "--calibration-steps"),
+                Safety = r.GetValue(safety),
                 FineTuneSeeds = r.GetValue(ftSeeds) >= 0 ? r.GetValue(ftSeeds) : throw new ArgumentException($"--ft-seeds: expected 0 or more, got {r.GetValue(ftSeeds)}"),
                 FineTuneLabelsPerClass = Positive(r.GetValue(ftLabels), "--ft-labels-per-class"),
-                EvalTrainLimit = r.GetValue(trainLimit), EvalTestLimit = r.GetValue(testLimit),
+                EvalTrainLimit = r.GetValue(trainLimit),
+                EvalTestLimit = r.GetValue(testLimit),
             };
             var selected = Select(r.GetValue(methods));
             if (r.GetValue(dryRun))

@@ -89,9 +89,13 @@ public static class BudgetPlanner
 
         BudgetPlan Make(int e, long perEpoch) => new()
         {
-            Kind = perEpoch == fullEpoch ? "epochs" : "subset", Epochs = e, StepsPerEpoch = perEpoch, TotalSteps = e * perEpoch,
+            Kind = perEpoch == fullEpoch ? "epochs" : "subset",
+            Epochs = e,
+            StepsPerEpoch = perEpoch,
+            TotalSteps = e * perEpoch,
             DataLimit = perEpoch == fullEpoch ? null : (int)(perEpoch * batchSize),
-            BudgetSeconds = budgetSeconds, PlannedSeconds = Math.Round(rate.Seconds(e, perEpoch), 1),
+            BudgetSeconds = budgetSeconds,
+            PlannedSeconds = Math.Round(rate.Seconds(e, perEpoch), 1),
         };
     }
 

@@ -58,8 +58,12 @@ public static class LeaderboardRun
         var setup = protocol.SetupFor(method);
         var skipped = new LeaderboardEntry
         {
-            Method = method.Name, Family = method.Family, Dataset = protocol.Data, Status = EntryStatus.Skipped,
-            BatchSize = protocol.BatchSize, Note = BenchProtocol.Note(method),
+            Method = method.Name,
+            Family = method.Family,
+            Dataset = protocol.Data,
+            Status = EntryStatus.Skipped,
+            BatchSize = protocol.BatchSize,
+            Note = BenchProtocol.Note(method),
         };
         if (BenchProtocol.SkipReason(method) is { } reason)
         {
@@ -77,7 +81,9 @@ public static class LeaderboardRun
             log?.Report($"{method.Name}: failed: {e.Message}");
             return skipped with
             {
-                Status = EntryStatus.Failed, Error = $"{e.GetType().Name}: {e.Message}", Encoder = setup.Describe(),
+                Status = EntryStatus.Failed,
+                Error = $"{e.GetType().Name}: {e.Message}",
+                Encoder = setup.Describe(),
                 Seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
             };
         }

@@ -57,15 +57,27 @@ public static class LeaderboardTable
             var from = $"from {entry.Method}'s evaluation";
             rows.Add(new LeaderboardRow
             {
-                Name = "random init", Family = "reference", Encoder = entry.Encoder ?? eval.Encoder, Link = link, Reference = true,
-                Knn = eval.RandomInit.KnnTop1, Linear = eval.RandomInit.LinearTop1, Steps = "0",
-                FineTune = null, Note = $"same architecture, untrained, BatchNorm statistics re-estimated; {from}",
+                Name = "random init",
+                Family = "reference",
+                Encoder = entry.Encoder ?? eval.Encoder,
+                Link = link,
+                Reference = true,
+                Knn = eval.RandomInit.KnnTop1,
+                Linear = eval.RandomInit.LinearTop1,
+                Steps = "0",
+                FineTune = null,
+                Note = $"same architecture, untrained, BatchNorm statistics re-estimated; {from}",
             });
             if (entry.FineTune is { } ft)
                 rows.Add(new LeaderboardRow
                 {
-                    Name = $"supervised from scratch, {ft.LabelsPerClass} labels/class", Family = "reference", Encoder = entry.Encoder ?? eval.Encoder,
-                    Link = link, Reference = true, FineTune = ft.Scratch, FineTuneAuroc = ft.ScratchAuroc,
+                    Name = $"supervised from scratch, {ft.LabelsPerClass} labels/class",
+                    Family = "reference",
+                    Encoder = entry.Encoder ?? eval.Encoder,
+                    Link = link,
+                    Reference = true,
+                    FineTune = ft.Scratch,
+                    FineTuneAuroc = ft.ScratchAuroc,
                     Note = $"the label-efficiency scratch arm on the same subsets; {from}",
                 });
         }
@@ -75,8 +87,13 @@ public static class LeaderboardTable
             var eval = entry.Evaluation!;
             rows.Add(new LeaderboardRow
             {
-                Name = "raw pixels", Family = "reference", Encoder = "flattened pixels", Link = link, Reference = true,
-                Knn = eval.RawPixels.KnnTop1, Linear = eval.RawPixels.LinearTop1,
+                Name = "raw pixels",
+                Family = "reference",
+                Encoder = "flattened pixels",
+                Link = link,
+                Reference = true,
+                Knn = eval.RawPixels.KnnTop1,
+                Linear = eval.RawPixels.LinearTop1,
                 Note = $"standardised, {eval.RawPixelsTrainImages} training images; from {entry.Method}'s evaluation",
             });
         }
@@ -108,9 +125,19 @@ public static class LeaderboardTable
             : string.Create(c, $"{e.StepsDone ?? plan.TotalSteps} ({plan.Epochs} ep × {plan.StepsPerEpoch}{(plan.DataLimit is { } n ? $", {n:N0}-image subset" : "")})");
         return new LeaderboardRow
         {
-            Name = e.Method, Family = e.Family, Encoder = e.Encoder ?? eval.Encoder, Budget = budget, Steps = steps,
-            Knn = eval.KnnTop1, Linear = eval.LinearTop1, FineTune = e.FineTune?.FineTune, LinearAuroc = e.LinearAuroc,
-            FineTuneAuroc = e.FineTune?.FineTuneAuroc, Link = link, Reference = closedForm, Note = e.Note,
+            Name = e.Method,
+            Family = e.Family,
+            Encoder = e.Encoder ?? eval.Encoder,
+            Budget = budget,
+            Steps = steps,
+            Knn = eval.KnnTop1,
+            Linear = eval.LinearTop1,
+            FineTune = e.FineTune?.FineTune,
+            LinearAuroc = e.LinearAuroc,
+            FineTuneAuroc = e.FineTune?.FineTuneAuroc,
+            Link = link,
+            Reference = closedForm,
+            Note = e.Note,
         };
     }
 }

@@ -26,8 +26,16 @@ public static class MethodBench
         var setup = protocol.SetupFor(method);
         var defaults = new RunConfig
         {
-            Method = method.Name, Data = protocol.Data, Encoder = setup.Encoder, Width = setup.Width, BatchSize = protocol.BatchSize,
-            Seed = protocol.Seed, Device = protocol.Device, Threads = protocol.Threads, CheckpointEvery = 0, TensorBoard = false,
+            Method = method.Name,
+            Data = protocol.Data,
+            Encoder = setup.Encoder,
+            Width = setup.Width,
+            BatchSize = protocol.BatchSize,
+            Seed = protocol.Seed,
+            Device = protocol.Device,
+            Threads = protocol.Threads,
+            CheckpointEvery = 0,
+            TensorBoard = false,
             MethodOptions = new Dictionary<string, string>(setup.MethodOptions),
         };
         RunConfig Config(int epochs, int? dataLimit, long? maxSteps) =>
@@ -69,7 +77,10 @@ public static class MethodBench
         var (fineTune, auroc) = FineTuneAndAuroc(method, protocol, checkpoint, evalData, log);
         return new LeaderboardEntry
         {
-            Method = method.Name, Family = method.Family, Dataset = protocol.Data, Status = EntryStatus.Done,
+            Method = method.Name,
+            Family = method.Family,
+            Dataset = protocol.Data,
+            Status = EntryStatus.Done,
             Encoder = calibration.Rate is null ? evaluation.Encoder : setup.Describe(),
             MethodOptions = setup.MethodOptions.Count > 0 ? setup.MethodOptions : null,
             Note = BenchProtocol.Note(method),
