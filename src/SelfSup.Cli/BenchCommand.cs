@@ -43,6 +43,7 @@ public static class BenchCommand
         var size = new Option<int>("--image-size") { Description = "synthetic-pack: square side in pixels", DefaultValueFactory = _ => 64 };
         var dims = new Option<int>("--dims") { Description = "search: values per vector (--images is the number of vectors)", DefaultValueFactory = _ => 512 };
         foreach (var o in new Option[] { which, batch, width, repeats, warmup, threads, layout, images, steps, matmul, keep, device, output, data, pack, size, dims }) cmd.Options.Add(o);
+        cmd.Subcommands.Add(BenchMethodsCommand.Create());
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var t = r.GetValue(threads);
