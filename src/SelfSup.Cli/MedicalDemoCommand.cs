@@ -60,6 +60,8 @@ public static class MedicalDemoCommand
 
     /// <summary>Fine-tuning steps each subset trains at least (scratch twice as many): the label-efficiency default.</summary>
     public static readonly int DefaultMinSteps = new FineTuneOptions().MinSteps;
+    /// <summary>Fine-tuning's backbone learning-rate factor (the label-efficiency default unless measurement says otherwise).</summary>
+    public static readonly double DefaultBackboneLrFactor = new FineTuneOptions().BackboneLrFactor;
 
     public static Command Create()
     {
@@ -71,7 +73,8 @@ public static class MedicalDemoCommand
         var evalEpochs = new Option<int>("--eval-epochs") { Description = "fine-tuning epochs per subset (scratch trains twice as long; at least 200 steps)", DefaultValueFactory = _ => DefaultEvalEpochs };
         var minSteps = new Option<int>("--min-steps") { Description = "at least this many fine-tuning steps per subset (scratch: twice as many)", DefaultValueFactory = _ => DefaultMinSteps };
         var lrGrid = new Option<string>("--lr-grid") { Description = "lr multipliers tried for scratch and fine-tuning alike, chosen per subset on validation", DefaultValueFactory = _ => "1" };
-        foreach (var o in new Option[] { output, budgets, seeds, evalEpochs, minSteps, lrGrid }) cmd.Options.Add(o);
+        var backbone = new Option<double>("--backbone-lr-factor") { Description = "fine-tuning: backbone lr = head lr × this (1: the whole network at the head's rate)", DefaultValueFactory = _ => DefaultBackboneLrFactor };
+        foreach (var o in new Option[] { output, budgets, seeds, evalEpochs, minSteps, lrGrid, backbone }) cmd.Options.Add(o);
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var labelBudgets = LabelBudget.ParseList(r.GetValue(budgets)!);
@@ -89,7 +92,7 @@ public static class MedicalDemoCommand
             Cli.Info($"{config.Method} on the {config.PretrainSplits ?? "train"} images of {config.Data}{(config.Labels is null ? "" : $" (labels from {config.Labels} used only for evaluation)")}");
             var summary = PretrainCommand.Pretrain(config, outDir, resume: false);
             var pretrainSeconds = clock.Elapsed.TotalSeconds;
-            var results = RunLabelEfficiency(summary.LastCheckpoint!, labelBudgets, seedCount, new FineTuneOptions { Epochs = epochs, MinSteps = steps }, grid);
+            var results = RunLabelEfficiency(summary.LastCheckpoint!, labelBudgets, seedCount, new FineTuneOptions { Epochs = epochs, MinSteps = steps, BackboneLrFactor = r.GetValue(backbone) }, grid);
             results = results with { Seconds = Math.Round(clock.Elapsed.TotalSeconds - pretrainSeconds, 1) };
             LabelEfficiencyCommand.Save(results, outDir);
             var page = RunReportHtml.Write(outDir);
