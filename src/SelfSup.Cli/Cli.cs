@@ -49,6 +49,7 @@ public static class Cli
         {
             var inner = e is TypeInitializationException { InnerException: { } ie } ? ie : e;
             Console.Out.Flush();
+            ConsoleWorkProgress.ClearBar();
             Console.Error.WriteLine($"error: {inner.Message}");
             if (Environment.GetEnvironmentVariable("SELFSUP_DEBUG") == "1") Console.Error.WriteLine(inner);
             return 1;
