@@ -122,7 +122,7 @@ public sealed class ConsoleWorkProgress : IProgress<WorkStatus>
             if (printed.Remove(status.Id)) Console.Error.WriteLine(status.Line());
             return;
         }
-        if ((now - lastLine) < every) return;
+        if (status.Done == 0 || (now - lastLine) < every) return; // a line at 0 % says nothing yet
         lastLine = now;
         foreach (var s in open) printed.Add(s.Id);
         Console.Error.WriteLine(Compose(open));
