@@ -1,7 +1,6 @@
 using System.CommandLine;
 using SelfSup.Data;
 using SelfSup.Evaluation;
-using SelfSup.Methods;
 using SelfSup.Reporting;
 using SelfSup.Runs;
 using SelfSup.Training;
@@ -60,8 +59,6 @@ public static class LabelEfficiencyCommand
                 Data = r.GetValue(dataOption),
                 Log = DataLog.Options().Log,
             }, r));
-            var (trained, config, train, test) = (data.Trained, data.Config, data.Train, data.Test);
-            trained.Encoder.to(deviceValue);
             var patienceValue = r.GetValue(patience);
             var options = new LabelEfficiencyOptions
             {
@@ -78,22 +75,13 @@ public static class LabelEfficiencyCommand
                     FrozenStages = r.GetValue(freeze),
                     Patience = patienceValue > 0 ? patienceValue : null,
                     HeadFromProbe = headFromProbe,
-                    GlobalPool = MethodRegistry.IsKnown(config.Method) && MethodRegistry.Get(config.Method).FineTuneGlobalPool,
                 },
                 LrGrid = LabelEfficiency.ParseLrGrid(r.GetValue(lrGrid)!),
                 Device = deviceValue,
                 Log = new Progress(Cli.Info),
             };
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var results = LabelEfficiency.Run(trained.Encoder, seed => Pretraining.BuildRepresentation(config with { Seed = seed }), train, test, trained.Stats, options) with
-            {
-                Method = config.Method,
-                Encoder = config.Encoder + (config.Width > 0 ? $" w{config.Width}" : ""),
-                Dataset = data.DataName,
-                Checkpoint = data.CheckpointPath,
-                TestSplit = data.TestSplit.Key,
-                TestSplitSource = data.TestSplit.TestSource,
-            };
+            var results = CheckpointLabelEfficiency.Run(data, options);
             results = results with { Seconds = Math.Round(clock.Elapsed.TotalSeconds, 1) };
             var outDir = r.GetValue(output) ?? EvalCommand.RunFolderOf(path);
             var written = Save(results, outDir);

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using SelfSup.Data;
 using SelfSup.Evaluation;
-using SelfSup.Methods;
 using SelfSup.Reporting;
 using SelfSup.Runs;
 using SelfSup.Training;
@@ -135,31 +134,20 @@ public static class MedicalDemoCommand
     {
         using var data = EvaluationData.Open(checkpoint, new EvalDataSettings { Log = DataLog.Options().Log });
         data.RequireLabels("label efficiency");
-        var (trained, config, train, test) = (data.Trained, data.Config, data.Train, data.Test);
-        var smallest = train.Labels!.GroupBy(l => l).Min(g => g.Count());
+        var smallest = data.Train.Labels!.GroupBy(l => l).Min(g => g.Count());
         var kept = budgets.Where(b => b.PerClass is not { } k || k <= smallest).ToList();
         foreach (var b in budgets.Except(kept))
             Cli.Info($"leaving out {b.Label} labels per class: the smallest class has {smallest} training images");
         if (kept.Count == 0) throw new ArgumentException($"--labels-per-class: no point fits; the smallest class has {smallest} training images");
-        trained.Encoder.to(TorchRuntime.ParseDevice(config.Device));
-        var results = LabelEfficiency.Run(trained.Encoder, seed => Pretraining.BuildRepresentation(config with { Seed = seed }), train, test, trained.Stats, new LabelEfficiencyOptions
+        return CheckpointLabelEfficiency.Run(data, new LabelEfficiencyOptions
         {
             LabelsPerClass = kept,
             Seeds = Enumerable.Range(0, seeds).ToArray(),
-            FineTune = fineTune with { GlobalPool = MethodRegistry.IsKnown(config.Method) && MethodRegistry.Get(config.Method).FineTuneGlobalPool },
+            FineTune = fineTune,
             LrGrid = grid,
-            Device = TorchRuntime.ParseDevice(config.Device),
+            Device = TorchRuntime.ParseDevice(data.Config.Device),
             Log = new LabelEfficiencyCommand.Progress(Cli.Info),
         });
-        return results with
-        {
-            Method = config.Method,
-            Encoder = config.Encoder + (config.Width > 0 ? $" w{config.Width}" : ""),
-            Dataset = data.DataName,
-            Checkpoint = data.CheckpointPath,
-            TestSplit = data.TestSplit.Key,
-            TestSplitSource = data.TestSplit.TestSource,
-        };
     }
 
     /// <summary>Test accuracy (and AUROC for two classes) per point and arm, mean ± std over seeds.</summary>

@@ -74,7 +74,7 @@ public static class MethodBench
         {
             PretrainSeconds = Math.Round(summary.Seconds, 1),
         };
-        var (fineTune, auroc) = FineTuneAndAuroc(method, protocol, checkpoint, evalData, log);
+        var (fineTune, auroc) = FineTuneAndAuroc(protocol, checkpoint, evalData, log);
         return new LeaderboardEntry
         {
             Method = method.Name,
@@ -138,7 +138,7 @@ public static class MethodBench
     /// Fine-tuning at the protocol's labels per class (when it asks for seeds and the method has weights to tune) and,
     /// on two-class data, the linear probe's test AUROC.
     /// </summary>
-    static (LabelEfficiencyPoint? FineTune, double? Auroc) FineTuneAndAuroc(MethodInfo method, BenchProtocol protocol, string checkpoint,
+    static (LabelEfficiencyPoint? FineTune, double? Auroc) FineTuneAndAuroc(BenchProtocol protocol, string checkpoint,
         EvalDataSettings settings, IProgress<string>? log)
     {
         using var data = EvaluationData.Open(checkpoint, settings);
@@ -150,16 +150,13 @@ public static class MethodBench
         if (Math.Max(train.NumClasses, test.NumClasses) == 2) auroc = LinearAuroc(trained, train, test, device);
         // A closed-form representation (PCA's projection) has no weights to fine-tune.
         if (protocol.FineTuneSeeds <= 0 || trained.Method is ClosedFormMethod) return (null, auroc);
-        var config = data.Config;
-        var results = LabelEfficiency.Run(trained.Encoder, seed => Pretraining.BuildRepresentation(config with { Seed = seed }), train, test, trained.Stats,
-            new LabelEfficiencyOptions
-            {
-                LabelsPerClass = [protocol.FineTuneLabelsPerClass],
-                Seeds = Enumerable.Range(0, protocol.FineTuneSeeds).ToArray(),
-                FineTune = new FineTuneOptions { GlobalPool = method.FineTuneGlobalPool },
-                Device = device,
-                Log = log,
-            });
+        var results = CheckpointLabelEfficiency.Run(data, new LabelEfficiencyOptions
+        {
+            LabelsPerClass = [protocol.FineTuneLabelsPerClass],
+            Seeds = Enumerable.Range(0, protocol.FineTuneSeeds).ToArray(),
+            Device = device,
+            Log = log,
+        });
         return (results.Points[0], auroc);
     }
 
