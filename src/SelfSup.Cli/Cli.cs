@@ -50,14 +50,24 @@ public static class Cli
             var inner = e is TypeInitializationException { InnerException: { } ie } ? ie : e;
             Console.Out.Flush();
             ConsoleWorkProgress.ClearBar();
-            Console.Error.WriteLine($"error: {inner.Message}");
+            var rank = RankOnError is { } w ? $"rank {w.Rank} of {w.WorldSize}: " : "";
+            Console.Error.WriteLine($"error: {rank}{inner.Message}");
             if (Environment.GetEnvironmentVariable("SELFSUP_DEBUG") == "1") Console.Error.WriteLine(inner);
+            // One failed rank ends the job: the others would otherwise wait for it in their next collective.
+            if (RankOnError is Distributed.MpiCollectives { WorldSize: > 1 } mpi) mpi.Mpi.Abort(1);
             return 1;
         }
     }
 
+    /// <summary>True on the ranks other than 0 of a distributed run: they print nothing but errors.</summary>
+    public static bool Quiet { get; set; }
+
+    /// <summary>The distributed job this process is a rank of (errors name the rank and abort the job); null in one process.</summary>
+    public static Methods.ICollectives? RankOnError { get; set; }
+
     public static void Info(string message)
     {
+        if (Quiet) return;
         ConsoleWorkProgress.ClearBar();
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
     }

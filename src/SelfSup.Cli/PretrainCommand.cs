@@ -19,9 +19,11 @@ public static class PretrainCommand
         var resume = new Option<bool>("--resume") { Description = "continue from <out>/checkpoints/last.ckpt with its saved configuration" };
         cmd.Options.Add(output);
         cmd.Options.Add(resume);
+        var distributed = new DistributedFlags(cmd);
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var outDir = r.GetValue(output)!;
+            var world = distributed.Start(r);
             var config = run.Read(r);
             if (r.GetValue(resume))
             {
@@ -32,16 +34,19 @@ public static class PretrainCommand
                 config = saved with { MaxSteps = config.MaxSteps, SkipNonFinite = config.SkipNonFinite > 0 ? config.SkipNonFinite : saved.SkipNonFinite };
             }
             if (!r.GetValue(resume)) Cli.Info($"{config.Method}: {Describe(config)}");
+            if (world.WorldSize > 1) Cli.Info(DistributedFlags.Describe(config, world));
+            config = DistributedFlags.ForRank(config, world);
             TrainSummary summary;
             using (var stop = new StopSignals())
             {
-                summary = Pretrain(config, outDir, r.GetValue(resume), stop.Token);
+                summary = Pretrain(config, outDir, r.GetValue(resume), stop.Token, world);
                 if (summary.Interrupted)
                 {
                     Console.WriteLine(Interrupted(summary, config, outDir));
                     return 0;
                 }
             }
+            if (Cli.Quiet) return 0;
             var skipped = summary.SkippedSteps > 0 ? $", {summary.SkippedSteps} non-finite steps skipped" : "";
             Console.WriteLine($"trained {summary.StepsDone}/{summary.TotalSteps} steps in {summary.Seconds:F0} s ({summary.ImagesPerSecond:F0} img/s){(double.IsNaN(summary.FinalLoss) ? "" : $", final loss {summary.FinalLoss:F4}")}{skipped}; checkpoint {summary.LastCheckpoint}");
             return 0;
@@ -66,15 +71,19 @@ public static class PretrainCommand
         word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "_-./:=+@%,".Contains(c)) ? word : $"'{word.Replace("'", "'\\''")}'";
 
     /// <summary>Pretrains (or resumes) the run in <paramref name="outDir"/>; <paramref name="cancel"/> stops it after the step in flight, with a checkpoint.</summary>
-    public static TrainSummary Pretrain(RunConfig config, string outDir, bool resume, CancellationToken cancel = default)
+    public static TrainSummary Pretrain(RunConfig config, string outDir, bool resume, CancellationToken cancel = default, ICollectives? world = null)
     {
-        if (MethodRegistry.Get(config.Method).IsText) return PretrainText(config, outDir, resume, cancel);
+        world ??= SingleProcess.Instance;
+        if (MethodRegistry.Get(config.Method).IsText)
+            return world.WorldSize == 1 ? PretrainText(config, outDir, resume, cancel) : throw new ArgumentException($"--distributed: {config.Method} trains on text; data-parallel training covers image methods");
         using var run = Pretraining.Create(config, outDir, DataLog.Options(), loadInit: !resume);
         var images = $"{run.Data.Count} images {run.Config.Channels}×{run.Config.ImageSize}×{run.Config.ImageSize}";
         Cli.Info(run.Method is ClosedFormMethod
             ? $"{run.Config.Method} on {run.Data.Name}: {images}, fitted in closed form (no optimiser, no steps), {run.Method.Representation.EmbeddingDim}-d representation, device {run.Config.Device}"
             : $"{run.Config.Method} on {run.Data.Name}: {images}, encoder {run.Config.Encoder} ({run.Method.Representation.EmbeddingDim}-d representation), {run.Loader.BatchesPerEpoch} steps/epoch × {run.Config.Epochs} epochs, device {run.Config.Device}");
         run.Trainer.ProbeDataOptions = DataLog.Options();
+        run.Trainer.Collectives = world;
+        if (Cli.Quiet) return run.Trainer.Fit(resume, null, cancel);
         return TrainingProgress.Run(p => run.Trainer.Fit(resume, new MonitorLines(p), cancel), run.Config.Method);
     }
 

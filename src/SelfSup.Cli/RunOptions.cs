@@ -59,6 +59,8 @@ public sealed class RunOptions
         Setting<int>(cmd, "--threads", "threads", "libtorch threads (0: core count)", defaults.Threads);
         Setting<int>(cmd, "--checkpoint-every", "checkpoint_every", "write a checkpoint every N steps (0: only at the end)", defaults.CheckpointEvery);
         Setting<int>(cmd, "--skip-nonfinite", "skip_nonfinite", "skip up to N steps whose loss or gradient norm is NaN/∞ (no update; logged in metrics.jsonl) before stopping (0: stop at the first)", defaults.SkipNonFinite);
+        Setting<bool>(cmd, "--sync-batchnorm", "sync_batchnorm", "with --distributed: BatchNorm uses the global batch's statistics, so N ranks train as one process (--sync-batchnorm false: each rank's own)", defaults.SyncBatchNorm);
+        Setting<string>(cmd, "--precision", "precision", "float32, or float64 for numerical checks (slower; no collapse monitor or online probe)", defaults.Precision);
         Setting<long?>(cmd, "--max-steps", "max_steps", "stop after this many steps (the schedule still spans all epochs)", defaults.MaxSteps);
         Setting<int>(cmd, "--monitor-every", "monitor_every", "log embedding std, RankMe, alignment and uniformity every N steps (0: never)", defaults.MonitorEvery);
         Setting<double>(cmd, "--collapse-rank-fraction", "collapse_rank_fraction", "warn of dimensional collapse when RankMe < this fraction of min(D, 2B) (0: off)", defaults.CollapseRankFraction);

@@ -1,4 +1,5 @@
 using TorchSharp;
+using SelfSup.Methods;
 using static TorchSharp.torch;
 
 namespace SelfSup.Losses;
@@ -21,11 +22,15 @@ public static class InfoNceLoss
     /// <param name="batchNegatives">The other rows' keys are negatives too; false: only the queue's (MoCo v2).</param>
     /// <param name="excluded">[N, N] booleans: (query, key) pairs left out of the softmax, e.g. a view against itself.</param>
     /// <param name="normalize">Compare L2-normalised rows (cosine similarity), as every method here does.</param>
+    /// <param name="world">
+    /// In data-parallel training, the batch negatives are every rank's keys (gathered, with the gradient reaching each
+    /// rank's own), so each rank's queries see the negatives of the global batch as one process would; null: this process's.
+    /// </param>
     public static Tensor Compute(Tensor queries, Tensor keys, double temperature, Tensor? queue = null, bool batchNegatives = true,
-        Tensor? excluded = null, bool normalize = true)
+        Tensor? excluded = null, bool normalize = true, ICollectives? world = null)
     {
         using var scope = NewDisposeScope();
-        var (logits, targets) = Logits(queries, keys, temperature, queue, batchNegatives, excluded, normalize);
+        var (logits, targets) = Logits(queries, keys, temperature, queue, batchNegatives, excluded, normalize, world);
         return nn.functional.cross_entropy(logits, targets).MoveToOuterDisposeScope();
     }
 
@@ -35,7 +40,7 @@ public static class InfoNceLoss
     /// positive (column 0) then the queue. Useful on its own for the contrastive top-1 accuracy.
     /// </summary>
     public static (Tensor Logits, Tensor Targets) Logits(Tensor queries, Tensor keys, double temperature, Tensor? queue = null,
-        bool batchNegatives = true, Tensor? excluded = null, bool normalize = true)
+        bool batchNegatives = true, Tensor? excluded = null, bool normalize = true, ICollectives? world = null)
     {
         if (!(temperature > 0)) throw new ArgumentException($"InfoNCE: temperature must be > 0, got {temperature}");
         if (queries.dim() != 2 || !queries.shape.SequenceEqual(keys.shape))
@@ -55,9 +60,14 @@ public static class InfoNceLoss
         Tensor logits, targets;
         if (batchNegatives)
         {
-            logits = q.matmul(k.t());                                               // [N, N]: positive on the diagonal
-            if (excluded is not null) logits = logits.masked_fill(excluded, float.NegativeInfinity);
-            targets = arange(n, dtype: ScalarType.Int64, device: queries.device);
+            var ranks = world?.WorldSize ?? 1;
+            // With R ranks the keys are every rank's, rank-major: this rank's own block (its positives) starts at rank·N.
+            var allKeys = ranks == 1 ? k : world!.AllGather(k);                     // [R·N, D]
+            logits = q.matmul(allKeys.t());                                         // [N, R·N]: positives on the own block's diagonal
+            var offset = ranks == 1 ? 0 : world!.Rank * n;
+            if (excluded is not null)
+                logits = logits.masked_fill(ranks == 1 ? excluded : nn.functional.pad(excluded, [offset, (ranks - 1) * n - offset]), float.NegativeInfinity);
+            targets = arange(offset, offset + n, dtype: ScalarType.Int64, device: queries.device);
         }
         else
         {

@@ -1,3 +1,4 @@
+using SelfSup.Methods;
 using static TorchSharp.torch;
 
 namespace SelfSup.Losses;
@@ -10,9 +11,11 @@ public static class NtXentLoss
 {
     /// <summary>
     /// NT-Xent over two batches of projections z1, z2 [N, D] (row i of z1 and z2 are views of one image).
-    /// Mean over all 2N anchors, so swapping the views gives the same loss.
+    /// Mean over all 2N anchors, so swapping the views gives the same loss. In data-parallel training
+    /// (<paramref name="world"/>) each rank's 2N anchors meet the 2N·R views of the global batch, and the mean over
+    /// ranks is the one-process loss.
     /// </summary>
-    public static Tensor Compute(Tensor z1, Tensor z2, double temperature)
+    public static Tensor Compute(Tensor z1, Tensor z2, double temperature, ICollectives? world = null)
     {
         if (z1.dim() != 2 || !z1.shape.SequenceEqual(z2.shape))
             throw new ArgumentException($"NT-Xent: expected two [N, D] tensors of the same shape, got [{string.Join(", ", z1.shape)}] and [{string.Join(", ", z2.shape)}]");
@@ -22,6 +25,6 @@ public static class NtXentLoss
         var n = z1.shape[0];
         // Queries [z1; z2] against keys [z2; z1]: query i's positive is key i, and query i itself sits at key (i + N) mod 2N.
         var self = eye(2 * n, dtype: ScalarType.Bool, device: z1.device).roll(n, 1); // [2N, 2N]
-        return InfoNceLoss.Compute(cat([z1, z2], 0), cat([z2, z1], 0), temperature, excluded: self).MoveToOuterDisposeScope();
+        return InfoNceLoss.Compute(cat([z1, z2], 0), cat([z2, z1], 0), temperature, excluded: self, world: world).MoveToOuterDisposeScope();
     }
 }

