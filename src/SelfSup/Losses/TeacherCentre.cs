@@ -49,13 +49,15 @@ public sealed class TeacherCentre : nn.Module
     /// <summary>
     /// c ← m·c + (1 − m)·mean of the rows of <paramref name="teacherLogits"/> [N, K] (the raw teacher outputs, before
     /// centring). Call it after the loss, as the reference does, so this step's targets use the previous centre.
+    /// Data-parallel (<paramref name="world"/>), the mean is over every rank's rows, so the centre stays one on all ranks.
     /// </summary>
-    public void Update(Tensor teacherLogits)
+    public void Update(Tensor teacherLogits, Methods.ICollectives? world = null)
     {
         if (teacherLogits.dim() != 2 || teacherLogits.shape[1] != center.shape[1])
             throw new ArgumentException($"teacher centre: expected teacher outputs [N, {center.shape[1]}], got [{string.Join(", ", teacherLogits.shape)}]");
         using var noGrad = no_grad();
-        using var batchMean = teacherLogits.detach().mean([0], keepdim: true); // [1, K]
+        using var localMean = teacherLogits.detach().mean([0], keepdim: true); // [1, K]
+        using var batchMean = world is null || world.WorldSize == 1 ? localMean.alias() : world.AllReduceMean(localMean); // equal rows per rank
         center.mul_(Momentum).add_(batchMean.to(center.device), alpha: 1 - Momentum);
     }
 }

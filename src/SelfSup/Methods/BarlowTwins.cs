@@ -80,7 +80,9 @@ public sealed class BarlowTwins : SslMethod
         var h2 = encoder.forward(batch.Views[1]);                      // [B, D]
         var z1 = projector.forward(h1);                                // [B, P]
         var z2 = projector.forward(h2);                                // [B, P]
-        var terms = BarlowTwinsLoss.Compute(z1, z2, Options.Lambda);
+        // Data-parallel: every rank computes the loss of the global batch (its cross-correlation spans all rows).
+        var world = context.Collectives;
+        var terms = BarlowTwinsLoss.Compute(world.AllGather(z1), world.AllGather(z2), Options.Lambda);
         return new StepResult(terms.Loss, new Dictionary<string, Tensor>
         {
             ["embedding_std"] = Monitors.StdOfL2Normalized(cat([h1, h2], 0).detach()),

@@ -188,7 +188,8 @@ public sealed class Clip : SslMethod, IReadsText
         var h = encoder.forward(x);                                               // [B, D]
         var images = image_projection.forward(h);                                 // [B, E]
         var texts = EmbedTexts(drawn, x.device);                                  // [B, E]
-        var value = loss.forward(images, texts);
+        // Data-parallel: every rank scores the global batch's images against its captions (negatives from all ranks).
+        var value = loss.forward(context.Collectives.AllGather(images), context.Collectives.AllGather(texts));
         using var noGrad = no_grad();
         var logits = loss.Logits(images, texts);                                  // [B, B]
         var targets = arange(rows.Length, ScalarType.Int64, x.device);

@@ -9,6 +9,11 @@ namespace SelfSup.Methods;
 /// </summary>
 public abstract class ClosedFormMethod : SslMethod
 {
+    /// <summary>A closed-form fit is one pass over the data with nothing to average: it runs in one process.</summary>
+    public override string? DataParallelProblem(bool syncBatchNorm) =>
+        $"{GetName()}: fitted in closed form in one pass, with no steps to share; run it in one process";
+
+
     protected ClosedFormMethod(string name, Encoder encoder) : base(name, encoder) { }
 
     /// <summary>Fits the method on the training data (<see cref="EpochContext.Epoch"/> 0, the whole dataset).</summary>

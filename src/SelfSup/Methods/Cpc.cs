@@ -45,6 +45,11 @@ public sealed record CpcOptions
 /// </summary>
 public sealed class Cpc : SslMethod
 {
+    /// <summary>CPC's negatives are the other patches of the batch, which are not gathered across ranks yet.</summary>
+    public override string? DataParallelProblem(bool syncBatchNorm) =>
+        "cpc: its negatives are the other patches of the batch and are not gathered across ranks yet; train it in one process";
+
+
     readonly PatchGridEncoder patches;
     readonly CpcPredictor predictor;
 

@@ -128,7 +128,7 @@ public sealed class Dino : SslMethod
         using var targets = centre.Targets(teacherLogits, temperature, Options.Centering); // [2B, K]
         var student = StudentLogits(views);                                           // V × [B, K]
         var loss = DinoLoss.MultiView(targets.chunk(2), student, Options.StudentTemp);
-        if (Options.Centering) centre.Update(teacherLogits);
+        if (Options.Centering) centre.Update(teacherLogits, context.Collectives);
         var scalars = new Dictionary<string, Tensor>
         {
             ["teacher_temp"] = tensor((float)temperature),

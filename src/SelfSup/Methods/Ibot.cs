@@ -220,8 +220,8 @@ public sealed class Ibot : SslMethod
         var patchLoss = (DinoLoss.MaskedPatches(patchTargets.narrow(0, 0, m0), studentPatch.narrow(0, 0, m0), chosen.narrow(0, 0, b), Options.StudentTemp)
             + DinoLoss.MaskedPatches(patchTargets.narrow(0, m0, m1), studentPatch.narrow(0, m0, m1), chosen.narrow(0, b, b), Options.StudentTemp)) / 2;
 
-        centre.Update(teacherCls);
-        patch_centre.Update(teacherPatch.flatten(0, 1));
+        centre.Update(teacherCls, context.Collectives);
+        patch_centre.Update(teacherPatch.flatten(0, 1), context.Collectives);
         var entropy = SelfDistillation.Entropy(clsTargets);
         var meanEntropy = SelfDistillation.MeanEntropy(clsTargets);
         return (clsLoss.MoveToOuterDisposeScope(), patchLoss.MoveToOuterDisposeScope(), entropy.MoveToOuterDisposeScope(), meanEntropy.MoveToOuterDisposeScope());

@@ -47,6 +47,12 @@ public sealed record MocoV2Options
 /// </summary>
 public sealed class MocoV2 : SslMethod
 {
+    /// <summary>MoCo v2's shuffled BatchNorm is its stand-in for per-GPU BatchNorm: SyncBN would merge its sub-batches across ranks.</summary>
+    public override string? DataParallelProblem(bool syncBatchNorm) => syncBatchNorm
+        ? "moco-v2: its BatchNorm runs over shuffled sub-batches (the paper's per-GPU BatchNorm), which SyncBN would merge across ranks; run it with --sync-batchnorm false"
+        : null;
+
+
     readonly Encoder encoder;
     readonly MlpHead projector;
     readonly MomentumTeacher<Encoder> key_encoder;
@@ -104,7 +110,7 @@ public sealed class MocoV2 : SslMethod
         using var negatives = queue.Features;                                                     // [K, P]
         var (logits, targets) = InfoNceLoss.Logits(q, k, Options.Temperature, negatives, batchNegatives: false);
         var loss = nn.functional.cross_entropy(logits, targets);
-        queue.Enqueue(nn.functional.normalize(k, dim: 1));
+        queue.Enqueue(context.Collectives.AllGather(nn.functional.normalize(k, dim: 1))); // every rank's keys: one queue on all ranks
         return new StepResult(loss, new Dictionary<string, Tensor>
         {
             ["embedding_std"] = Monitors.StdOfL2Normalized(h.detach()),

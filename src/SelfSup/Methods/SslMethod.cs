@@ -78,4 +78,10 @@ public abstract class SslMethod : nn.Module
     /// no collapse. None by default.
     /// </summary>
     public virtual string? OutputCollapse(IReadOnlyDictionary<string, double> scalars) => null;
+
+    /// <summary>
+    /// Why this method cannot train data-parallel (several ranks) with these settings, or null when it can: its
+    /// batch-wide terms go through <see cref="StepContext.Collectives"/> and its state stays the same on every rank.
+    /// </summary>
+    public virtual string? DataParallelProblem(bool syncBatchNorm) => null;
 }

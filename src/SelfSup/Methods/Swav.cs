@@ -72,6 +72,11 @@ public sealed record SwavOptions
 /// </summary>
 public sealed class Swav : SslMethod
 {
+    /// <summary>SwAV's queue (per rank in the reference) and Sinkhorn over queued rows are not wired for several ranks yet.</summary>
+    public override string? DataParallelProblem(bool syncBatchNorm) =>
+        "swav: its queue and the Sinkhorn codes over queued rows are not synchronised across ranks yet; train it in one process";
+
+
     readonly Encoder encoder;
     readonly MlpHead projector;
     readonly Linear prototypes;

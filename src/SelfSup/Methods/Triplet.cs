@@ -94,8 +94,10 @@ public sealed class Triplet : SslMethod
         if (n < 2) throw new ArgumentException($"triplet needs at least 2 images per batch (to have negatives), got {n}");
         var h = encoder.forward(cat([a, b], 0));                  // [2N, D]
         var z = projector.forward(h);                             // [2N, P]
-        var labels = arange(n, ScalarType.Int64, z.device).repeat(2); // [2N]: view i and view i + N share image i
-        var value = TripletLoss.Compute(z, labels, loss);
+        var world = context.Collectives;
+        // Image ids unique over ranks; data-parallel, every rank mines the global batch's triplets.
+        var labels = arange(n, ScalarType.Int64, z.device).add(world.Rank * n).repeat(2); // [2N]: view i and view i + N share image i
+        var value = TripletLoss.Compute(world.AllGather(z), world.AllGather(labels), loss);
         return new StepResult(value, new Dictionary<string, Tensor> { ["embedding_std"] = Monitors.StdOfL2Normalized(h.detach()) });
     }
 }

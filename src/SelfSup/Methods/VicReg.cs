@@ -90,7 +90,9 @@ public sealed class VicReg : SslMethod
         var z1 = projector.forward(h1);                                // [B, P]
         var z2 = projector.forward(h2);                                // [B, P]
         var o = Options;
-        var terms = VicRegLoss.Compute(z1, z2, o.InvarianceWeight, o.VarianceWeight, o.CovarianceWeight, o.Gamma);
+        // Data-parallel: every rank computes the loss of the global batch (variance and covariance span all rows).
+        var world = context.Collectives;
+        var terms = VicRegLoss.Compute(world.AllGather(z1), world.AllGather(z2), o.InvarianceWeight, o.VarianceWeight, o.CovarianceWeight, o.Gamma);
         return new StepResult(terms.Loss, new Dictionary<string, Tensor>
         {
             ["embedding_std"] = Monitors.StdOfL2Normalized(cat([h1, h2], 0).detach()),

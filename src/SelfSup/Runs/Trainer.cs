@@ -124,6 +124,7 @@ public sealed class Trainer
         void Warn(string warning) => progress?.Report(new TrainProgress(0, total, 0, double.NaN, 0, 0) { Warning = warning });
         var world = Collectives;
         var writer = world.Rank == 0; // rank 0 alone writes the run folder
+        if (world.WorldSize > 1 && method.DataParallelProblem(config.SyncBatchNorm) is { } problem) throw new ArgumentException(problem);
         // The device is per rank (one GPU each); everything else must agree.
         RankAgreement.SameText(world, (config with { Device = device.type.ToString() }).ToYaml(), "configurations");
         using var runLock = writer ? RunLock.Acquire(runDir, Warn) : null; // the first write: a read-only or busy folder fails here
