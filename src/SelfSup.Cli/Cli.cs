@@ -36,6 +36,7 @@ public static class Cli
         ReportCommand.Create(),
         ReconstructCommand.Create(),
         AttentionCommand.Create(),
+        DistributedCommand.Create(),
     };
 
     /// <summary>Runs a command body, turning any failure into one readable line and a non-zero exit code.</summary>

@@ -20,6 +20,10 @@ public sealed unsafe class Mpi
     /// <summary>How long one collective may wait for the other ranks before the job is aborted.</summary>
     public TimeSpan Timeout { get; set; }
     public MpiLibrary Library => lib;
+    /// <summary>Seconds spent in collectives so far (moving data and waiting for slower ranks).</summary>
+    public double CollectiveSeconds { get; private set; }
+    /// <summary>Collectives completed so far.</summary>
+    public long Collectives { get; private set; }
 
     /// <summary>The default <see cref="Timeout"/>: long enough for rank 0's evaluation work between steps (online probe, pictures).</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(10);
@@ -152,7 +156,12 @@ public sealed unsafe class Mpi
         for (long polls = 0; ; polls++)
         {
             fixed (nint* r = &request) Check(lib.Test(r, &done, lib.StatusIgnore), "MPI_Test");
-            if (done != 0) return;
+            if (done != 0)
+            {
+                CollectiveSeconds += clock.Elapsed.TotalSeconds;
+                Collectives++;
+                return;
+            }
             if (polls < 2000) continue;
             var elapsed = clock.Elapsed;
             if (elapsed > Timeout) TimedOut(what, elapsed);

@@ -51,6 +51,9 @@ public sealed class MpiCollectives : ICollectives
         return result;
     }
 
+    /// <summary>Sums a contiguous tensor over ranks in place (for measuring latency and bandwidth).</summary>
+    public void SumInPlaceForCheck(Tensor x) => SumInPlace(x, "allreduce check");
+
     /// <summary>Sums a contiguous tensor over ranks, in place.</summary>
     internal void SumInPlace(Tensor x, string what)
     {

@@ -256,6 +256,7 @@ public sealed class Trainer
                 using var b = batch;
                 if (step >= stopAt || cancel.IsCancellationRequested) break;
                 var stepClock = Stopwatch.StartNew();
+                var commBefore = (world as MpiCollectives)?.Mpi.CollectiveSeconds ?? 0;
                 double loss, stepSeconds;
                 EmbeddingHealth? health = null;
                 string? outputCollapse = null, nonFinite = null;
@@ -338,6 +339,12 @@ public sealed class Trainer
                     ["managed_mib"] = Math.Round(GC.GetTotalMemory(forceFullCollection: false) / 1048576.0, 1),
                 };
                 foreach (var (k, val) in scalars) record[k] = val;
+                if (world is MpiCollectives mpi)
+                {
+                    // This rank's time in collectives during the step: its communication share (and waits for slower ranks).
+                    record["comm_s"] = Math.Round(mpi.Mpi.CollectiveSeconds - commBefore, 4);
+                    record["step_s"] = Math.Round(stepSeconds, 4);
+                }
                 string? warning = null;
                 if (health is not null)
                 {

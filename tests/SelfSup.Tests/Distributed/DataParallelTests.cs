@@ -138,4 +138,103 @@ public sealed class DataParallelTests(PretrainKillResumeTests.FashionMnistRows d
         var diff = MaxDifference(Path.Combine(one, "checkpoints", "last.ckpt"), Path.Combine(two, "checkpoints", "last.ckpt"));
         Assert.True(diff > 1e-3, $"without SyncBN 2 ranks should differ from 1 process, but differ by only {diff:G3}");
     }
+
+    /// <summary>A run started on 2 ranks resumes in 1 process, and one started in 1 process resumes on 2, to where an uninterrupted run ends.</summary>
+    [Fact]
+    public void ResumesWithAnotherNumberOfRanks()
+    {
+        using var dir = new TempDir();
+        string whole = dir.File("whole"), twoThenOne = dir.File("two-then-one"), oneThenTwo = dir.File("one-then-two");
+        RunOneProcess(Args("simclr", whole, steps: 5));
+        RunRanks(2, Args("simclr", twoThenOne, steps: 3));
+        RunOneProcess(["pretrain", "--resume", "--out", twoThenOne, "--max-steps", "5"]);
+        RunOneProcess(Args("simclr", oneThenTwo, steps: 3));
+        RunRanks(2, ["pretrain", "--resume", "--out", oneThenTwo, "--max-steps", "5"]);
+        var wholeCkpt = Path.Combine(whole, "checkpoints", "last.ckpt");
+        Assert.True(MaxDifference(wholeCkpt, Path.Combine(twoThenOne, "checkpoints", "last.ckpt")) <= Tolerance, "2 ranks, then 1 process");
+        Assert.True(MaxDifference(wholeCkpt, Path.Combine(oneThenTwo, "checkpoints", "last.ckpt")) <= Tolerance, "1 process, then 2 ranks");
+        Assert.Equal(5, MetricsFile.Read(Path.Combine(twoThenOne, "metrics.jsonl")).Series("loss").Values.Length);
+    }
+
+    /// <summary>Ranks launched with different settings all stop at the start, naming the first setting that differs.</summary>
+    [Fact]
+    public void RanksWithDifferentSettingsStopWithAClearError()
+    {
+        using var dir = new TempDir();
+        var args = Mpi(Args("simclr", dir.File("run"), steps: 4));
+        var other = args.ToArray();
+        other[Array.IndexOf(other, "--seed") + 1] = "4";
+        using var job = MpiJob.StartEach(args, other);
+        var (code, elapsed) = job.Wait(JobTimeout);
+        output.WriteLine(job.Stderr);
+        Assert.NotEqual(0, code);
+        Assert.Contains("ranks run different configurations: rank 0 has 'seed: 3', rank 1 has 'seed: 4'", job.Stderr);
+        Assert.True(elapsed < TimeSpan.FromSeconds(45), $"took {elapsed.TotalSeconds:F0} s: the ranks should stop at once, not at the 60 s collective timeout");
+        Assert.False(File.Exists(Path.Combine(dir.File("run"), "checkpoints", "last.ckpt")));
+    }
+
+    /// <summary>A rank that fails (here: its data folder does not exist) ends the whole job with its error, without the others waiting for it.</summary>
+    [Fact]
+    public void AFailingRankEndsTheJob()
+    {
+        using var dir = new TempDir();
+        var args = Mpi(Args("simclr", dir.File("run"), steps: 4));
+        var broken = args.ToArray();
+        broken[Array.IndexOf(broken, "--data") + 1] = dir.File("no-such-folder");
+        using var job = MpiJob.StartEach(args, broken);
+        var (code, elapsed) = job.Wait(JobTimeout);
+        output.WriteLine(job.Stderr);
+        Assert.NotEqual(0, code);
+        Assert.Contains("error: rank 1 of 2:", job.Stderr);
+        Assert.Contains("no-such-folder", job.Stderr);
+        Assert.True(elapsed < TimeSpan.FromSeconds(45), $"took {elapsed.TotalSeconds:F0} s: rank 0 should be ended at once, not at the 60 s collective timeout");
+    }
+
+    /// <summary>A rank killed during training (SIGKILL) ends the job: mpirun stops the other rank.</summary>
+    [Fact]
+    public void AKilledRankEndsTheJob()
+    {
+        using var dir = new TempDir();
+        using var job = MpiJob.Start(2, Mpi(Args("simclr", dir.File("run"), steps: 400)));
+        WaitFor(() => job.Stdout.Contains("step 2/"), job);
+        var pids = job.RankPids();
+        Assert.True(pids.ContainsKey(1), $"rank 1 not found among mpirun's children ({string.Join(", ", pids)})");
+        System.Diagnostics.Process.GetProcessById(pids[1]).Kill();
+        var (code, elapsed) = job.Wait(JobTimeout);
+        output.WriteLine(job.Stderr);
+        Assert.NotEqual(0, code);
+        Assert.True(elapsed < TimeSpan.FromSeconds(45), $"took {elapsed.TotalSeconds:F0} s after the kill");
+    }
+
+    /// <summary>A rank that stops responding (SIGSTOP) leaves the other waiting in a collective: it times out, says so, and aborts the job.</summary>
+    [Fact]
+    public void AStuckRankTimesOutAndAbortsTheJob()
+    {
+        using var dir = new TempDir();
+        var args = Args("simclr", dir.File("run"), steps: 400).Concat(["--distributed", "mpi", "--collective-timeout", "5"]).ToArray();
+        using var job = MpiJob.Start(2, args);
+        WaitFor(() => job.Stdout.Contains("step 2/"), job);
+        var pids = job.RankPids();
+        Assert.True(pids.ContainsKey(1), $"rank 1 not found among mpirun's children ({string.Join(", ", pids)})");
+        Assert.Equal(0, kill(pids[1], 19)); // SIGSTOP
+        var (code, elapsed) = job.Wait(JobTimeout);
+        output.WriteLine(job.Stderr);
+        Assert.NotEqual(0, code);
+        Assert.Contains("error: rank 0 of 2: the collective", job.Stderr);
+        Assert.Contains("did not complete within 5 s (collective timeout)", job.Stderr);
+        Assert.True(elapsed < TimeSpan.FromSeconds(60), $"took {elapsed.TotalSeconds:F0} s after the rank stopped");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    static extern int kill(int pid, int signal);
+
+    static void WaitFor(Func<bool> condition, MpiJob job)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > JobTimeout) throw new TimeoutException($"waited {JobTimeout.TotalSeconds:F0} s\nstdout:\n{job.Stdout}\nstderr:\n{job.Stderr}");
+            Thread.Sleep(100);
+        }
+    }
 }
