@@ -109,6 +109,7 @@ public sealed class DataParallelTests(PretrainKillResumeTests.FashionMnistRows d
     /// </summary>
     [Theory]
     [InlineData("dino", true)]
+    [InlineData("simsiam", true)]
     [InlineData("moco-v3", true)]
     [InlineData("barlow-twins", true)]
     [InlineData("vicreg", true)]
