@@ -42,7 +42,11 @@ public static class PretrainCommand
                 summary = Pretrain(config, outDir, r.GetValue(resume), stop.Token, world);
                 if (summary.Interrupted)
                 {
-                    Console.WriteLine(Interrupted(summary, config, outDir));
+                    if (!Cli.Quiet)
+                        Console.WriteLine(world.WorldSize == 1
+                            ? Interrupted(summary, config, outDir)
+                            // the same ranks or another number of them, or one process without --distributed
+                            : Interrupted(summary, config, outDir).Replace($"resume with: {Cli.Name} ", $"resume with: mpirun -np {world.WorldSize} {Cli.Name} ") + " --distributed mpi");
                     return 0;
                 }
             }

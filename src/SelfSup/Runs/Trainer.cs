@@ -215,6 +215,17 @@ public sealed class Trainer
             progress?.Report(new TrainProgress(0, total, 0, double.NaN, lrs.Length > 0 ? lrs[0] : 0, 0) { Probe = before });
         }
 
+        // A stop request (SIGINT/SIGTERM) reaches the ranks at different moments: they stop together, at the first step
+        // boundary where any rank has it, so that all of them write (or skip) the same collectives.
+        var stopping = false;
+        bool Stopping()
+        {
+            if (world.WorldSize == 1) return stopping = cancel.IsCancellationRequested;
+            using var flag = tensor(cancel.IsCancellationRequested ? 1.0 : 0.0, ScalarType.Float64);
+            using var any = world.AllReduceMean(flag);
+            return stopping = any.item<double>() > 0;
+        }
+
         // Before a checkpoint the ranks must hold one state: BatchNorm statistics kept per rank are rank 0's from here on.
         void AgreeOnState()
         {
@@ -254,7 +265,7 @@ public sealed class Trainer
             foreach (var batch in data.Epoch(epoch, startBatch, device))
             {
                 using var b = batch;
-                if (step >= stopAt || cancel.IsCancellationRequested) break;
+                if (step >= stopAt || Stopping()) break;
                 var stepClock = Stopwatch.StartNew();
                 var commBefore = (world as MpiCollectives)?.Mpi.CollectiveSeconds ?? 0;
                 double loss, stepSeconds;
@@ -394,7 +405,7 @@ public sealed class Trainer
                 progress?.Report(new TrainProgress(step, total, epoch + 1, loss, lrs[step - 1], ips) { Health = health, Probe = probed, Warning = warning });
                 EndOfStep();
             }
-            if (cancel.IsCancellationRequested) break;
+            if (stopping) break;
         }
 
         // Pictures go before their checkpoint, for the same reason as the epoch's record.
@@ -407,7 +418,7 @@ public sealed class Trainer
         var seconds = clock.Elapsed.TotalSeconds;
         return new TrainSummary(step, total, lastLoss, seconds, imagesSeen / Math.Max(seconds, 1e-9), lastCheckpoint)
         {
-            Warnings = warnings, Interrupted = step < stopAt && cancel.IsCancellationRequested, SkippedSteps = skipped,
+            Warnings = warnings, Interrupted = step < stopAt && stopping, SkippedSteps = skipped,
         };
     }
 

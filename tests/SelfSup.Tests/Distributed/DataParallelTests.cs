@@ -226,6 +226,27 @@ public sealed class DataParallelTests(PretrainKillResumeTests.FashionMnistRows d
         Assert.True(elapsed < TimeSpan.FromSeconds(60), $"took {elapsed.TotalSeconds:F0} s after the rank stopped");
     }
 
+    /// <summary>SIGINT to mpirun stops both ranks at one step with a checkpoint, and the printed command resumes the run to its end.</summary>
+    [Fact]
+    public void AnInterruptStopsEveryRankAtOneStepAndResumes()
+    {
+        using var dir = new TempDir();
+        var run = dir.File("run");
+        using (var job = MpiJob.Start(2, Mpi(Args("simclr", run, steps: 400))))
+        {
+            WaitFor(() => job.Stdout.Contains("step 2/"), job);
+            job.Signal(2); // SIGINT
+            job.Wait(JobTimeout); // mpirun itself exits non-zero once signalled, though its ranks exit 0
+            output.WriteLine(job.Stdout + job.Stderr);
+            Assert.DoesNotContain("error:", job.Stderr);
+            Assert.Contains($"resume with: mpirun -np 2 selfsup pretrain --resume --out {run} --max-steps 400 --distributed mpi", job.Stdout);
+            Assert.Single(job.Stdout.Split('\n'), l => l.StartsWith("interrupted after step", StringComparison.Ordinal)); // rank 0 alone prints
+        }
+        var stopped = (int)Checkpoint.ReadState(Path.Combine(run, "checkpoints", "last.ckpt")).Step;
+        RunRanks(2, ["pretrain", "--resume", "--out", run, "--max-steps", $"{stopped + 2}"]);
+        Assert.Equal(stopped + 2, Checkpoint.ReadState(Path.Combine(run, "checkpoints", "last.ckpt")).Step);
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     static extern int kill(int pid, int signal);
 

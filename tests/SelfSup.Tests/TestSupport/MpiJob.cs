@@ -87,6 +87,15 @@ internal sealed class MpiJob : IDisposable
         return false;
     }
 
+    /// <summary>Sends <paramref name="signal"/> to mpirun (which passes SIGINT and SIGTERM on to the ranks).</summary>
+    public void Signal(int signal)
+    {
+        if (kill(process.Id, signal) != 0) throw new InvalidOperationException($"kill({process.Id}, {signal}) failed");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    static extern int kill(int pid, int signal);
+
     public void Dispose()
     {
         if (!process.HasExited) process.Kill(entireProcessTree: true);
