@@ -21,7 +21,7 @@ public sealed class SyncBatchNorm : IDisposable
 
     SyncBatchNorm(nn.Module model, ICollectives world)
     {
-        foreach (var bn in model.modules().OfType<BatchNorm>())
+        foreach (var bn in Norms(model))
         {
             Tensor? savedMean = null, savedVar = null;
             var pre = bn.register_forward_pre_hook((m, x) =>
@@ -89,12 +89,15 @@ public sealed class SyncBatchNorm : IDisposable
     public static void BroadcastRunningStatistics(nn.Module model, ICollectives world)
     {
         if (world.WorldSize == 1) return;
-        foreach (var bn in model.modules().OfType<BatchNorm>().Where(b => b.track_running_stats))
+        foreach (var bn in Norms(model).Where(b => b.track_running_stats))
         {
             world.Broadcast(bn.running_mean!);
             world.Broadcast(bn.running_var!);
         }
     }
+
+    /// <summary>The model's BatchNorm layers, the model itself included (modules() lists only what it contains).</summary>
+    static IEnumerable<BatchNorm> Norms(nn.Module model) => model.modules().Prepend(model).OfType<BatchNorm>();
 
     public void Dispose()
     {

@@ -19,6 +19,8 @@ internal sealed class MpiJob : IDisposable
         start.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
         start.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
         start.Environment["OMPI_MCA_rmaps_base_oversubscribe"] = "1";
+        // Shared-memory transfers without cross-process memory reads, which containers often forbid (ptrace scope).
+        start.Environment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none";
         process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => { if (e.Data is { } l) lock (gate) stdout.AppendLine(l); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is { } l) lock (gate) stderr.AppendLine(l); };
