@@ -4,7 +4,8 @@
 # alternation. Throughput is global images per second of wall time over the steps after the first WARMUP; the
 # communication share is each step's time inside collectives (gradients, SyncBN, gathered negatives, the loss)
 # over its whole time, from the ranks' `comm_s` and `step_s` in metrics.jsonl (rank 0's). Writes
-# bench/results/distributed.json. About 6 minutes on 2 cores. Env: STEPS=40 WARMUP=5 REPEATS=2 WORK=/var/tmp/selfsup-dist
+# bench/results/distributed.json, with the output of `selfsup distributed check` on the 2 ranks. About 6 minutes
+# on 2 cores. Env: STEPS=40 WARMUP=5 REPEATS=2 WORK=/var/tmp/selfsup-dist
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${STEPS:-40}
@@ -18,6 +19,8 @@ rm -rf "$WORK/bin" && cp -r src/SelfSup.Cli/bin/Release/net10.0 "$WORK/bin"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 common=(pretrain --method simclr --data cifar10 --encoder resnet18 --width 16 --batch-size 256 --epochs 1
         --max-steps "$STEPS" --monitor-every 0 --tensorboard false --checkpoint-every 0 --seed 0)
+# The ranks' link: collectives checked, allreduce latency and bandwidth.
+mpirun -np 2 dotnet "$WORK/bin/SelfSup.Cli.dll" distributed check > "$WORK/check.log" 2>&1
 for r in $(seq 1 "$REPEATS"); do
   rm -rf "$WORK/one-$r" "$WORK/two-$r"
   dotnet "$WORK/bin/SelfSup.Cli.dll" "${common[@]}" --threads 2 --out "$WORK/one-$r" > "$WORK/one-$r.log" 2>&1
@@ -46,7 +49,8 @@ result = {"command": command, "commit": commit, "date": datetime.date.today().is
           "one_process_2_threads_images_per_s": round(sum(one) / len(one), 1),
           "two_ranks_1_thread_images_per_s": round(sum(two) / len(two), 1),
           "ratio_two_ranks_over_one_process": round(sum(two) / sum(one), 3),
-          "comm_share_two_ranks": round(sum(share) / len(share), 3)}
+          "comm_share_two_ranks": round(sum(share) / len(share), 3),
+          "distributed_check": [l.strip() for l in open(f"{work}/check.log") if l.startswith(("allreduce", "collectives", "library", "2 ranks"))]}
 json.dump(result, open(out, "w"), indent=1)
 print(json.dumps(result, indent=1))
 PY
