@@ -164,14 +164,9 @@ public sealed class DataParallelTests(PretrainKillResumeTests.FashionMnistRows d
     public void RanksWithDifferentSettingsStopWithAClearError()
     {
         using var dir = new TempDir();
-        var args = Mpi(Args("simclr", dir.File("run"), steps: 4));
-        var other = args.ToArray();
-        other[Array.IndexOf(other, "--seed") + 1] = "4";
-        using var job = MpiJob.StartEach(args, other);
-        var (code, elapsed) = job.Wait(JobTimeout);
-        output.WriteLine(job.Stderr);
+        var (code, elapsed, stderr) = RunWithRankOneChanged(dir, "--seed", "4");
         Assert.NotEqual(0, code);
-        Assert.Contains("ranks run different configurations: rank 0 has 'seed: 3', rank 1 has 'seed: 4'", job.Stderr);
+        Assert.Contains("ranks run different configurations: rank 0 has 'seed: 3', rank 1 has 'seed: 4'", stderr);
         Assert.True(elapsed < TimeSpan.FromSeconds(45), $"took {elapsed.TotalSeconds:F0} s: the ranks should stop at once, not at the 60 s collective timeout");
         Assert.False(File.Exists(Path.Combine(dir.File("run"), "checkpoints", "last.ckpt")));
     }
@@ -181,16 +176,23 @@ public sealed class DataParallelTests(PretrainKillResumeTests.FashionMnistRows d
     public void AFailingRankEndsTheJob()
     {
         using var dir = new TempDir();
+        var (code, elapsed, stderr) = RunWithRankOneChanged(dir, "--data", dir.File("no-such-folder"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("error: rank 1 of 2:", stderr);
+        Assert.Contains("no-such-folder", stderr);
+        Assert.True(elapsed < TimeSpan.FromSeconds(45), $"took {elapsed.TotalSeconds:F0} s: rank 0 should be ended at once, not at the 60 s collective timeout");
+    }
+
+    /// <summary>A 2-rank job whose rank 1 has <paramref name="flag"/> set to <paramref name="value"/>, run to its end.</summary>
+    (int Code, TimeSpan Elapsed, string Stderr) RunWithRankOneChanged(TempDir dir, string flag, string value)
+    {
         var args = Mpi(Args("simclr", dir.File("run"), steps: 4));
-        var broken = args.ToArray();
-        broken[Array.IndexOf(broken, "--data") + 1] = dir.File("no-such-folder");
-        using var job = MpiJob.StartEach(args, broken);
+        var changed = args.ToArray();
+        changed[Array.IndexOf(changed, flag) + 1] = value;
+        using var job = MpiJob.StartEach(args, changed);
         var (code, elapsed) = job.Wait(JobTimeout);
         output.WriteLine(job.Stderr);
-        Assert.NotEqual(0, code);
-        Assert.Contains("error: rank 1 of 2:", job.Stderr);
-        Assert.Contains("no-such-folder", job.Stderr);
-        Assert.True(elapsed < TimeSpan.FromSeconds(45), $"took {elapsed.TotalSeconds:F0} s: rank 0 should be ended at once, not at the 60 s collective timeout");
+        return (code, elapsed, job.Stderr);
     }
 
     /// <summary>A rank killed during training (SIGKILL) ends the job: mpirun stops the other rank.</summary>
