@@ -68,7 +68,11 @@ public static class LeaderboardPage
         sb.AppendLine("encoder. Scores are test top-1 (%): k-NN (k 20, T 0.07) and a linear probe on frozen features of the whole train");
         sb.AppendLine("split, and fine-tuning on a few labels per class (mean ± std over seeds when there are several). Reference rows (in");
         sb.AppendLine("italics) come from the same evaluations: the random-init encoder with re-estimated BatchNorm statistics, raw");
-        sb.AppendLine("pixels, and supervised training from scratch on the fine-tuning subsets; PCA is the closed-form floor.");
+        sb.AppendLine("pixels, and supervised training from scratch on the fine-tuning subsets; PCA is the closed-form floor. Each method");
+        sb.AppendLine("is compared with its own starting point: SimCLR, SimSiam, Barlow Twins and VICReg start a ResNet with every");
+        sb.AppendLine("residual branch's last BatchNorm at γ = 0 (`zero_init_residual`, as their reference code), so their random-init twin differs");
+        sb.AppendLine("from the other methods' on the same encoder. The random-init row shows one encoder's twin (from the method it");
+        sb.AppendLine("names); every method's own twin is under `random_init` in its result file.");
         var keys = DefaultDatasets.Concat(files.Select(f => LeaderboardRun.DatasetKey(f.Entry.Dataset))).Distinct().ToList();
         foreach (var key in keys)
         {
