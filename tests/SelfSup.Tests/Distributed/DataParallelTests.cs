@@ -16,6 +16,7 @@ namespace SelfSup.Tests.Distributed;
 /// resumes with another number of ranks, and bad launches end every rank with an error instead of hanging.
 /// </summary>
 [Trait("Category", "Distributed")]
+[Collection(MpiJobsCollection.Name)]
 public sealed class DataParallelTests(PretrainKillResumeTests.FashionMnistRows data, ITestOutputHelper output)
     : IClassFixture<PretrainKillResumeTests.FashionMnistRows>
 {

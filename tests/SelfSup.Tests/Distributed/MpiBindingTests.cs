@@ -9,6 +9,7 @@ namespace SelfSup.Tests.Distributed;
 /// sizes (`selfsup distributed check` under mpirun), and clear refusals of a library that is not Open MPI or not there.
 /// </summary>
 [Trait("Category", "Distributed")]
+[Collection(MpiJobsCollection.Name)]
 public sealed class MpiBindingTests(ITestOutputHelper output)
 {
     [Fact]
