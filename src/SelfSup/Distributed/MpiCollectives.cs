@@ -35,9 +35,11 @@ public sealed class MpiCollectives : ICollectives
     public void Broadcast(Tensor x, int root = 0)
     {
         using var _ = no_grad();
-        using var staged = Staged(x);
+        // MPI reads and writes the memory as one block: a strided view goes through a contiguous copy.
+        using var block = x.is_contiguous() ? x.alias() : x.contiguous();
+        using var staged = Staged(block);
         mpi.Broadcast(staged.DataPointer(), Count(staged), Datatype(staged), root, $"broadcast {Describe(x)}");
-        if (!ReferenceEquals(staged, x)) x.copy_(staged);
+        x.copy_(staged);
     }
 
     public byte[][] AllGatherBytes(byte[] bytes, string what) => mpi.AllGather(bytes, what);
