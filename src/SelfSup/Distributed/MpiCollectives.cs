@@ -28,7 +28,7 @@ public sealed class MpiCollectives : ICollectives
         return sum.div_(WorldSize);
     }
 
-    public Tensor AllGather(Tensor x) => x.requires_grad ? AllGatherFunction.Apply(this, x) : GatherRows(x, "allgather");
+    public Tensor AllGather(Tensor x) => x.requires_grad ? AllGatherFunction.Apply(this, x) : GatherRows(x, "allgather", out _);
 
     public Tensor AllReduceSum(Tensor x) => x.requires_grad ? AllReduceSumFunction.Apply(this, x) : SumOverRanks(x, "allreduce sum");
 
@@ -36,10 +36,11 @@ public sealed class MpiCollectives : ICollectives
     {
         using var _ = no_grad();
         // MPI reads and writes the memory as one block: a strided view goes through a contiguous copy.
-        using var block = x.is_contiguous() ? x.alias() : x.contiguous();
-        using var staged = Staged(block);
-        mpi.Broadcast(staged.DataPointer(), Count(staged), Datatype(staged), root, $"broadcast {Describe(x)}");
-        x.copy_(staged);
+        using var block = x.is_contiguous() ? null : x.contiguous();
+        using var host = HostCopy(block ?? x);
+        var buffer = host ?? block ?? x;
+        mpi.Broadcast(buffer.DataPointer(), Count(buffer), Datatype(buffer), root, $"broadcast {Describe(x)}");
+        if (!ReferenceEquals(buffer, x)) x.copy_(buffer);
     }
 
     public byte[][] AllGatherBytes(byte[] bytes, string what) => mpi.AllGather(bytes, what);
@@ -60,35 +61,37 @@ public sealed class MpiCollectives : ICollectives
     internal void SumInPlace(Tensor x, string what)
     {
         if (!x.is_contiguous()) throw new ArgumentException("allreduce: the tensor must be contiguous");
-        using var staged = Staged(x);
-        mpi.AllReduceSum(staged.DataPointer(), Count(staged), Datatype(staged), $"{what} {Describe(x)}");
-        if (!ReferenceEquals(staged, x)) x.copy_(staged);
+        using var host = HostCopy(x);
+        var buffer = host ?? x;
+        mpi.AllReduceSum(buffer.DataPointer(), Count(buffer), Datatype(buffer), $"{what} {Describe(x)}");
+        if (host is not null) x.copy_(host);
     }
 
-    /// <summary>Every rank's rows of <paramref name="x"/> concatenated in rank order (ranks may hold different row counts).</summary>
-    internal Tensor GatherRows(Tensor x, string what)
+    /// <summary>
+    /// Every rank's rows of <paramref name="x"/> concatenated in rank order (ranks may hold different row counts);
+    /// <paramref name="offset"/> is the first row of this rank's part.
+    /// </summary>
+    internal Tensor GatherRows(Tensor x, string what, out long offset)
     {
         using var _ = no_grad();
-        var local = x.detach().contiguous();
+        using var local = x.detach().contiguous();
         var rowElements = local.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
         var rows = mpi.AllGather(checked((int)local.shape[0]), $"{what} row counts");
+        offset = rows.Take(Rank).Sum();
         var shape = local.shape.ToArray();
         shape[0] = rows.Sum();
         var result = empty(shape, local.dtype, local.device);
-        using var send = Staged(local);
-        using var receive = Staged(result);
+        using var sendHost = HostCopy(local);
+        using var receiveHost = HostCopy(result);
+        var (send, receive) = (sendHost ?? local, receiveHost ?? result);
         var counts = rows.Select(r => checked((int)(r * rowElements))).ToArray();
         mpi.AllGatherV(send.DataPointer(), Count(send), receive.DataPointer(), counts, Datatype(send), $"{what} {Describe(x)}");
-        if (!ReferenceEquals(receive, result)) result.copy_(receive);
-        if (!ReferenceEquals(local, x)) local.Dispose();
+        if (receiveHost is not null) result.copy_(receiveHost);
         return result;
     }
 
-    /// <summary>The row offset of this rank's part in a gather of per-rank row counts.</summary>
-    internal int RowOffset(int rows) => mpi.AllGather(rows, "allgather backward row counts").Take(Rank).Sum();
-
-    /// <summary>The tensor MPI reads and writes: itself, or a host copy of a device tensor when MPI is not CUDA-aware.</summary>
-    Tensor Staged(Tensor x) => x.device.type == DeviceType.CPU || mpi.Library.CudaAware ? x.alias() : x.cpu();
+    /// <summary>A host copy of a device tensor when MPI cannot read device memory (not CUDA-aware); null when MPI takes the tensor itself.</summary>
+    Tensor? HostCopy(Tensor x) => x.device.type == DeviceType.CPU || mpi.Library.CudaAware ? null : x.cpu();
 
     nint Datatype(Tensor x) => x.dtype switch
     {
@@ -119,15 +122,17 @@ public sealed class MpiCollectives : ICollectives
             var x = (Tensor)vars[1];
             ctx.save_data("world", world);
             ctx.save_data("rows", x.shape[0]);
-            return world.GatherRows(x, "allgather");
+            var gathered = world.GatherRows(x, "allgather", out var offset);
+            ctx.save_data("offset", offset); // where this rank's rows are, for the backward pass
+            return gathered;
         }
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad)
         {
             var world = (MpiCollectives)ctx.get_data("world");
             var rows = (long)ctx.get_data("rows");
+            var offset = (long)ctx.get_data("offset");
             using var total = world.SumOverRanks(grad, "allgather backward");
-            var offset = world.RowOffset((int)rows);
             return [null!, total.narrow(0, offset, rows).clone()]; // one gradient per argument: none for the collectives
         }
     }
