@@ -13,18 +13,16 @@ public static class GradientBuckets
     /// <summary>25 MB, PyTorch DDP's default bucket.</summary>
     public const long BucketBytes = 25L << 20;
 
-    /// <summary>Replaces each parameter's gradient by its mean over ranks; returns the bytes communicated.</summary>
-    public static long Average(IEnumerable<Tensor> parameters, ICollectives world, long bucketBytes = BucketBytes)
+    /// <summary>Replaces each parameter's gradient by its mean over ranks.</summary>
+    public static void Average(IEnumerable<Tensor> parameters, ICollectives world, long bucketBytes = BucketBytes)
     {
-        if (world.WorldSize == 1) return 0;
+        if (world.WorldSize == 1) return;
         var grads = parameters.Select(p => p.grad).Where(g => g is not null).Select(g => g!).ToList();
-        long sent = 0;
         using var _ = no_grad();
         foreach (var bucket in Buckets(grads, bucketBytes))
         {
             using var flat = cat(bucket.Select(g => g.reshape(-1)).ToArray());
             using var mean = world.AllReduceMean(flat);
-            sent += flat.numel() * flat.element_size();
             long offset = 0;
             foreach (var g in bucket)
             {
@@ -33,7 +31,6 @@ public static class GradientBuckets
                 offset += g.numel();
             }
         }
-        return sent;
     }
 
     /// <summary>Consecutive gradients of one dtype and device, up to <paramref name="bucketBytes"/> each (a larger gradient is a bucket of its own).</summary>

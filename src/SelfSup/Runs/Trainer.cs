@@ -102,9 +102,6 @@ public sealed class Trainer
     /// </summary>
     public ICollectives Collectives { get; set; } = SingleProcess.Instance;
 
-    /// <summary>Bytes of gradients averaged over ranks so far in this process (0 in one process).</summary>
-    public long GradientBytesCommunicated { get; private set; }
-
     /// <summary>
     /// Trains until all epochs (or <see cref="RunConfig.MaxSteps"/>) are done; resumes from last.ckpt when asked.
     /// When <paramref name="cancel"/> is cancelled the step in flight finishes, a checkpoint is written and the
@@ -288,7 +285,7 @@ public sealed class Trainer
                     {
                         optimizer.ZeroGrad();
                         result.Loss.backward();
-                        GradientBytesCommunicated += GradientBuckets.Average(method.parameters().Where(p => p.requires_grad), world);
+                        GradientBuckets.Average(method.parameters().Where(p => p.requires_grad), world);
                         method.BeforeOptimizerStep(context);
                         var trainable = method.parameters().Where(p => p.requires_grad);
                         // clip_grad_norm_ returns the norm before clipping: the same check for free when clipping.
