@@ -43,7 +43,7 @@ public static class LeaderboardPage
         }
         var path = Path.Combine(docsDir, "leaderboard.md");
         var tmp = path + ".tmp";
-        File.WriteAllText(tmp, Markdown(files, methods, charts));
+        File.WriteAllText(tmp, Markdown(files, methods, charts, LeaderboardInvestigation.LoadAll(resultsDir)));
         File.Move(tmp, path, overwrite: true);
         return path;
     }
@@ -51,8 +51,9 @@ public static class LeaderboardPage
     /// <param name="files">Every leaderboard row with its link relative to the page.</param>
     /// <param name="methods">The registered methods (image methods without a row are listed as not yet measured).</param>
     /// <param name="charts">Chart path per dataset key, relative to the page.</param>
+    /// <param name="investigations">Why methods score below their twins (docs/results/investigation-*.json).</param>
     public static string Markdown(IReadOnlyList<(LeaderboardEntry Entry, string Link)> files, IReadOnlyList<MethodInfo> methods,
-        IReadOnlyDictionary<string, string>? charts = null)
+        IReadOnlyDictionary<string, string>? charts = null, IReadOnlyList<LeaderboardInvestigation>? investigations = null)
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -72,7 +73,9 @@ public static class LeaderboardPage
         sb.AppendLine("is compared with its own starting point: SimCLR, SimSiam, Barlow Twins and VICReg start a ResNet with every");
         sb.AppendLine("residual branch's last BatchNorm at γ = 0 (`zero_init_residual`, as their reference code), so their random-init twin differs");
         sb.AppendLine("from the other methods' on the same encoder. The random-init row shows one encoder's twin (from the method it");
-        sb.AppendLine("names); every method's own twin is under `random_init` in its result file.");
+        sb.AppendLine("names); every method's own twin is under `random_init` in its result file. A method that scores below its own");
+        sb.AppendLine("twin says so in its row, with what its investigation found (more seeds, a longer budget, one recipe change at a");
+        sb.AppendLine("time; the reruns are in `docs/results/investigation-*.json`) or that it has not been investigated.");
         var keys = DefaultDatasets.Concat(files.Select(f => LeaderboardRun.DatasetKey(f.Entry.Dataset))).Distinct().ToList();
         foreach (var key in keys)
         {
@@ -96,7 +99,8 @@ public static class LeaderboardPage
                     sb.AppendLine(c, $"![{key} leaderboard: linear probe and k-NN top-1 per method]({chart})");
                     sb.AppendLine();
                 }
-                AppendTable(sb, rows, auroc: rows.Any(r => r.LinearAuroc is not null || r.FineTuneAuroc is not null));
+                var found = (investigations ?? []).Where(i => LeaderboardRun.DatasetKey(i.Dataset) == key).ToList();
+                AppendTable(sb, rows, auroc: rows.Any(r => r.LinearAuroc is not null || r.FineTuneAuroc is not null), found);
             }
             var unranked = mine.Where(f => f.Entry.Status != EntryStatus.Done).OrderBy(f => f.Entry.Method, StringComparer.Ordinal).ToList();
             if (unranked.Count > 0)
@@ -120,7 +124,7 @@ public static class LeaderboardPage
         return sb.ToString();
     }
 
-    static void AppendTable(StringBuilder sb, IReadOnlyList<LeaderboardRow> rows, bool auroc)
+    static void AppendTable(StringBuilder sb, IReadOnlyList<LeaderboardRow> rows, bool auroc, IReadOnlyList<LeaderboardInvestigation> investigations)
     {
         var c = CultureInfo.InvariantCulture;
         var ftHeader = rows.FirstOrDefault(r => r.Name.StartsWith("supervised", StringComparison.Ordinal)) is { } s
@@ -132,10 +136,19 @@ public static class LeaderboardPage
         {
             var name = r.Reference ? $"*{r.Name}*" : r.Name;
             if (r.Note is { } note) name += $" <sub>{Cell(note)}</sub>";
+            if (r.BelowTwin() is { Count: > 0 } below) name += "<br><sub>" + Cell(BelowTwinNote(r.Name, below, investigations)) + "</sub>";
             var position = r.Reference ? "" : (++rank).ToString(c);
             var aurocCell = auroc ? $" {Number(r.LinearAuroc, r.Link)} / {Score(r.FineTuneAuroc, r.Link)} |" : "";
             sb.AppendLine(c, $"| {position} | {name} | {r.Family} | {Cell(r.Encoder)} | {Cell(r.Budget)} | {Cell(r.Steps)} | {Number(r.Knn, r.Link)} | {Number(r.Linear, r.Link)} | {Score(r.FineTune, r.Link)} |{aurocCell} [{Path.GetFileName(r.Link)}]({r.Link}) |");
         }
+    }
+
+    /// <summary>The row's account of scoring below its random-init twin: the investigation's finding and link, or that there is none.</summary>
+    static string BelowTwinNote(string method, IReadOnlyList<string> below, IReadOnlyList<LeaderboardInvestigation> investigations)
+    {
+        var head = $"**below its random-init twin** ({string.Join(", ", below)}): ";
+        var found = investigations.FirstOrDefault(i => i.Method.Equals(method, StringComparison.OrdinalIgnoreCase));
+        return found is null ? head + "not investigated yet." : head + $"{found.Finding} ([investigation]({found.Link}))";
     }
 
     static string Number(double? value, string link) => value is { } v ? string.Create(CultureInfo.InvariantCulture, $"[{v:F2}]({link})") : "—";

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SelfSup.Evaluation;
+using SelfSup.Runs;
 
 namespace SelfSup.Leaderboard;
 
@@ -22,6 +23,19 @@ public sealed record LeaderboardRow
     public required string Link { get; init; }
     public bool Reference { get; init; }
     public string? Note { get; init; }
+    /// <summary>A method row's own random-init twin (its evaluation's <c>random_init</c>): what it must beat.</summary>
+    public ProbeScores? Twin { get; init; }
+
+    /// <summary>"k-NN 74.52 vs 78.69" for each score below the twin's; empty when none is (or there is no twin).</summary>
+    public IReadOnlyList<string> BelowTwin()
+    {
+        if (Reference || Twin is not { } t) return [];
+        var c = CultureInfo.InvariantCulture;
+        var below = new List<string>();
+        if (Knn < t.KnnTop1) below.Add(string.Create(c, $"k-NN {Knn:F2} vs {t.KnnTop1:F2}"));
+        if (Linear < t.LinearTop1) below.Add(string.Create(c, $"linear {Linear:F2} vs {t.LinearTop1:F2}"));
+        return below;
+    }
 }
 
 /// <summary>
@@ -138,6 +152,7 @@ public static class LeaderboardTable
             Link = link,
             Reference = closedForm,
             Note = e.Note,
+            Twin = closedForm ? null : eval.RandomInit,
         };
     }
 }

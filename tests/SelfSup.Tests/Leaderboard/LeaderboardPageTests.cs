@@ -121,4 +121,41 @@ public class LeaderboardPageTests
         Assert.Equal(900, png.Width);
         Assert.Equal(80 + 26 * 7, png.Height); // 4 methods, 2 random-init rows, raw pixels
     }
+
+    [Fact]
+    public void ARowBelowItsTwin_SaysWhichScoreAndThatItIsNotInvestigated()
+    {
+        var table = TableLines(Page(Cifar.Append(FakeEntries.Done("swav", "clustering", knn: 30.10, linear: 36.00)).ToArray()), "cifar10");
+
+        var swav = Assert.Single(table, l => l.Contains("| swav", StringComparison.Ordinal));
+        Assert.Contains("**below its random-init twin** (k-NN 30.10 vs 33.48): not investigated yet.", swav);
+        Assert.DoesNotContain("below its random-init twin", string.Join("\n", table.Where(l => l != swav)));
+    }
+
+    [Fact]
+    public void Write_PutsAnInvestigationsFindingInItsRow_WithItsLink()
+    {
+        using var tmp = new TempDir();
+        FakeEntries.WriteDocs(tmp.Path, [.. Cifar, FakeEntries.Done("swav", "clustering", knn: 40.00, linear: 35.00)]);
+        File.WriteAllText(Path.Combine(tmp.Path, "results", LeaderboardInvestigation.FileName("cifar10", "swav")),
+            """{"command": ["x"], "results": {"investigation": {"method": "swav", "dataset": "cifar10", "finding": "the loss stays at log K"}}}""");
+
+        var swav = Assert.Single(TableLines(File.ReadAllText(LeaderboardPage.Write(tmp.Path, MethodRegistry.All)), "cifar10"),
+            l => l.Contains("| swav", StringComparison.Ordinal));
+
+        Assert.Contains("(linear 35.00 vs 35.21): the loss stays at log K ([investigation](results/investigation-cifar10-swav.json))", swav);
+    }
+
+    [Fact]
+    public void AnInvestigationWithoutAFinding_IsAnErrorNamingTheFileAndField()
+    {
+        using var tmp = new TempDir();
+        var path = Path.Combine(tmp.Path, "investigation-cifar10-swav.json");
+        File.WriteAllText(path, """{"results": {"investigation": {"method": "swav", "dataset": "cifar10"}}}""");
+
+        var e = Assert.Throws<InvalidDataException>(() => LeaderboardInvestigation.Load(path, "results/x.json"));
+
+        Assert.Contains(path, e.Message);
+        Assert.Contains("results.investigation.finding", e.Message);
+    }
 }
