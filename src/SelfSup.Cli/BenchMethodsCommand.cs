@@ -42,9 +42,10 @@ public static class BenchMethodsCommand
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0: core count)", DefaultValueFactory = _ => 0 };
         var force = new Option<bool>("--force") { Description = "rerun methods that already have a finished result" };
         var dryRun = new Option<bool>("--dry-run") { Description = "print the plan (methods, encoders, time) and stop" };
+        var set = new Option<string[]>("--set") { Description = "method option key=value for the one method of --methods, e.g. --set epsilon=0.03 (repeatable; see `selfsup methods NAME`); recorded in its result file; give it its own --out, since a finished result there is reused", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = false };
         var reportOnly = new Option<bool>("--report-only") { Description = "only rebuild DOCS/leaderboard.md and its charts from DOCS/results" };
         foreach (var o in new Option[] { data, minutes, methods, output, docs, noDocs, batch, encoder, width, vit, vitWidth, dataLimit, ftSeeds, ftLabels,
-                     trainLimit, testLimit, calibration, safety, seed, device, threads, force, dryRun, reportOnly })
+                     trainLimit, testLimit, calibration, safety, seed, device, threads, force, dryRun, set, reportOnly })
             cmd.Options.Add(o);
         cmd.SetAction(r => Cli.Guard(() =>
         {
@@ -81,6 +82,18 @@ public static class BenchMethodsCommand
                 EvalTestLimit = r.GetValue(testLimit),
             };
             var selected = Select(r.GetValue(methods));
+            var overrides = Overrides(r.GetValue(set) ?? []);
+            if (overrides.Count > 0)
+            {
+                // Option names belong to one method, and a changed recipe is not the protocol's row: keep it out of the docs unless asked.
+                if (selected.Count != 1) throw new ArgumentException($"--set: names options of one method; give exactly one with --methods (got {selected.Count})");
+                protocol = protocol with { OptionOverrides = overrides };
+                if (r.GetResult(docs) is null or { Implicit: true } && docsDir is not null)
+                {
+                    docsDir = null;
+                    Cli.Info("--set: the changed recipe's result stays in --out; the docs' leaderboard is left as it is (give --docs to copy it there)");
+                }
+            }
             if (r.GetValue(dryRun))
             {
                 PrintPlan(protocol, selected);
@@ -111,6 +124,19 @@ public static class BenchMethodsCommand
             return outcomes.Any(o => o.Status == EntryStatus.Failed) ? 2 : 0;
         }));
         return cmd;
+    }
+
+    /// <summary>--set key=value pairs, each key once.</summary>
+    static Dictionary<string, string> Overrides(IEnumerable<string> pairs)
+    {
+        var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var kv in pairs)
+        {
+            var eq = kv.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"--set: expected key=value, got '{kv}'");
+            if (!options.TryAdd(kv[..eq].Trim(), kv[(eq + 1)..].Trim())) throw new ArgumentException($"--set: '{kv[..eq].Trim()}' is given twice");
+        }
+        return options;
     }
 
     static int Positive(int value, string flag) => value > 0 ? value : throw new ArgumentException($"{flag}: expected a positive number, got {value}");

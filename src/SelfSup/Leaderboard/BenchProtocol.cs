@@ -59,6 +59,11 @@ public sealed record BenchProtocol
     /// <summary>Evaluate on seeded subsets of this many train / test images (null: the whole splits).</summary>
     public int? EvalTrainLimit { get; init; }
     public int? EvalTestLimit { get; init; }
+    /// <summary>
+    /// Method options set on the command line (`--set key=value`), over the protocol's own: one recipe change at a time
+    /// for an investigation of one method; the result file records them under method_options.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> OptionOverrides { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The default budget per dataset on the 2-core CPU machine: CIFAR-10 10 min, PneumoniaMNIST 3 min; null otherwise.</summary>
     public static double? DefaultMinutes(string data) => data.ToLowerInvariant() switch
@@ -71,10 +76,12 @@ public sealed record BenchProtocol
     /// <summary>The encoder the method trains here: the small ViT for <see cref="VitMethods"/> (BEiT's mean-pools its patch tokens, as in its docs), the CNN otherwise.</summary>
     public MethodSetup SetupFor(MethodInfo method)
     {
-        if (!VitMethods.Contains(method.Name, StringComparer.OrdinalIgnoreCase))
-            return new MethodSetup(CnnEncoder, CnnWidth, new Dictionary<string, string>());
+        var vit = VitMethods.Contains(method.Name, StringComparer.OrdinalIgnoreCase);
+        var options = new Dictionary<string, string>(vit && VitOptions.TryGetValue(method.Name, out var o) ? o : new Dictionary<string, string>());
+        foreach (var (key, value) in OptionOverrides) options[key] = value;
+        if (!vit) return new MethodSetup(CnnEncoder, CnnWidth, options);
         var encoder = method.Name.Equals("beit", StringComparison.OrdinalIgnoreCase) ? VitEncoder + "/mean" : VitEncoder;
-        return new MethodSetup(encoder, VitWidth, VitOptions.TryGetValue(method.Name, out var o) ? o : new Dictionary<string, string>());
+        return new MethodSetup(encoder, VitWidth, options);
     }
 
     /// <summary>Why a method is not trained under this protocol (text methods), or null when it is.</summary>

@@ -58,4 +58,42 @@ public class BenchMethodsCommandTests
         Assert.Contains("*random init*", page);
         Assert.True(File.Exists(tmp.File(Path.Combine("docs", "images", $"leaderboard-{dataset}.png"))));
     }
+
+    [Fact]
+    public void Set_ChangesOneMethodsOption_RecordsIt_AndLeavesTheDocsAlone()
+    {
+        using var tmp = new TempDir();
+        var data = TinyRun.IdxWithoutTestSplit(tmp.File("idx"), classes: 2, perClass: 40);
+        var defaultDocs = Path.GetFullPath("docs"); // where the default --docs would write: it must stay as it was
+        var docsBefore = Directory.Exists(defaultDocs) ? Directory.GetLastWriteTimeUtc(defaultDocs) : (DateTime?)null;
+
+        var (rc, _) = Run("bench", "methods", "--data", data, "--minutes", "0.03", "--methods", "simclr", "--set", "temperature=0.3",
+            "--encoder", "convnet", "--width", "4", "--batch-size", "8", "--calibration-steps", "2", "--ft-seeds", "0", "--threads", "1",
+            "--out", tmp.File("runs"));
+
+        Assert.Equal(0, rc);
+        Assert.Equal(docsBefore, Directory.Exists(defaultDocs) ? Directory.GetLastWriteTimeUtc(defaultDocs) : null);
+        var entry = LeaderboardResultFile.Load(LeaderboardRun.ResultPath(tmp.File("runs"), data, "simclr")).Entry;
+        Assert.Equal(EntryStatus.Done, entry.Status);
+        Assert.Equal("0.3", entry.MethodOptions!["temperature"]);
+    }
+
+    [Fact]
+    public void Set_WithMoreThanOneMethod_IsRefused()
+    {
+        using var tmp = new TempDir();
+        using var errors = new StringWriter();
+        var saved = Console.Error;
+        Console.SetError(errors);
+        int rc;
+        try
+        {
+            (rc, _) = Run("bench", "methods", "--data", "pneumoniamnist", "--methods", "simclr,byol", "--set", "temperature=0.3",
+                "--out", tmp.File("runs"), "--dry-run");
+        }
+        finally { Console.SetError(saved); }
+
+        Assert.NotEqual(0, rc);
+        Assert.Contains("--set: names options of one method; give exactly one with --methods (got 2)", errors.ToString());
+    }
 }
