@@ -162,8 +162,9 @@ public static class BenchMethodsCommand
             {
                 trained++;
                 var setup = protocol.SetupFor(m);
+                var recipe = m.RecipeFor(setup.Encoder);
                 var options = setup.MethodOptions.Count > 0 ? " " + string.Join(" ", setup.MethodOptions.Select(kv => $"{kv.Key}={kv.Value}")) : "";
-                Console.WriteLine($"{m.Name,-20} {m.Family,-24} {setup.Describe()}{options}, {m.Recipe.Optimizer.ToString().ToLowerInvariant()} lr {m.Recipe.LearningRate(protocol.BatchSize):G3}");
+                Console.WriteLine($"{m.Name,-20} {m.Family,-24} {setup.Describe()}{options}, {recipe.Optimizer.ToString().ToLowerInvariant()} lr {recipe.LearningRate(protocol.BatchSize):G3}");
             }
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -64,7 +64,7 @@ public sealed class DistributedFlags
     /// <summary>What rank 0 prints at the start: the ranks, the global and per-rank batch and the learning rate's scaling.</summary>
     public static string Describe(RunConfig config, ICollectives world)
     {
-        var recipe = MethodRegistry.Get(config.Method).Recipe;
+        var recipe = MethodRegistry.Get(config.Method).RecipeFor(config.Encoder);
         var fromRecipe = !config.SettingSources.TryGetValue("learning_rate", out var source) || source == "recipe";
         var rule = !fromRecipe ? $"lr {config.LearningRate:G4} as given ({source})" : recipe.Scaling switch
         {

@@ -40,8 +40,14 @@ public static class MethodsCommand
         w.WriteLine($"  {m.Paper}");
         w.WriteLine($"  {m.Summary}");
         w.WriteLine();
-        w.WriteLine("Recipe (used unless a run file or a flag sets it):");
+        w.WriteLine(m.CnnRecipe is null ? "Recipe (used unless a run file or a flag sets it):" : "Recipe on a ViT (used unless a run file or a flag sets it):");
         foreach (var (key, value) in m.Recipe.Describe()) w.WriteLine($"  {key,-18} {value}");
+        if (m.CnnRecipe is { } cnn)
+        {
+            w.WriteLine();
+            w.WriteLine("Recipe on a CNN (ResNet, ConvNet):");
+            foreach (var (key, value) in cnn.Describe()) w.WriteLine($"  {key,-18} {value}");
+        }
         w.WriteLine();
         w.WriteLine("Options (--set key=value):");
         foreach (var (key, value, doc) in OptionDocs.Describe(m.DefaultOptions))

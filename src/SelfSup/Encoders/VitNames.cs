@@ -16,6 +16,9 @@ public static class VitNames
     /// <summary>Whether <paramref name="baseName"/> (lower case, without overrides) is a ViT size.</summary>
     public static bool IsVit(string baseName) => Sizes.Contains(baseName);
 
+    /// <summary>Whether an encoder name with its overrides ("vit-tiny/p4", "ViT-Small") names a ViT; false for null.</summary>
+    public static bool IsVitEncoder(string? name) => name is not null && IsVit(name.Split('/')[0].Trim().ToLowerInvariant());
+
     /// <summary>The options a ViT name with its overrides (e.g. "p4/d6", or null) describes.</summary>
     public static VitOptions Resolve(string baseName, string? overrides, EncoderOptions o)
     {

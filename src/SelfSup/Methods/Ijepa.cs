@@ -132,7 +132,7 @@ public sealed class Ijepa : SslMethod
         (ctx, o) => new Ijepa(ctx.Encoder, o),
         (ctx, o) => new MaeViews(new ViewPipeline([new RandomResizedCrop(ctx.ImageSize, (o.CropMinScale, 1.0))], ctx.Stats))) with
     {
-        EncoderName = name => VitNames.IsVit(name.Split('/')[0].Trim().ToLowerInvariant()) && !name.Contains("/nocls", StringComparison.OrdinalIgnoreCase) ? name + "/nocls" : name,
+        EncoderName = name => VitNames.IsVitEncoder(name) && !name.Contains("/nocls", StringComparison.OrdinalIgnoreCase) ? name + "/nocls" : name,
     };
 
     public override StepResult TrainingStep(TrainingBatch batch, StepContext context)

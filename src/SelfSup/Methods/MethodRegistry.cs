@@ -58,6 +58,15 @@ public sealed record MethodInfo(
     /// </summary>
     public Func<int, int> EncoderChannels { get; init; } = channels => channels;
 
+    /// <summary>
+    /// The recipe on a CNN where the paper trains CNNs differently from ViTs (MoCo v3: LARS for ResNet-50, AdamW for
+    /// ViTs); null: <see cref="Recipe"/> for every encoder. <see cref="RecipeFor"/> picks one.
+    /// </summary>
+    public Recipe? CnnRecipe { get; init; }
+
+    /// <summary>The recipe of a run on <paramref name="encoder"/> (a registry name: "resnet18", "vit-tiny/p4").</summary>
+    public Recipe RecipeFor(string? encoder) => CnnRecipe is { } cnn && !VitNames.IsVitEncoder(encoder) ? cnn : Recipe;
+
     /// <summary>Whether the method's paper fine-tunes a ViT on its mean patch token with an fc_norm (MAE, BEiT), whatever it probes.</summary>
     public bool FineTuneGlobalPool { get; init; }
 

@@ -13,7 +13,7 @@ namespace SelfSup.Methods;
 /// </summary>
 public sealed record MocoV3Options
 {
-    /// <summary>τ of InfoNCE (paper: 0.2 for ViTs, 1.0 for ResNet-50).</summary>
+    /// <summary>τ of InfoNCE (paper: 0.2 for ViTs, 1.0 for ResNet-50, which the CNN recipe sets).</summary>
     public double Temperature { get; init; } = 0.2;
     /// <summary>Momentum of the key encoder at the first step, raised to 1 on a cosine (paper: 0.99).</summary>
     public double MomentumStart { get; init; } = 0.99;
@@ -85,7 +85,17 @@ public sealed class MocoV3 : SslMethod
         },
         new MocoV3Options(),
         (ctx, o) => new MocoV3(ctx.Encoder, ctx.CreateEncoder, o),
-        (ctx, o) => TwoViews.Byol(ctx.ImageSize, ctx.Channels, ctx.Stats, o.CropMinScale));
+        (ctx, o) => TwoViews.Byol(ctx.ImageSize, ctx.Channels, ctx.Stats, o.CropMinScale)) with
+    {
+        // The paper trains ResNet-50 apart from its ViTs; the ViT recipe's AdamW at 1.5e-4 and τ 0.2 on a ResNet was
+        // below its random-init twin on the PneumoniaMNIST leaderboard (docs/results/investigation-pneumoniamnist-moco-v3.json).
+        CnnRecipe = new Recipe
+        {
+            Source = "facebookresearch/moco-v3 main_moco.py defaults, its ResNet-50 recipe (CONFIG.md, Chen et al. 2021 appendix): LARS (trust 0.001, momentum 0.9), lr 0.6 × B/256, weight decay 1e-6, 10 warm-up epochs, cosine, τ 1.0",
+            Optimizer = OptimizerKind.Lars, BaseLearningRate = 0.6, Scaling = LrScaling.Linear, WeightDecay = 1e-6, WarmupEpochs = 10,
+            MethodOptions = new Dictionary<string, string> { ["temperature"] = "1.0" },
+        },
+    };
 
     public override StepResult TrainingStep(TrainingBatch batch, StepContext context)
     {

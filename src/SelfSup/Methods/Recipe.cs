@@ -46,6 +46,8 @@ public sealed record Recipe
     public double LarsEta { get; init; } = TrainingOptimizer.DefaultLarsEta;
     /// <summary>LARS with clipping: each tensor's rate is min(η‖w‖/‖g‖, lr) (solo-learn's clip_lr).</summary>
     public bool LarsClip { get; init; }
+    /// <summary>Method options the recipe sets (MoCo v3's τ 1.0 for ResNets); a run file and --set override them key by key.</summary>
+    public IReadOnlyDictionary<string, string>? MethodOptions { get; init; }
 
     /// <summary>
     /// Short runs keep the warm-up to at most this share of their epochs: the papers warm up for 2.5–10 % of
@@ -65,7 +67,15 @@ public sealed record Recipe
     public double WarmupFor(int epochs) => Math.Min(WarmupEpochs, MaxWarmupFraction * epochs);
 
     /// <summary>The recipe's run settings with <see cref="RunConfig"/>'s keys (the batch-dependent ones are resolved later).</summary>
-    public JsonObject ToSettings() => new()
+    public JsonObject ToSettings()
+    {
+        var settings = Settings();
+        if (MethodOptions is { Count: > 0 } options)
+            settings["method_options"] = new JsonObject(options.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value))));
+        return settings;
+    }
+
+    JsonObject Settings() => new()
     {
         ["optimizer"] = JsonSerializer.SerializeToNode(Optimizer, RunConfig.Json),
         ["weight_decay"] = WeightDecay,
@@ -95,6 +105,7 @@ public sealed record Recipe
         else yield return ("momentum", $"{Momentum:G4}");
         if (Optimizer == OptimizerKind.Lars) yield return ("LARS trust η", $"{LarsEta:G4}" + (LarsClip ? ", rate clipped at lr" : ""));
         if (GradClip > 0) yield return ("gradient clipping", $"global norm {GradClip:G4}");
+        if (MethodOptions is { Count: > 0 } options) yield return ("method options", string.Join(", ", options.Select(kv => $"{kv.Key} = {kv.Value}")));
         yield return ("source", Source);
     }
 }

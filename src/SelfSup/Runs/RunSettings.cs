@@ -49,7 +49,7 @@ public static class RunSettings
         {
             throw new ArgumentException($"{fileName}{At(runFilePath, "method")}: {e.Message}", e);
         }
-        var recipe = method.Recipe;
+        var recipe = method.RecipeFor(Str(typed, "encoder") ?? Str(runFile, "encoder") ?? defaults.Encoder);
         var merged = JsonSerializer.SerializeToNode(defaults, RunConfig.Json)!.AsObject();
         var sources = new Dictionary<string, string>();
         Overlay(merged, recipe.ToSettings(), "recipe", sources);

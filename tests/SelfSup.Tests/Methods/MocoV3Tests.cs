@@ -1,5 +1,7 @@
 using SelfSup.Encoders;
 using SelfSup.Methods;
+using SelfSup.Runs;
+using SelfSup.Training;
 using SelfSup.Tests.TestSupport;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -66,5 +68,33 @@ public class MocoV3Tests
         var trainable = new Vit(options);
         using var moco2 = Make(trainable, () => new Vit(options), new MocoV3Options { HiddenDim = 16, ProjectionDim = 8, FreezePatchEmbedding = false });
         Assert.True(trainable.PatchEmbeddingTrainable);
+    }
+
+    [Theory]
+    [InlineData("resnet18", OptimizerKind.Lars, 0.6 * 128 / 256, 1e-6, "1.0")]
+    [InlineData("convnet", OptimizerKind.Lars, 0.6 * 128 / 256, 1e-6, "1.0")]
+    [InlineData("vit-tiny/p4/d4", OptimizerKind.AdamW, 1.5e-4 * 128 / 256, 0.1, null)]
+    public void TheRecipe_IsThePapersResNetOneOnACnn_AndTheViTOneOnAViT(string encoder, OptimizerKind optimizer, double lr, double weightDecay, string? temperature)
+    {
+        var config = RunSettings.WithRecipe(new RunConfig { Method = "moco-v3", Encoder = encoder, BatchSize = 128, Epochs = 100 });
+
+        Assert.Equal(optimizer, config.Optimizer);
+        Assert.Equal(lr, config.LearningRate, 12);
+        Assert.Equal(weightDecay, config.WeightDecay, 12);
+        Assert.Equal(10, config.WarmupEpochs, 12);
+        Assert.Equal(temperature, config.MethodOptions.GetValueOrDefault("temperature"));
+    }
+
+    [Fact]
+    public void OnACnn_ASetTemperatureOrAnEncoderFromTheRunFile_Wins()
+    {
+        var typed = new System.Text.Json.Nodes.JsonObject { ["method_options"] = new System.Text.Json.Nodes.JsonObject { ["temperature"] = "0.2" } };
+        var set = RunSettings.Resolve(new RunConfig { Method = "moco-v3", Encoder = "resnet18", Epochs = 10 }, null, null, typed);
+        var fromFile = RunSettings.Resolve(new RunConfig { Method = "moco-v3", Encoder = "resnet18", Epochs = 10 },
+            new System.Text.Json.Nodes.JsonObject { ["encoder"] = "vit-tiny" }, "run.yaml", new System.Text.Json.Nodes.JsonObject());
+
+        Assert.Equal("0.2", set.MethodOptions["temperature"]);
+        Assert.Equal(OptimizerKind.Lars, set.Optimizer);
+        Assert.Equal(OptimizerKind.AdamW, fromFile.Optimizer);
     }
 }
