@@ -130,12 +130,8 @@ public static class BenchMethodsCommand
     static Dictionary<string, string> Overrides(IEnumerable<string> pairs)
     {
         var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var kv in pairs)
-        {
-            var eq = kv.IndexOf('=');
-            if (eq <= 0) throw new ArgumentException($"--set: expected key=value, got '{kv}'");
-            if (!options.TryAdd(kv[..eq].Trim(), kv[(eq + 1)..].Trim())) throw new ArgumentException($"--set: '{kv[..eq].Trim()}' is given twice");
-        }
+        foreach (var (key, value) in RunOptions.SetPairs(pairs))
+            if (!options.TryAdd(key, value)) throw new ArgumentException($"--set: '{key}' is given twice");
         return options;
     }
 

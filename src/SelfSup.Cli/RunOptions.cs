@@ -82,6 +82,17 @@ public sealed class RunOptions
         settings.Add((option, key, r => r.GetValue(option) is { } v ? JsonValue.Create(v) : null));
     }
 
+    /// <summary>The key=value pairs of --set, trimmed, in order (a repeated key appears twice).</summary>
+    public static IEnumerable<(string Key, string Value)> SetPairs(IEnumerable<string> pairs)
+    {
+        foreach (var kv in pairs)
+        {
+            var eq = kv.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"--set: expected key=value, got '{kv}'");
+            yield return (kv[..eq].Trim(), kv[(eq + 1)..].Trim());
+        }
+    }
+
     static Option<T> Add<T>(Command cmd, Option<T> option)
     {
         cmd.Options.Add(option);
@@ -96,12 +107,8 @@ public sealed class RunOptions
             if (r.GetResult(option) is { Implicit: false })
                 typed[key] = value(r);
         var overrides = new JsonObject();
-        foreach (var kv in r.GetValue(set) ?? [])
-        {
-            var eq = kv.IndexOf('=');
-            if (eq <= 0) throw new ArgumentException($"--set: expected key=value, got '{kv}'");
-            overrides[kv[..eq].Trim()] = kv[(eq + 1)..].Trim();
-        }
+        foreach (var (key, value) in SetPairs(r.GetValue(set) ?? []))
+            overrides[key] = value;
         if (overrides.Count > 0) typed["method_options"] = overrides;
         if (typed["optimizer"] is { } opt)
             typed["optimizer"] = Enum.TryParse<OptimizerKind>(opt.ToString(), ignoreCase: true, out var kind)
