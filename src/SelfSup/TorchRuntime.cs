@@ -2,7 +2,11 @@ using TorchSharp;
 
 namespace SelfSup;
 
-/// <summary>One place that prepares libtorch for a process: thread count and a readable error if the native shim is missing.</summary>
+/// <summary>
+/// One place that prepares libtorch for a process: thread count, a readable error if the native shim is missing, and
+/// the check that this CPU's oneDNN convolutions are correct (<see cref="OneDnnCheck"/>; also run on the first device
+/// lookup, so every command that runs a model has it).
+/// </summary>
 public static class TorchRuntime
 {
     static int initialized;
@@ -14,6 +18,7 @@ public static class TorchRuntime
         try
         {
             torch.set_num_threads(threads ?? Environment.ProcessorCount);
+            OneDnnCheck.Run();
         }
         catch (TypeInitializationException e)
         {
@@ -26,6 +31,7 @@ public static class TorchRuntime
     /// <summary>Parses "cpu", "cuda", "cuda:1".</summary>
     public static torch.Device ParseDevice(string device)
     {
+        OneDnnCheck.Run();
         var d = new torch.Device(device);
         if (d.type == DeviceType.CUDA && !torch.cuda.is_available())
             throw new ArgumentException($"device '{device}' requested but CUDA is not available in this build (use TorchSharp-cuda-linux)");

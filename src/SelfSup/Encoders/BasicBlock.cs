@@ -16,12 +16,14 @@ public sealed class BasicBlock : ResidualBlock
     readonly Conv2d conv2;
     readonly BatchNorm2d bn2;
     readonly Sequential? downsample;
+    readonly int stride;
     readonly int outChannels;
 
     public BasicBlock(int inChannels, int planes, int stride = 1) : base(nameof(BasicBlock))
     {
         outChannels = planes * Expansion;
         conv1 = Conv3x3(inChannels, planes, stride);
+        this.stride = stride;
         bn1 = nn.BatchNorm2d(planes);
         conv2 = Conv3x3(planes, outChannels);
         bn2 = nn.BatchNorm2d(outChannels);
@@ -35,7 +37,7 @@ public sealed class BasicBlock : ResidualBlock
 
     public override Tensor forward(Tensor x)
     {
-        var identity = downsample is null ? x : downsample.call(x);
+        var identity = Shortcut(downsample, x, stride);
         var h = bn1.call(conv1.call(x)).relu_();
         h = bn2.call(conv2.call(h));
         return h.add_(identity).relu_();

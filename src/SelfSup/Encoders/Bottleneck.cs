@@ -21,6 +21,7 @@ public sealed class Bottleneck : ResidualBlock
     readonly Conv2d conv3;
     readonly BatchNorm2d bn3;
     readonly Sequential? downsample;
+    readonly int stride;
     readonly int outChannels;
 
     public Bottleneck(int inChannels, int planes, int stride = 1) : base(nameof(Bottleneck))
@@ -29,6 +30,7 @@ public sealed class Bottleneck : ResidualBlock
         conv1 = Conv1x1(inChannels, planes);
         bn1 = nn.BatchNorm2d(planes);
         conv2 = Conv3x3(planes, planes, stride);
+        this.stride = stride;
         bn2 = nn.BatchNorm2d(planes);
         conv3 = Conv1x1(planes, outChannels);
         bn3 = nn.BatchNorm2d(outChannels);
@@ -42,7 +44,7 @@ public sealed class Bottleneck : ResidualBlock
 
     public override Tensor forward(Tensor x)
     {
-        var identity = downsample is null ? x : downsample.call(x);
+        var identity = Shortcut(downsample, x, stride);
         var h = bn1.call(conv1.call(x)).relu_();
         h = bn2.call(conv2.call(h)).relu_();
         h = bn3.call(conv3.call(h));

@@ -18,7 +18,7 @@ static class TensorAssert
         Assert.Equal(expected.shape, actual.shape);
         using var diff = (expected - actual).norm();
         using var norm = expected.norm();
-        double d = diff.item<float>(), n = norm.item<float>();
+        double d = diff.to(float64).item<double>(), n = norm.to(float64).item<double>();
         Assert.True(d <= tolerance * n + 1e-6, $"{what}: ‖diff‖ {d:G4} > {tolerance:G2} × ‖expected‖ {n:G4}");
     }
 }

@@ -1,0 +1,135 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SelfSup;
+
+/// <summary>
+/// libtorch runs float32 CPU convolutions through oneDNN (v3.7.1 in libtorch 2.10). On some CPUs its JIT kernels
+/// return wrong gradients: on an AMD EPYC (family 26, AVX-512) the input gradient of a plain 3×3 convolution with
+/// fewer than 16 output channels is off by 30–80 % or NaN, at any thread count and with the ISA capped at AVX2.
+/// Training on such a machine would silently learn from garbage, so before the first model runs, one small
+/// convolution's forward and backward pass are compared with libtorch's float64 path (which never uses oneDNN);
+/// where they disagree, oneDNN is switched off for the process (libtorch's own convolutions: correct, slower).
+/// <c>SELFSUP_ONEDNN=on</c> or <c>off</c> skips the check and forces the choice.
+/// </summary>
+public static class OneDnnCheck
+{
+    static int done;
+
+    /// <summary>What the check found: null before it ran, else a one-line summary (also printed when oneDNN was switched off).</summary>
+    public static string? Outcome { get; private set; }
+
+    /// <summary>True after the check (or SELFSUP_ONEDNN=off) turned oneDNN off for this process.</summary>
+    public static bool SwitchedOff { get; private set; }
+
+    /// <summary>Runs the check once per process; later calls return at once.</summary>
+    public static void Run()
+    {
+        if (Interlocked.Exchange(ref done, 1) == 1) return;
+        var forced = Setting(Environment.GetEnvironmentVariable("SELFSUP_ONEDNN"));
+        if (forced is bool on)
+        {
+            if (!on) SwitchOff();
+            Outcome = on ? "oneDNN on (SELFSUP_ONEDNN=on)" : SwitchedOff ? "oneDNN off (SELFSUP_ONEDNN=off)" : "SELFSUP_ONEDNN=off, but this libtorch build has no switch for oneDNN";
+            return;
+        }
+        var (nchw, channelsLast) = RelativeErrors();
+        var errors = $"relative error against float64: NCHW {Format(nchw)}, channels-last {Format(channelsLast)}";
+        if (Math.Max(nchw, channelsLast) <= 1e-4)
+        {
+            Outcome = "oneDNN convolutions are right on this CPU (" + errors + ")";
+            return;
+        }
+        SwitchOff();
+        Outcome = $"oneDNN convolutions give wrong gradients on this CPU ({errors}); " +
+                  (SwitchedOff
+                      ? "SelfSup uses libtorch's own convolutions instead (slower). SELFSUP_ONEDNN=on forces oneDNN back."
+                      : "this libtorch build has no switch for oneDNN, so it stays on: do not trust training on this machine.");
+        Console.Error.WriteLine("warning: " + Outcome);
+    }
+
+    static string Format(double e) => double.IsPositiveInfinity(e) ? "NaN" : e.ToString("G2");
+
+    /// <summary>SELFSUP_ONEDNN's value: true for on, false for off, null where unset (check the CPU).</summary>
+    public static bool? Setting(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" => null,
+        "on" => true,
+        "off" => false,
+        _ => throw new ArgumentException($"environment variable SELFSUP_ONEDNN is '{value}'; expected on, off or unset (unset: check this CPU)"),
+    };
+
+    /// <summary>
+    /// The largest relative error (output, input gradient, weight gradient) of a float32 convolution against the same
+    /// one in float64, in NCHW and in channels-last layout (NaN counts as +∞), on the shapes where the fault shows:
+    /// a batch of 32 maps of 16×16 with 4 channels, where oneDNN pads the channels to its 16-wide blocks.
+    /// </summary>
+    public static (double Nchw, double ChannelsLast) RelativeErrors()
+    {
+        using var scope = NewDisposeScope();
+        using var grad = enable_grad(); // callers may be inside no_grad()
+        var generator = new Generator(20261207);
+        var x = randn([32, 4, 16, 16], dtype: float64, generator: generator);
+        var w = randn([4, 4, 3, 3], dtype: float64, generator: generator);
+        var g = randn([32, 4, 16, 16], dtype: float64, generator: generator);
+        var expected = ForwardBackward(x, w, g);
+        double nchw = 0, channelsLast = 0;
+        // The fault depends on what oneDNN's padded buffers start with: on fresh, zeroed pages (a process's first
+        // large allocations) the result is often right, on reused memory wrong. Freed NaN-filled blocks make every
+        // round start on dirty memory, and three rounds of each layout catch what one might miss.
+        for (int round = 0; round < 6; round++)
+        {
+            Poison();
+            bool last = round % 2 == 1;
+            Tensor Cast(Tensor t) => last ? Encoders.ChannelsLast.Of(t.to(float32)) : t.to(float32);
+            var actual = ForwardBackward(Cast(x), w.to(float32), Cast(g));
+            for (int i = 0; i < expected.Length; i++)
+            {
+                var e = (actual[i].to(float64) - expected[i]).norm().item<double>() / expected[i].norm().item<double>();
+                if (double.IsNaN(e)) e = double.PositiveInfinity;
+                if (last) channelsLast = Math.Max(channelsLast, e);
+                else nchw = Math.Max(nchw, e);
+            }
+        }
+        return (nchw, channelsLast);
+    }
+
+    /// <summary>Allocates, fills with NaN and frees blocks of 64 KiB to 4 MiB, twice, so the allocator reuses them.</summary>
+    static void Poison()
+    {
+        for (int round = 0; round < 2; round++)
+            for (long n = 16 << 10; n <= 1 << 20; n *= 2)
+            {
+                using var block = full(n, float.NaN, dtype: float32);
+            }
+    }
+
+    static Tensor[] ForwardBackward(Tensor x, Tensor w, Tensor g)
+    {
+        var xi = x.detach().requires_grad_();
+        var wi = w.detach().requires_grad_();
+        var y = nn.functional.conv2d(xi, wi, padding: [1, 1]);
+        var grads = autograd.grad([y], [xi, wi], [g]);
+        return [y.detach(), grads[0], grads[1]];
+    }
+
+    /// <summary>at::globalContext().setUserEnabledMkldnn(false), through libtorch's exported C++ symbols (TorchSharp has no binding).</summary>
+    static void SwitchOff()
+    {
+        using var touch = zeros(1); // loads libtorch before its exports are looked up
+        foreach (var name in new[] { "libtorch_cpu.so", "libtorch_cpu.dylib", "torch_cpu.dll" })
+        {
+            if (!NativeLibrary.TryLoad(name, typeof(torch).Assembly, null, out var library)) continue;
+            if (!NativeLibrary.TryGetExport(library, "_ZN2at13globalContextEv", out var context) ||
+                !NativeLibrary.TryGetExport(library, "_ZN2at7Context20setUserEnabledMkldnnEb", out var setEnabled)) break;
+            unsafe
+            {
+                var ctx = ((delegate* unmanaged<IntPtr>)context)();
+                ((delegate* unmanaged<IntPtr, byte, void>)setEnabled)(ctx, 0);
+            }
+            SwitchedOff = true;
+            return;
+        }
+    }
+}
