@@ -19,7 +19,7 @@ namespace SelfSup.Cli;
 /// </summary>
 public static class BenchCommand
 {
-    static readonly string[] Cases = ["train", "embed", "pipeline", "peak", "overhead", "vit", "decode", "synthetic-pack", "search"];
+    static readonly string[] Cases = ["train", "embed", "pipeline", "peak", "overhead", "vit", "decode", "synthetic-pack", "search", "onednn"];
     static readonly ChannelStats Stats = new([0.49f, 0.48f, 0.45f], [0.25f, 0.24f, 0.26f]);
 
     public static Command Create()
@@ -72,6 +72,7 @@ public static class BenchCommand
                 "vit" => VitStep(s),
                 "decode" => BenchData.Decode(r.GetValue(data) ?? throw new ArgumentException("--data: the decode case needs an image folder"), s.Repeats),
                 "search" => BenchSearch.Run(s.Images, r.GetValue(dims), s.Repeats, s.Warmup),
+                "onednn" => BenchOneDnn.Run(),
                 "synthetic-pack" => BenchData.SyntheticPack(r.GetValue(pack) ?? throw new ArgumentException("--pack: the synthetic-pack case needs the file to write"), s.Images, r.GetValue(size)),
                 _ => throw new ArgumentException($"--case: expected one of {string.Join(", ", Cases)}, got '{name}'"),
             }) result[k] = v;

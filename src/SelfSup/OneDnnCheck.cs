@@ -6,11 +6,19 @@ namespace SelfSup;
 
 /// <summary>
 /// libtorch runs float32 CPU convolutions through oneDNN (v3.7.1 in libtorch 2.10). On some CPUs its JIT kernels
-/// return wrong gradients: on an AMD EPYC (family 26, AVX-512) the input gradient of a plain 3×3 convolution with
-/// fewer than 16 output channels is off by 30–80 % or NaN, at any thread count and with the ISA capped at AVX2.
-/// Training on such a machine would silently learn from garbage, so before the first model runs, one small
-/// convolution's forward and backward pass are compared with libtorch's float64 path (which never uses oneDNN);
-/// where they disagree, oneDNN is switched off for the process (libtorch's own convolutions: correct, slower).
+/// return wrong gradients: on an AMD EPYC (family 26, AVX-512) the input gradient of an NCHW convolution whose output
+/// channels are not a multiple of 16 is off by 7–80 % or NaN, at any thread count and with the ISA capped at AVX2,
+/// while the same convolutions in channels-last layout are right. Training on such a machine would silently learn
+/// from garbage, so before the first model runs, one small convolution's forward and backward pass are compared, in
+/// both layouts, with libtorch's float64 path (which never uses oneDNN):
+/// <list type="bullet">
+/// <item>both right: nothing changes;</item>
+/// <item>NCHW wrong, channels-last right: oneDNN stays on (it is 7× faster than libtorch's own convolutions there)
+/// and <see cref="NchwGradientsWrong"/> is set: SelfSup's models run every trained convolution channels-last
+/// (<see cref="Encoders.ChannelsLast.OnCpu"/>), and the Trainer converts the input of any other convolution layer
+/// (<see cref="Encoders.ChannelsLast.Guard"/>);</item>
+/// <item>channels-last wrong: oneDNN is switched off for the process.</item>
+/// </list>
 /// <c>SELFSUP_ONEDNN=on</c> or <c>off</c> skips the check and forces the choice.
 /// </summary>
 public static class OneDnnCheck
@@ -22,6 +30,9 @@ public static class OneDnnCheck
 
     /// <summary>True after the check (or SELFSUP_ONEDNN=off) turned oneDNN off for this process.</summary>
     public static bool SwitchedOff { get; private set; }
+
+    /// <summary>True where the check found oneDNN's NCHW gradients wrong and its channels-last ones right, and left it on.</summary>
+    public static bool NchwGradientsWrong { get; private set; }
 
     /// <summary>Runs the check once per process; later calls return at once.</summary>
     public static void Run()
@@ -39,6 +50,15 @@ public static class OneDnnCheck
         if (Math.Max(nchw, channelsLast) <= 1e-4)
         {
             Outcome = "oneDNN convolutions are right on this CPU (" + errors + ")";
+            return;
+        }
+        if (channelsLast <= 1e-4)
+        {
+            NchwGradientsWrong = true;
+            Outcome = $"oneDNN's NCHW convolution gradients are wrong on this CPU ({errors}); SelfSup trains every " +
+                      "convolution channels-last, where they are right, and keeps oneDNN. A convolution of your own outside " +
+                      "SelfSup's Trainer needs channels-last input (ChannelsLast.Of), or set SELFSUP_ONEDNN=off (right everywhere, about 7× slower).";
+            Console.Error.WriteLine("warning: " + Outcome);
             return;
         }
         SwitchOff();
@@ -61,38 +81,45 @@ public static class OneDnnCheck
     };
 
     /// <summary>
-    /// The largest relative error (output, input gradient, weight gradient) of a float32 convolution against the same
-    /// one in float64, in NCHW and in channels-last layout (NaN counts as +∞), on the shapes where the fault shows:
-    /// a batch of 32 maps of 16×16 with 4 channels, where oneDNN pads the channels to its 16-wide blocks.
+    /// <see cref="RelativeError"/> of a 3×3 convolution in NCHW and in channels-last layout, on the shapes where the
+    /// fault shows: a batch of 32 maps of 16×16 with 4 channels, where oneDNN pads the channels to its 16-wide blocks.
     /// </summary>
     public static (double Nchw, double ChannelsLast) RelativeErrors()
     {
         using var scope = NewDisposeScope();
-        using var grad = enable_grad(); // callers may be inside no_grad()
         var generator = new Generator(20261207);
         var x = randn([32, 4, 16, 16], dtype: float64, generator: generator);
         var w = randn([4, 4, 3, 3], dtype: float64, generator: generator);
-        var g = randn([32, 4, 16, 16], dtype: float64, generator: generator);
-        var expected = ForwardBackward(x, w, g);
-        double nchw = 0, channelsLast = 0;
-        // The fault depends on what oneDNN's padded buffers start with: on fresh, zeroed pages (a process's first
-        // large allocations) the result is often right, on reused memory wrong. Freed NaN-filled blocks make every
-        // round start on dirty memory, and three rounds of each layout catch what one might miss.
-        for (int round = 0; round < 6; round++)
+        static Tensor Conv(Tensor x, Tensor w) => nn.functional.conv2d(x, w, padding: [1, 1]);
+        return (RelativeError(Conv, x, w, channelsLast: false), RelativeError(Conv, x, w, channelsLast: true));
+    }
+
+    /// <summary>
+    /// The largest relative error (output, input gradient, weight gradient; NaN counts as +∞) of
+    /// <paramref name="conv"/> in float32, with <paramref name="x"/> (and the output gradient) in the given layout,
+    /// against the same call in float64, over <paramref name="rounds"/> rounds. The fault depends on what oneDNN's
+    /// padded buffers start with: on fresh, zeroed pages (a process's first large allocations) the result is often
+    /// right, on reused memory wrong, so freed NaN-filled blocks make every round start on dirty memory.
+    /// </summary>
+    public static double RelativeError(Func<Tensor, Tensor, Tensor> conv, Tensor x, Tensor w, bool channelsLast, int rounds = 3)
+    {
+        using var scope = NewDisposeScope();
+        using var grad = enable_grad(); // callers may be inside no_grad()
+        var g = randn(conv(x.to(float64), w.to(float64)).shape, dtype: float64, generator: new Generator(7));
+        var expected = ForwardBackward(conv, x.to(float64), w.to(float64), g);
+        Tensor Cast(Tensor t) => channelsLast ? Encoders.ChannelsLast.Of(t.to(float32)) : t.to(float32);
+        double worst = 0;
+        for (int round = 0; round < rounds; round++)
         {
             Poison();
-            bool last = round % 2 == 1;
-            Tensor Cast(Tensor t) => last ? Encoders.ChannelsLast.Of(t.to(float32)) : t.to(float32);
-            var actual = ForwardBackward(Cast(x), w.to(float32), Cast(g));
+            var actual = ForwardBackward(conv, Cast(x), w.to(float32), Cast(g));
             for (int i = 0; i < expected.Length; i++)
             {
                 var e = (actual[i].to(float64) - expected[i]).norm().item<double>() / expected[i].norm().item<double>();
-                if (double.IsNaN(e)) e = double.PositiveInfinity;
-                if (last) channelsLast = Math.Max(channelsLast, e);
-                else nchw = Math.Max(nchw, e);
+                worst = double.IsNaN(e) ? double.PositiveInfinity : Math.Max(worst, e);
             }
         }
-        return (nchw, channelsLast);
+        return worst;
     }
 
     /// <summary>Allocates, fills with NaN and frees blocks of 64 KiB to 4 MiB, twice, so the allocator reuses them.</summary>
@@ -105,11 +132,11 @@ public static class OneDnnCheck
             }
     }
 
-    static Tensor[] ForwardBackward(Tensor x, Tensor w, Tensor g)
+    static Tensor[] ForwardBackward(Func<Tensor, Tensor, Tensor> conv, Tensor x, Tensor w, Tensor g)
     {
         var xi = x.detach().requires_grad_();
         var wi = w.detach().requires_grad_();
-        var y = nn.functional.conv2d(xi, wi, padding: [1, 1]);
+        var y = conv(xi, wi);
         var grads = autograd.grad([y], [xi, wi], [g]);
         return [y.detach(), grads[0], grads[1]];
     }
