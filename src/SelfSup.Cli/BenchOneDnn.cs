@@ -9,10 +9,35 @@ namespace SelfSup.Cli;
 /// </summary>
 static class BenchOneDnn
 {
-    /// <summary>The shapes: 2-D convolutions and transposed convolutions, kernel 1–7, stride 1–2, 3–64 channels in, 1–64 out.</summary>
+    /// <summary>
+    /// The shapes: 2-D convolutions and transposed convolutions, kernel 1–7, stride 1–2, 3–64 channels in, 1–64 out,
+    /// on batches of 32 maps of 16×16; then the convolutions of a ResNet-18 of width 64 on 32×32 input (CIFAR stem;
+    /// the shortcuts as SelfSup runs them: subsampled, then 1×1 with stride 1), on batches of 4 and 32.
+    /// </summary>
     public static Dictionary<string, object> Run()
     {
         var rows = new List<Dictionary<string, object>>();
+        (int In, int Out, int Map, int Stride, int Kernel)[] resnet =
+        [
+            (3, 64, 32, 1, 3), (64, 64, 32, 1, 3), (64, 128, 32, 2, 3), (128, 128, 16, 1, 3), (64, 128, 16, 1, 1),
+            (128, 256, 16, 2, 3), (256, 256, 8, 1, 3), (128, 256, 8, 1, 1), (256, 512, 8, 2, 3), (512, 512, 4, 1, 3), (256, 512, 4, 1, 1),
+        ];
+        foreach (var channelsLast in new[] { false, true })
+        foreach (var (ci, co, map, s, k) in resnet)
+        foreach (var batch in new[] { 4, 32 })
+        {
+            using var scope = NewDisposeScope();
+            var g = new Generator((ulong)(ci * 7 + co + map + batch));
+            var x = randn([batch, ci, map, map], dtype: float64, generator: g);
+            var w = randn([co, ci, k, k], dtype: float64, generator: g);
+            var error = OneDnnCheck.RelativeError((a, b) => nn.functional.conv2d(a, b, strides: [s, s], padding: [k / 2, k / 2]), x, w, channelsLast);
+            rows.Add(new Dictionary<string, object>
+            {
+                ["op"] = "resnet18_w64", ["layout"] = channelsLast ? "channels-last" : "nchw", ["kernel"] = k, ["stride"] = s,
+                ["in"] = ci, ["out"] = co, ["map"] = map, ["batch"] = batch,
+                ["relative_error"] = double.IsPositiveInfinity(error) ? "NaN" : error, ["right"] = error <= 1e-4,
+            });
+        }
         int[] kernels = [1, 3, 4, 7], strides = [1, 2], inputs = [3, 4, 16, 20, 64], outputs = [1, 3, 4, 12, 16, 24, 64];
         foreach (var transposed in new[] { false, true })
         foreach (var channelsLast in new[] { false, true })
@@ -56,17 +81,19 @@ static class BenchOneDnn
             {
                 ["shapes"] = these.Count,
                 ["wrong"] = these.Count(r => !(bool)r["right"]),
-                ["wrong_shapes"] = these.Where(r => !(bool)r["right"]).Select(r => $"k{r["kernel"]} s{r["stride"]} {r["in"]}→{r["out"]}").ToList(),
+                ["wrong_shapes"] = these.Where(r => !(bool)r["right"]).Select(r => $"k{r["kernel"]} s{r["stride"]} {r["in"]}→{r["out"]}" +
+                    (r.TryGetValue("map", out var m) ? $" {m}×{m} batch {r["batch"]}" : "")).ToList(),
             };
         }
         return new Dictionary<string, object>
         {
             ["onednn"] = OneDnnCheck.Outcome ?? "",
-            ["batch"] = 32, ["map"] = "16×16", ["rounds"] = 3, ["bar"] = 1e-4,
+            ["batch"] = "32 (resnet18_w64: 4 and 32)", ["map"] = "16×16 (resnet18_w64: the layer's)", ["rounds"] = 3, ["bar"] = 1e-4,
             ["summary"] = new Dictionary<string, object>
             {
                 ["conv2d_nchw"] = Summary("conv2d", "nchw"), ["conv2d_channels_last"] = Summary("conv2d", "channels-last"),
                 ["conv_transpose2d_nchw"] = Summary("conv_transpose2d", "nchw"), ["conv_transpose2d_channels_last"] = Summary("conv_transpose2d", "channels-last"),
+                ["resnet18_w64_nchw"] = Summary("resnet18_w64", "nchw"), ["resnet18_w64_channels_last"] = Summary("resnet18_w64", "channels-last"),
             },
             ["shapes"] = rows,
         };

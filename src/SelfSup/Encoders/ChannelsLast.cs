@@ -31,44 +31,6 @@ public static class ChannelsLast
     }
 
     /// <summary>
-    /// <see cref="Of"/> for a tensor on the CPU, an alias elsewhere. Layers that train a convolution on a map that may
-    /// arrive in NCHW (a view of a Linear layer's output, a ViT's token grid) call it: oneDNN's NCHW input gradients
-    /// are wrong on some CPUs where its channels-last ones are right (<see cref="OneDnnCheck"/>).
-    /// </summary>
-    public static Tensor OnCpu(Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        return x.device_type == DeviceType.CPU ? Of(x) : x.alias();
-    }
-
-    /// <summary>
-    /// Converts the input of every 2-D (transposed) convolution in <paramref name="module"/> to channels-last on the
-    /// CPU, through forward pre-hooks (the layers, their names and checkpoints are unchanged); dispose to remove them.
-    /// The Trainer attaches it where <see cref="OneDnnCheck.NchwGradientsWrong"/>, so a model's own NCHW layers train
-    /// on the right gradients too.
-    /// </summary>
-    public static IDisposable Guard(nn.Module module)
-    {
-        ArgumentNullException.ThrowIfNull(module);
-        var removers = new List<Action>();
-        foreach (var layer in module.modules())
-        {
-            if (layer is Conv2d conv) removers.Add(conv.register_forward_pre_hook((_, x) => OnCpu(x)).remove);
-            else if (layer is ConvTranspose2d deconv) removers.Add(deconv.register_forward_pre_hook((_, x) => OnCpu(x)).remove);
-        }
-        return new Hooks(removers);
-    }
-
-    sealed class Hooks(List<Action> removers) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (var remove in removers) remove();
-            removers.Clear();
-        }
-    }
-
-    /// <summary>
     /// True when libtorch treats the 4-D tensor as channels-last: walking C, W, H, B (NHWC's innermost to
     /// outermost), each stride is at least the extent of the dimensions inside it. Where every stride fits both
     /// layouts (e.g. [B, 1, 1, 1]) the answer is false, as in libtorch, which then prefers NCHW.

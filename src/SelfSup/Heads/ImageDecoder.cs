@@ -117,7 +117,6 @@ public sealed class ConvImageDecoder : ImageDecoder
         CheckInput(z);
         using var scope = NewDisposeScope();
         var h = nn.functional.relu(fc.forward(z)).view(z.shape[0], startChannels, StartSide, StartSide); // [B, c₀, s₀, s₀]
-        h = ChannelsLast.OnCpu(h); // the convolutions' input gradients: see ChannelsLast.OnCpu
         var x = upsample.call(h);                                                                      // [B, C, s₀·2ⁿ, s₀·2ⁿ]
         var extra = x.shape[2] - ImageSize;
         if (extra > 0) x = x.narrow(2, extra / 2, ImageSize).narrow(3, extra / 2, ImageSize);         // [B, C, S, S]

@@ -115,7 +115,7 @@ public sealed class Colorization : SslMethod, IPretextTask, IReconstructionPictu
     {
         using var scope = NewDisposeScope();
         var features = Encoder.ForwardFeatures(LightnessEncoder.InputOf(lab)); // [B, D, h, w]
-        var output = nn.functional.interpolate(head.forward(ChannelsLast.OnCpu(features)), size: [lab.shape[2], lab.shape[3]],
+        var output = nn.functional.interpolate(head.forward(features), size: [lab.shape[2], lab.shape[3]],
             mode: InterpolationMode.Bilinear, align_corners: false);            // [B, Q, H, W]
         return (output.MoveToOuterDisposeScope(), Encoder.Pool(features).MoveToOuterDisposeScope());
     }

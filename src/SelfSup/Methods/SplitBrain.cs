@@ -158,8 +158,8 @@ public sealed class SplitBrain : SslMethod, IPretextTask, IReconstructionPicture
         using var scope = NewDisposeScope();
         var size = new[] { lab.shape[2], lab.shape[3] };
         var (fl, fc) = representation.FeaturesOfLab(lab);
-        var ab = nn.functional.interpolate(ab_head.forward(ChannelsLast.OnCpu(fl)), size: size, mode: InterpolationMode.Bilinear, align_corners: false); // [B, Q, H, W]
-        var l = nn.functional.interpolate(l_head.forward(ChannelsLast.OnCpu(fc)), size: size, mode: InterpolationMode.Bilinear, align_corners: false);   // [B, K, H, W]
+        var ab = nn.functional.interpolate(ab_head.forward(fl), size: size, mode: InterpolationMode.Bilinear, align_corners: false); // [B, Q, H, W]
+        var l = nn.functional.interpolate(l_head.forward(fc), size: size, mode: InterpolationMode.Bilinear, align_corners: false);   // [B, K, H, W]
         var embedding = representation.PoolBoth(fl, fc);                                                                             // [B, D1 + D2]
         return (ab.MoveToOuterDisposeScope(), l.MoveToOuterDisposeScope(), embedding.MoveToOuterDisposeScope());
     }

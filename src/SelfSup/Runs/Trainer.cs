@@ -186,7 +186,6 @@ public sealed class Trainer
         using (no_grad())
             foreach (var t in method.parameters().Concat(method.buffers())) world.Broadcast(t);
         using var syncBatchNorm = world.WorldSize > 1 && config.SyncBatchNorm ? SyncBatchNorm.Attach(method, world) : null;
-        using var convolutionLayout = OneDnnCheck.NchwGradientsWrong && device.type == DeviceType.CPU ? ChannelsLast.Guard(method) : null;
         var finished = resume && step >= stopAt; // resumed from the final checkpoint: nothing is left to do or log
         // Only a run that may skip steps pays for copying the buffers before each one.
         using var snapshot = config.SkipNonFinite > 0 ? new BufferSnapshot(method) : null;
