@@ -5,7 +5,7 @@ namespace SelfSup;
 /// <summary>
 /// One place that prepares libtorch for a process: thread count, a readable error if the native shim is missing, and
 /// the check that this CPU's oneDNN convolutions are correct (<see cref="OneDnnCheck"/>; also run on the first device
-/// lookup, so every command that runs a model has it).
+/// lookup and by the first encoder built, so every model has it).
 /// </summary>
 public static class TorchRuntime
 {

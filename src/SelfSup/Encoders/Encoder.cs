@@ -10,7 +10,8 @@ namespace SelfSup.Encoders;
 /// </summary>
 public abstract class Encoder : nn.Module<Tensor, Tensor>
 {
-    protected Encoder(string name) : base(name) { }
+    /// <remarks>The first encoder of a process runs <see cref="OneDnnCheck"/>, so no model computes before the CPU's convolutions are known to be right.</remarks>
+    protected Encoder(string name) : base(name) => OneDnnCheck.Run();
 
     /// <summary>Size of the pooled embedding.</summary>
     public abstract int EmbeddingDim { get; }
