@@ -65,7 +65,8 @@ static class BenchOneDnn
                 ["shapes"] = these.Count,
                 ["wrong"] = these.Count(r => !(bool)r["right"]),
                 ["wrong_shapes"] = these.Where(r => !(bool)r["right"]).Select(r => $"k{r["kernel"]} s{r["stride"]} {r["in"]}→{r["out"]}" +
-                    (r.TryGetValue("map", out var m) ? $" {m}×{m} batch {r["batch"]}" : "")).ToList(),
+                    (r.TryGetValue("map", out var m) ? $" {m}×{m} batch {r["batch"]}" : "") +
+                    $": {(r["relative_error"] is double e ? e.ToString("G2") : r["relative_error"])}").ToList(),
             };
         }
         return new Dictionary<string, object>
