@@ -9,7 +9,7 @@ public enum TripletMining
     /// <summary>
     /// Every valid triplet of the batch (Hermans et al. 2017, "In Defense of the Triplet Loss", "batch all"):
     /// averaged over the triplets with a positive loss (their BA≠0) or over all valid ones, see
-    /// <see cref="TripletLossOptions.AverageOverActive"/>. Memory grows as N³.
+    /// <see cref="TripletLossOptions.AverageOverActive"/>. Memory grows as N × P, P the number of (anchor, positive) pairs.
     /// </summary>
     BatchAll,
     /// <summary>
@@ -22,7 +22,7 @@ public enum TripletMining
     /// 2015, FaceNet, eq. 4: semi-hard negatives lie between d(a, p) and d(a, p) + α, so a nearest one beyond the
     /// margin gives zero loss); when every negative is nearer than the positive, the farthest negative, as
     /// TensorFlow Addons' <c>triplet_semihard_loss</c> falls back ("uses the largest negative distance instead").
-    /// The mean over all (anchor, positive) pairs whose anchor has a negative. Memory grows as N³.
+    /// The mean over all (anchor, positive) pairs whose anchor has a negative. Memory grows as N × P, P the number of (anchor, positive) pairs.
     /// </summary>
     SemiHard,
 }
@@ -140,8 +140,9 @@ public static class TripletLoss
     // hinge(gap) of gap = d(a, p) − d(a, n): max(0, gap + α), or the soft margin softplus(gap).
     static Tensor BatchAll(Tensor d, Tensor positive, Tensor negative, Func<Tensor, Tensor> hinge, bool averageOverActive)
     {
-        var valid = positive.unsqueeze(2).logical_and(negative.unsqueeze(1));  // [N(a), N(p), N(n)]
-        var losses = hinge(d.unsqueeze(2) - d.unsqueeze(1)).mul(valid);       // [N, N, N]
+        var (a, dap) = PositivePairs(d, positive, negative);                  // [M], [M]
+        var valid = negative.index_select(0, a);                              // [M, N(n)]
+        var losses = hinge(dap.unsqueeze(1) - d.index_select(0, a)).mul(valid); // [M, N]
         var count = averageOverActive ? losses.gt(0).sum().clamp_min(1) : valid.sum();
         return losses.sum() / count;
     }
@@ -156,12 +157,23 @@ public static class TripletLoss
 
     static Tensor SemiHard(Tensor d, Tensor positive, Tensor negative, Func<Tensor, Tensor> hinge)
     {
-        var farther = negative.unsqueeze(1).logical_and(d.unsqueeze(1).gt(d.unsqueeze(2))); // [N(a), N(p), N(n)]: d(a,n) > d(a,p)
-        var nearestFarther = d.unsqueeze(1).masked_fill(farther.logical_not(), double.PositiveInfinity).amin(2); // [N, N]
-        var farthest = d.masked_fill(negative.logical_not(), double.NegativeInfinity).amax([1], keepdim: true); // [N, 1]
-        var chosen = where(farther.any(2), nearestFarther, farthest);          // [N, N]
-        var pairs = positive.logical_and(negative.any(1, keepdim: true));      // [N, N]
-        return hinge((d - chosen).masked_select(pairs)).mean();
+        var (a, dap) = PositivePairs(d, positive, negative);                  // [M], [M]
+        var da = d.index_select(0, a);                                        // [M, N(n)]: d(a, n)
+        var farther = negative.index_select(0, a).logical_and(da.gt(dap.unsqueeze(1))); // [M, N]: d(a, n) > d(a, p)
+        var nearestFarther = da.masked_fill(farther.logical_not(), double.PositiveInfinity).amin(1); // [M]
+        var farthest = d.masked_fill(negative.logical_not(), double.NegativeInfinity).amax(1).index_select(0, a); // [M]
+        return hinge(dap - where(farther.any(1), nearestFarther, farthest)).mean();
+    }
+
+    /// <summary>
+    /// The (anchor, positive) pairs whose anchor also has a negative, in row-major order: each pair's anchor row and
+    /// d(a, p). Mining per pair keeps memory at M × N instead of N³; with two views per image M = N.
+    /// </summary>
+    static (Tensor Anchor, Tensor Distance) PositivePairs(Tensor d, Tensor positive, Tensor negative)
+    {
+        var pairs = positive.logical_and(negative.any(1, keepdim: true)).nonzero(); // [M, 2]: (a, p)
+        var a = pairs.select(1, 0);
+        return (a, d.index(a, pairs.select(1, 1)));
     }
 
     /// <summary>‖·‖₂ from squared distances, with a zero gradient (instead of an infinite one) where they are 0.</summary>
