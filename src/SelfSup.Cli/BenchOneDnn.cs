@@ -11,22 +11,20 @@ static class BenchOneDnn
 {
     /// <summary>
     /// The shapes: 2-D convolutions and transposed convolutions, kernel 1–7, stride 1–2, 3–64 channels in, 1–64 out,
-    /// on batches of 32 maps of 16×16; then the convolutions of a ResNet-18 of width 64 on 32×32 input (CIFAR stem;
-    /// the shortcuts as SelfSup runs them: subsampled, then 1×1 with stride 1), on batches of 4 and 32.
+    /// on batches of 32 maps of 16×16; first the convolutions of ResNet-18s of width 64 and 16 on 32×32 input
+    /// (<see cref="ResNet18Convolutions"/>).
     /// </summary>
     public static Dictionary<string, object> Run()
     {
         var rows = new List<Dictionary<string, object>>();
-        (int In, int Out, int Map, int Stride, int Kernel)[] resnet =
-        [
-            (3, 64, 32, 1, 3), (64, 64, 32, 1, 3), (64, 128, 32, 2, 3), (128, 128, 16, 1, 3), (64, 128, 16, 1, 1),
-            (128, 256, 16, 2, 3), (256, 256, 8, 1, 3), (128, 256, 8, 1, 1), (256, 512, 8, 2, 3), (512, 512, 4, 1, 3), (256, 512, 4, 1, 1),
-        ];
+        // ResNet-18 of width 64 at small batches, and of width 16 (the CPU benchmarks' model) at the batches its
+        // pretraining runs take: 256 images, or two views of 256 in one pass.
+        foreach (var (width, batches) in new[] { (64, new[] { 4, 32 }), (16, new[] { 256, 512 }) })
         foreach (var channelsLast in new[] { false, true })
-        foreach (var (ci, co, map, s, k) in resnet)
-        foreach (var batch in new[] { 4, 32 })
+        foreach (var (ci, co, map, s, k) in ResNet18Convolutions(width))
+        foreach (var batch in batches)
         {
-            var row = Row("resnet18_w64", channelsLast, k, s, ci, co);
+            var row = Row($"resnet18_w{width}", channelsLast, k, s, ci, co);
             row["map"] = map;
             row["batch"] = batch;
             Measure(row, (a, b) => nn.functional.conv2d(a, b, strides: [s, s], padding: [k / 2, k / 2]), [batch, ci, map, map], [co, ci, k, k], channelsLast, (ulong)(ci * 7 + co + map + batch));
@@ -72,16 +70,27 @@ static class BenchOneDnn
         return new Dictionary<string, object>
         {
             ["onednn"] = OneDnnCheck.Outcome ?? "",
-            ["batch"] = "32 (resnet18_w64: 4 and 32)", ["map"] = "16×16 (resnet18_w64: the layer's)", ["rounds"] = 3, ["bar"] = 1e-4,
+            ["batch"] = "32 (resnet18_w64: 4 and 32; resnet18_w16: 256 and 512)", ["map"] = "16×16 (resnet18: the layer's)", ["rounds"] = 3, ["bar"] = 1e-4,
             ["summary"] = new Dictionary<string, object>
             {
                 ["conv2d_nchw"] = Summary("conv2d", "nchw"), ["conv2d_channels_last"] = Summary("conv2d", "channels-last"),
                 ["conv_transpose2d_nchw"] = Summary("conv_transpose2d", "nchw"), ["conv_transpose2d_channels_last"] = Summary("conv_transpose2d", "channels-last"),
                 ["resnet18_w64_nchw"] = Summary("resnet18_w64", "nchw"), ["resnet18_w64_channels_last"] = Summary("resnet18_w64", "channels-last"),
+                ["resnet18_w16_nchw"] = Summary("resnet18_w16", "nchw"), ["resnet18_w16_channels_last"] = Summary("resnet18_w16", "channels-last"),
             },
             ["shapes"] = rows,
         };
     }
+
+    /// <summary>
+    /// The distinct convolutions of a CIFAR-stem ResNet-18 of the given width on 32×32 input: (in, out, map, stride,
+    /// kernel), the shortcuts as SelfSup runs them (subsampled, then 1×1 with stride 1).
+    /// </summary>
+    static (int In, int Out, int Map, int Stride, int Kernel)[] ResNet18Convolutions(int w) =>
+    [
+        (3, w, 32, 1, 3), (w, w, 32, 1, 3), (w, 2 * w, 32, 2, 3), (2 * w, 2 * w, 16, 1, 3), (w, 2 * w, 16, 1, 1),
+        (2 * w, 4 * w, 16, 2, 3), (4 * w, 4 * w, 8, 1, 3), (2 * w, 4 * w, 8, 1, 1), (4 * w, 8 * w, 8, 2, 3), (8 * w, 8 * w, 4, 1, 3), (4 * w, 8 * w, 4, 1, 1),
+    ];
 
     static Dictionary<string, object> Row(string op, bool channelsLast, int kernel, int stride, int input, int output) => new()
     {
