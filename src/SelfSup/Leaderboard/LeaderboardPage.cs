@@ -60,7 +60,7 @@ public static class LeaderboardPage
         sb.AppendLine("# Leaderboard");
         sb.AppendLine();
         sb.AppendLine("Every registered image method under one protocol per dataset, written by `selfsup bench methods` (protocol, flags");
-        sb.AppendLine("and resuming: [bench/README.md](../bench/README.md#bench-methods)). This page is generated from the result files");
+        sb.AppendLine("and resuming: [bench/README.md](../bench/README.md#leaderboard--selfsup-bench-methods)). This page is generated from the result files");
         sb.AppendLine("`docs/results/leaderboard-*.json`, and every number links the file it comes from. Each method pretrains for the");
         sb.AppendLine("same wall time with its own recipe (`selfsup methods NAME`): a short calibration run measures its seconds per step,");
         sb.AppendLine("and the run is sized so that its whole learning-rate schedule ends within the budget — whole epochs, or one epoch");

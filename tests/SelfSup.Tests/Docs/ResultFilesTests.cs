@@ -9,7 +9,7 @@ namespace SelfSup.Tests.Docs;
 /// </summary>
 public partial class ResultFilesTests
 {
-    static readonly string Root = FindRoot();
+    internal static readonly string Root = FindRoot();
 
     static string FindRoot()
     {
