@@ -56,9 +56,9 @@ public sealed class GaussianBlur : IBatchTransform
         var k = Kernels(sigma, KernelSize).repeat_interleave(c, dim: 0); // [B·C, K]
         var y = x.reshape(1, b * c, h, w);
         y = nn.functional.pad(y, [r, r, 0, 0], PaddingModes.Reflect);
-        y = nn.functional.conv2d(y, k.view(b * c, 1, 1, KernelSize), groups: b * c); // horizontal pass
+        y = ConvolutionGuard.Functional(y, k.view(b * c, 1, 1, KernelSize), groups: b * c); // horizontal pass
         y = nn.functional.pad(y, [0, 0, r, r], PaddingModes.Reflect);
-        y = nn.functional.conv2d(y, k.view(b * c, 1, KernelSize, 1), groups: b * c); // vertical pass
+        y = ConvolutionGuard.Functional(y, k.view(b * c, 1, KernelSize, 1), groups: b * c); // vertical pass
         return where(chosen, y.view(b, c, h, w), x).MoveToOuterDisposeScope();
     }
 }

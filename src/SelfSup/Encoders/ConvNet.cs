@@ -42,7 +42,7 @@ public sealed class ConvNet : Encoder
         int c = inChannels;
         void ConvBnRelu(int index, int outChannels)
         {
-            layers.Add(($"conv{index}", nn.Conv2d(c, outChannels, kernel_size: 3, padding: 1, bias: false)));
+            layers.Add(($"conv{index}", ConvolutionGuard.Conv2d(c, outChannels, 3, padding: 1, bias: false)));
             layers.Add(($"bn{index}", nn.BatchNorm2d(outChannels)));
             layers.Add(($"relu{index}", nn.ReLU(inplace: true)));
             c = outChannels;

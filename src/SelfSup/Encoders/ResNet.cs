@@ -66,8 +66,8 @@ public sealed class ResNet : Encoder, IStageFeatures
         int w = options.Width;
 
         conv1 = options.Stem == ResNetStem.ImageNet
-            ? nn.Conv2d(inChannels, w, kernel_size: 7, stride: 2, padding: 3, bias: false)
-            : nn.Conv2d(inChannels, w, kernel_size: 3, stride: 1, padding: 1, bias: false);
+            ? ConvolutionGuard.Conv2d(inChannels, w, 7, stride: 2, padding: 3, bias: false)
+            : ConvolutionGuard.Conv2d(inChannels, w, 3, stride: 1, padding: 1, bias: false);
         bn1 = nn.BatchNorm2d(w);
         maxpool = options.Stem == ResNetStem.ImageNet
             ? nn.MaxPool2d(kernel_size: 3, stride: 2, padding: 1)

@@ -20,10 +20,10 @@ public abstract class ResidualBlock : nn.Module<Tensor, Tensor>
 
     /// <summary>3×3 convolution with padding 1 and no bias (a BN follows, which has its own shift).</summary>
     protected static Conv2d Conv3x3(int inChannels, int outChannels, int stride = 1) =>
-        nn.Conv2d(inChannels, outChannels, kernel_size: 3, stride: stride, padding: 1, bias: false);
+        ConvolutionGuard.Conv2d(inChannels, outChannels, 3, stride: stride, padding: 1, bias: false);
 
     protected static Conv2d Conv1x1(int inChannels, int outChannels) =>
-        nn.Conv2d(inChannels, outChannels, kernel_size: 1, bias: false);
+        ConvolutionGuard.Conv2d(inChannels, outChannels, 1, bias: false);
 
     /// <summary>
     /// The projection shortcut (1×1 conv + BN, state-dict keys <c>downsample.0</c>/<c>downsample.1</c> as in

@@ -27,7 +27,7 @@ public sealed class Vit : Encoder
         Validate(options);
         Options = options;
         GridSize = options.ImageSize / options.PatchSize;
-        patch_embed = nn.Conv2d(options.InChannels, options.Dim, kernel_size: options.PatchSize, stride: options.PatchSize);
+        patch_embed = ConvolutionGuard.Conv2d(options.InChannels, options.Dim, options.PatchSize, stride: options.PatchSize);
         if (options.ClassToken) cls_token = new Parameter(zeros(1, 1, options.Dim));
         var tokens = GridSize * GridSize;
         if (options.Positions == VitPositions.SinCos)

@@ -134,9 +134,9 @@ public static class Corruptions
         using var k = GaussianBlur.Kernels(sigmaT, 2 * r + 1); // [1, K]
         var y = x.reshape(b * c, 1, h, w);
         y = nn.functional.pad(y, [r, r, 0, 0], PaddingModes.Reflect);
-        y = nn.functional.conv2d(y, k.view(1, 1, 1, 2 * r + 1)); // horizontal pass
+        y = ConvolutionGuard.Functional(y, k.view(1, 1, 1, 2 * r + 1)); // horizontal pass
         y = nn.functional.pad(y, [0, 0, r, r], PaddingModes.Reflect);
-        y = nn.functional.conv2d(y, k.view(1, 1, 2 * r + 1, 1)); // vertical pass
+        y = ConvolutionGuard.Functional(y, k.view(1, 1, 2 * r + 1, 1)); // vertical pass
         return y.view(b, c, h, w);
     }
 

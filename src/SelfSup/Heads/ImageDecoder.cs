@@ -96,12 +96,12 @@ public sealed class ConvImageDecoder : ImageDecoder
         for (var i = 1; i <= Stages; i++)
         {
             var next = Math.Max(width, c / 2);
-            layers.Add(($"up{i}", nn.ConvTranspose2d(c, next, kernel_size: 4, stride: 2, padding: 1, bias: false)));
+            layers.Add(($"up{i}", ConvolutionGuard.ConvTranspose2d(c, next, 4, stride: 2, padding: 1, bias: false)));
             layers.Add(($"bn{i}", nn.BatchNorm2d(next)));
             layers.Add(($"relu{i}", nn.ReLU()));
             c = next;
         }
-        layers.Add(("out", nn.Conv2d(c, channels, kernel_size: 3, padding: 1)));
+        layers.Add(("out", ConvolutionGuard.Conv2d(c, channels, 3, padding: 1)));
         upsample = nn.Sequential(layers);
         RegisterComponents();
     }

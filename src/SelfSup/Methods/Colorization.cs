@@ -70,7 +70,7 @@ public sealed class Colorization : SslMethod, IPretextTask, IReconstructionPictu
         ClassRebalancing.Weights(ones(1), options.RebalanceLambda).Dispose(); // validates λ
         var featureDim = FeatureMaps.Channels(encoder, 1, imageSize, "colorization");
         representation = new LightnessEncoder(encoder, stats);
-        head = nn.Conv2d(featureDim, options.Loss == ColorizationLoss.Classification ? Bins.Count : 2, 1);
+        head = ConvolutionGuard.Conv2d(featureDim, options.Loss == ColorizationLoss.Classification ? Bins.Count : 2, 1);
         bin_counts = zeros(Bins.Count);
         class_weights = ones(Bins.Count);
         centers = Bins.CenterTensor(CPU);
@@ -115,7 +115,7 @@ public sealed class Colorization : SslMethod, IPretextTask, IReconstructionPictu
     {
         using var scope = NewDisposeScope();
         var features = Encoder.ForwardFeatures(LightnessEncoder.InputOf(lab)); // [B, D, h, w]
-        var output = nn.functional.interpolate(head.forward(features), size: [lab.shape[2], lab.shape[3]],
+        var output = nn.functional.interpolate(head.call(features), size: [lab.shape[2], lab.shape[3]],
             mode: InterpolationMode.Bilinear, align_corners: false);            // [B, Q, H, W]
         return (output.MoveToOuterDisposeScope(), Encoder.Pool(features).MoveToOuterDisposeScope());
     }

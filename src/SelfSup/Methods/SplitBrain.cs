@@ -80,8 +80,8 @@ public sealed class SplitBrain : SslMethod, IPretextTask, IReconstructionPicture
         LBins = new LightnessBins(options.LightnessBins);
         representation = new SplitBrainEncoder(lightness, color, imageSize, stats);
         var classify = options.Loss == CrossChannelLoss.Classification;
-        ab_head = nn.Conv2d(representation.LightnessChannels, classify ? AbBins.Count : 2, 1);
-        l_head = nn.Conv2d(representation.ColorChannels, classify ? LBins.Count : 1, 1);
+        ab_head = ConvolutionGuard.Conv2d(representation.LightnessChannels, classify ? AbBins.Count : 2, 1);
+        l_head = ConvolutionGuard.Conv2d(representation.ColorChannels, classify ? LBins.Count : 1, 1);
         ab_counts = zeros(AbBins.Count);
         l_counts = zeros(LBins.Count);
         ab_weights = ones(AbBins.Count);
@@ -158,8 +158,8 @@ public sealed class SplitBrain : SslMethod, IPretextTask, IReconstructionPicture
         using var scope = NewDisposeScope();
         var size = new[] { lab.shape[2], lab.shape[3] };
         var (fl, fc) = representation.FeaturesOfLab(lab);
-        var ab = nn.functional.interpolate(ab_head.forward(fl), size: size, mode: InterpolationMode.Bilinear, align_corners: false); // [B, Q, H, W]
-        var l = nn.functional.interpolate(l_head.forward(fc), size: size, mode: InterpolationMode.Bilinear, align_corners: false);   // [B, K, H, W]
+        var ab = nn.functional.interpolate(ab_head.call(fl), size: size, mode: InterpolationMode.Bilinear, align_corners: false); // [B, Q, H, W]
+        var l = nn.functional.interpolate(l_head.call(fc), size: size, mode: InterpolationMode.Bilinear, align_corners: false);   // [B, K, H, W]
         var embedding = representation.PoolBoth(fl, fc);                                                                             // [B, D1 + D2]
         return (ab.MoveToOuterDisposeScope(), l.MoveToOuterDisposeScope(), embedding.MoveToOuterDisposeScope());
     }

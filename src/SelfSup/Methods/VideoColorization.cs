@@ -81,7 +81,7 @@ public sealed class VideoColorization : SslMethod, IPretextExtraScores, IReconst
         stages = encoder is IStageFeatures ? options.PointerStages : 1;
         var featureDim = PointerChannels(encoder, imageSize);
         representation = new LightnessEncoder(encoder, stats);
-        embed = nn.Conv2d(featureDim, options.EmbeddingDim, 1);
+        embed = ConvolutionGuard.Conv2d(featureDim, options.EmbeddingDim, 1);
         centroids = zeros(options.Clusters, ColourChannels);
         cluster_counts = zeros(options.Clusters);
         RegisterComponents();
@@ -131,7 +131,7 @@ public sealed class VideoColorization : SslMethod, IPretextExtraScores, IReconst
         var fused = cat(maps.Select(m => m.shape[2] == size[0] && m.shape[3] == size[1]
             ? m
             : nn.functional.interpolate(m, size, mode: InterpolationMode.Bilinear, align_corners: false)).ToArray(), 1); // [N, ΣDₛ, h, w]
-        return (embed.forward(fused).MoveToOuterDisposeScope(), Encoder.Pool(maps[^1]).MoveToOuterDisposeScope());
+        return (embed.call(fused).MoveToOuterDisposeScope(), Encoder.Pool(maps[^1]).MoveToOuterDisposeScope());
     }
 
     /// <summary>Pointer logits [B, Nr, Nt] = fᵢ·f_j / T of reference embeddings [B, E, h, w] and target embeddings [B, E, h', w'].</summary>

@@ -69,7 +69,7 @@ public sealed class Trainer
     /// <summary>A method trained on any <see cref="ITrainingData"/> (image views, or token sequences for a <see cref="TextMethod"/>).</summary>
     public Trainer(SslMethod method, ITrainingData data, RunConfig config, string runDir)
     {
-        this.method = method;
+        this.method = ConvolutionGuard.Watch(method); // a method's own convolutions, too, are checked where oneDNN is suspect
         this.data = data;
         this.config = config;
         this.runDir = runDir;

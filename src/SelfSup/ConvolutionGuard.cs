@@ -1,0 +1,169 @@
+using System.Runtime.CompilerServices;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SelfSup;
+
+/// <summary>
+/// Keeps oneDNN's fast convolutions on a CPU where some of them are wrong (<see cref="OneDnnCheck"/>): before a
+/// convolution runs in float32 on the CPU with a configuration it has not run with in this process (channels,
+/// kernel, stride, padding, groups, input shape and memory layout), its output and both gradients on random data of
+/// that shape are compared with float64 (<see cref="OneDnnCheck.RelativeError"/>). The first configuration that
+/// differs switches oneDNN off for the rest of the process, before it runs, with one warning naming it; until then
+/// every convolution that ran was checked right. On a CPU whose check passed, or with SELFSUP_ONEDNN set, nothing is
+/// checked.
+/// Every convolution SelfSup builds comes from <see cref="Conv2d"/> or <see cref="ConvTranspose2d"/>, and its
+/// functional ones go through <see cref="Functional"/>; <see cref="Watch"/> adds the check to a model built
+/// elsewhere (the Trainer watches what it trains).
+/// </summary>
+public static class ConvolutionGuard
+{
+    /// <summary>The relative error above which a configuration counts as wrong (float32 against float64).</summary>
+    public const double Bar = 1e-4;
+
+    static readonly ConvolutionChecks Process = new(
+        () => OneDnnCheck.Guarding,
+        (call, x, w, layouts, gradients) => OneDnnCheck.RelativeError(call, x, w, layouts.Input, weightChannelsLast: layouts.Weight,
+            inputGradient: gradients.Input, weightGradient: gradients.Weight),
+        OneDnnCheck.SwitchOffAfterWrongShape);
+
+    /// <summary>Configurations checked so far in this process, each with its relative error.</summary>
+    public static IReadOnlyDictionary<string, double> Checked => Process.Checked;
+
+    /// <summary>The first configuration found wrong, with its error; null while none was.</summary>
+    public static string? FirstWrong => Process.FirstWrong;
+
+    /// <summary>nn.Conv2d, checked before each new configuration runs.</summary>
+    public static TorchSharp.Modules.Conv2d Conv2d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0, bool bias = true) =>
+        Process.Watch(nn.Conv2d(inChannels, outChannels, kernel_size: kernelSize, stride: stride, padding: padding, bias: bias));
+
+    /// <summary>nn.ConvTranspose2d, checked before each new configuration runs.</summary>
+    public static TorchSharp.Modules.ConvTranspose2d ConvTranspose2d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0, bool bias = true) =>
+        Process.Watch(nn.ConvTranspose2d(inChannels, outChannels, kernel_size: kernelSize, stride: stride, padding: padding, bias: bias));
+
+    /// <summary>
+    /// Adds the check to every 2-D convolution and transposed convolution in <paramref name="module"/> (itself
+    /// included); modules watched before are left as they are. Their forward passes must go through <c>call</c>,
+    /// which runs hooks.
+    /// </summary>
+    public static T Watch<T>(T module) where T : nn.Module => Process.Watch(module);
+
+    /// <summary>nn.functional.conv2d without bias, checked like the modules' (for fixed kernels such as blurs).</summary>
+    public static Tensor Functional(Tensor x, Tensor weight, long stride = 1, long padding = 0, long groups = 1) =>
+        Process.Functional(x, weight, stride, padding, groups);
+}
+
+/// <summary>
+/// The checks behind <see cref="ConvolutionGuard"/>, with what decides whether to check, how a configuration is
+/// measured and what a wrong one does passed in (tests play CPUs with chosen faults through them).
+/// </summary>
+/// <param name="guarding">Whether configurations are checked now.</param>
+/// <param name="measure">
+/// Relative error of a call on float64 input and weight: (call, x, w, which are channels-last, which gradients are
+/// compared; none: the output only).
+/// </param>
+/// <param name="wrong">What a wrong configuration does, given why (the process switches oneDNN off).</param>
+internal sealed class ConvolutionChecks(
+    Func<bool> guarding,
+    Func<Func<Tensor, Tensor, Tensor>, Tensor, Tensor, (bool Input, bool Weight), (bool Input, bool Weight), double> measure,
+    Action<string> wrong)
+{
+    readonly object gate = new();
+    readonly Dictionary<string, double> checkedErrors = new();
+    readonly ConditionalWeakTable<nn.Module, object> watched = new();
+
+    public IReadOnlyDictionary<string, double> Checked
+    {
+        get { lock (gate) return new Dictionary<string, double>(checkedErrors); }
+    }
+
+    public string? FirstWrong { get; private set; }
+
+    public T Watch<T>(T module) where T : nn.Module
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        foreach (var m in module.modules().Prepend(module))
+        {
+            if (m is not (TorchSharp.Modules.Conv2d or TorchSharp.Modules.ConvTranspose2d)) continue;
+            lock (gate)
+            {
+                if (watched.TryGetValue(m, out _)) continue;
+                watched.Add(m, m);
+            }
+            var conv = (Convolution)m;
+            conv.register_forward_pre_hook((_, x) => { Admit(conv, x); return x; });
+        }
+        return module;
+    }
+
+    public Tensor Functional(Tensor x, Tensor weight, long stride, long padding, long groups)
+    {
+        Tensor Conv(Tensor a, Tensor w) => nn.functional.conv2d(a, w, strides: [stride, stride], padding: [padding, padding], groups: groups);
+        Admit($"conv2d {weight.shape[1] * groups}→{weight.shape[0]} k{weight.shape[2]}×{weight.shape[3]} s{stride} p{padding} g{groups}", Conv, x, weight);
+        return Conv(x, weight);
+    }
+
+    void Admit(Convolution conv, Tensor x)
+    {
+        if (!Guarding(x)) return;
+        if (conv.padding is not { } padding)
+        {
+            // padding "same"/"valid": not replayed by the check, so it cannot be vouched for.
+            Fail($"a convolution with padding {conv.padding_type} cannot be checked");
+            return;
+        }
+        if (conv.padding_mode != PaddingModes.Zeros)
+        {
+            Fail($"a convolution with padding mode {conv.padding_mode} cannot be checked");
+            return;
+        }
+        long[] stride = conv.stride, dilation = conv.dilation;
+        var groups = conv.groups;
+        Func<Tensor, Tensor, Tensor> call = conv.transposed
+            ? (a, w) => nn.functional.conv_transpose2d(a, w, strides: stride, padding: padding, output_padding: conv.output_padding, dilation: dilation, groups: groups)
+            : (a, w) => nn.functional.conv2d(a, w, strides: stride, padding: padding, dilation: dilation, groups: groups);
+        var name = $"{(conv.transposed ? "conv_transpose2d" : "conv2d")} {conv.in_channels}→{conv.out_channels} k{string.Join("×", conv.kernel_size)} " +
+                   $"s{string.Join("×", stride)} p{string.Join("×", padding)} d{string.Join("×", dilation)} g{groups}";
+        Admit(name, call, x, conv.weight!);
+    }
+
+    bool Guarding(Tensor x) => guarding() && x.dtype == ScalarType.Float32 && x.device_type == DeviceType.CPU && x.dim() == 4;
+
+    void Admit(string name, Func<Tensor, Tensor, Tensor> call, Tensor x, Tensor weight)
+    {
+        if (!Guarding(x)) return;
+        bool inputChannelsLast = Encoders.ChannelsLast.Is(x), weightChannelsLast = Encoders.ChannelsLast.Is(weight);
+        // The backward pass computes the gradients that autograd will ask for, and oneDNN picks other kernels for other
+        // sets (a first layer's input, or a frozen weight, needs none), so the check asks for the same ones; without
+        // autograd only the forward pass runs and is checked (a third of the float64 work).
+        var grad = is_grad_enabled();
+        (bool Input, bool Weight) gradients = (grad && x.requires_grad, grad && weight.requires_grad);
+        var wrt = gradients switch { (true, true) => "both gradients", (true, false) => "input gradient", (false, true) => "weight gradient", _ => "forward" };
+        var key = $"{name} on [{string.Join(", ", x.shape)}] {Layout(inputChannelsLast)}, weight {Layout(weightChannelsLast)}, {wrt}";
+        lock (gate)
+        {
+            if (checkedErrors.ContainsKey(key) || !guarding()) return;
+            double error;
+            using (var scope = NewDisposeScope())
+            {
+                var generator = new Generator(20261207);
+                var xs = randn(x.shape, dtype: float64, generator: generator);
+                var ws = randn(weight.shape, dtype: float64, generator: generator);
+                error = measure(call, xs, ws, (inputChannelsLast, weightChannelsLast), gradients);
+            }
+            checkedErrors[key] = error;
+            if (error <= ConvolutionGuard.Bar) return;
+            FirstWrong = $"{key}: relative error {(double.IsPositiveInfinity(error) || double.IsNaN(error) ? "NaN" : error.ToString("G2"))}";
+            wrong($"this one is: {FirstWrong}");
+        }
+    }
+
+    void Fail(string reason)
+    {
+        lock (gate)
+            if (guarding()) wrong(reason);
+    }
+
+    static string Layout(bool channelsLast) => channelsLast ? "channels-last" : "NCHW";
+}
