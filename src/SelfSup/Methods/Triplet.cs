@@ -8,20 +8,21 @@ using static TorchSharp.torch;
 namespace SelfSup.Methods;
 
 /// <summary>
-/// Hyperparameters of self-supervised triplet learning: FaceNet's loss (Schroff et al. 2015) with Hermans et al.
-/// 2017's in-batch mining, where each image is its own class.
+/// Hyperparameters of self-supervised triplet learning: FaceNet's loss and semi-hard mining (Schroff et al. 2015),
+/// or Hermans et al. 2017's batch-hard and batch-all mining, within the batch, where each image is its own class.
 /// </summary>
 public sealed record TripletOptions
 {
     /// <summary>α, the gap asked between d(a, n) and d(a, p). FaceNet uses 0.2 on its unit-norm embeddings (§3).</summary>
     public double Margin { get; init; } = 0.2;
     /// <summary>
-    /// Which triplets the loss is taken over. Batch-hard (Hermans et al. 2017, their best variant): each view
-    /// against its other view and its nearest view of another image. With semi-hard mining (FaceNet §3.2) the chosen
-    /// negative sits just beyond the positive, so every pair's loss starts at ≈ α and a short CIFAR-10 run's loss did
-    /// not fall, while batch-hard's did (docs/methods.md, triplet).
+    /// Which triplets the loss is taken over. Semi-hard (FaceNet §3.2): each view against its other view and the
+    /// nearest view of another image that is farther than it. FaceNet chose it because the hardest negatives "can
+    /// lead to bad local minima early on ... a collapsed model"; with each image its own class, batch-hard mining
+    /// (Hermans et al. 2017) collapsed every CIFAR-10 run to a point within ≈ 120 steps, semi-hard did not
+    /// (docs/methods.md, triplet).
     /// </summary>
-    public TripletMining Mining { get; init; } = TripletMining.BatchHard;
+    public TripletMining Mining { get; init; } = TripletMining.SemiHard;
     /// <summary>The distance: Euclidean (Hermans et al. 2017; PyTorch's <c>TripletMarginLoss</c>) or FaceNet's squared one.</summary>
     public TripletDistance Distance { get; init; } = TripletDistance.Euclidean;
     /// <summary>L2-normalise the embedding, FaceNet's constraint ‖f(x)‖₂ = 1, which gives the margin its scale.</summary>
@@ -72,7 +73,7 @@ public sealed class Triplet : SslMethod
     public static MethodInfo Info { get; } = MethodInfo.Of(
         "triplet", "contrastive",
         "Schroff et al. 2015, FaceNet: A Unified Embedding for Face Recognition and Clustering (arXiv:1503.03832); mining from Hermans et al. 2017, In Defense of the Triplet Loss for Person Re-Identification (arXiv:1703.07737)",
-        "two augmented views, MLP projection, L2-normalised embedding, triplet loss with each image its own class (batch-hard mining, margin 0.2)",
+        "two augmented views, MLP projection, L2-normalised embedding, triplet loss with each image its own class (semi-hard mining, margin 0.2)",
         new Recipe
         {
             Source = "borrowed from SimCLR's CIFAR-10 command (google-research/simclr README: LARS, learning_rate 1.0 scaled × B/256, weight_decay 1e-4, 10 warm-up epochs); the triplet papers train supervised with other optimisers",
