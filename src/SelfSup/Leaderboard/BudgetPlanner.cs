@@ -17,10 +17,12 @@ public sealed record StepRate(
     /// <summary>
     /// The rate from a calibration run's step-end times: <paramref name="stepEnds"/>[i] is the wall time (seconds since
     /// training began) at which step i + 1 ended. The first <paramref name="warmupSteps"/> steps are not timed; their
-    /// time beyond the median step is the epoch's overhead.
+    /// time beyond the median step, less <paramref name="oneTimeSeconds"/> spent in them on work a process does once
+    /// (<see cref="ConvolutionGuard.CheckSeconds"/>), is the epoch's overhead.
     /// </summary>
-    public static StepRate FromStepEnds(IReadOnlyList<double> stepEnds, int warmupSteps)
+    public static StepRate FromStepEnds(IReadOnlyList<double> stepEnds, int warmupSteps, double oneTimeSeconds = 0)
     {
+        if (!(oneTimeSeconds >= 0)) throw new ArgumentException($"calibration: one-time seconds must be ≥ 0, got {oneTimeSeconds}");
         if (warmupSteps < 1) throw new ArgumentException($"calibration: warm-up steps must be ≥ 1, got {warmupSteps}");
         if (stepEnds.Count < warmupSteps + 1)
             throw new ArgumentException($"calibration: expected at least {warmupSteps + 1} step times, got {stepEnds.Count}");
@@ -30,7 +32,7 @@ public sealed record StepRate(
         var n = intervals.Count;
         var median = n % 2 == 1 ? intervals[n / 2] : (intervals[n / 2 - 1] + intervals[n / 2]) / 2;
         if (!(median > 0)) throw new ArgumentException($"calibration: step times must increase, got a median step of {median} s");
-        var overhead = Math.Max(0, stepEnds[warmupSteps - 1] - warmupSteps * median);
+        var overhead = Math.Max(0, stepEnds[warmupSteps - 1] - oneTimeSeconds - warmupSteps * median);
         return new StepRate(Math.Round(median, 6), Math.Round(overhead, 6));
     }
 }

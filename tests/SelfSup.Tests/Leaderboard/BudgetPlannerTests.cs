@@ -91,6 +91,16 @@ public class BudgetPlannerTests
     }
 
     [Fact]
+    public void StepRate_LeavesOneTimeWorkOutOfTheEpochOverhead()
+    {
+        // The same steps, 2 s of which the process spent once checking convolutions: 0.5 s of overhead per epoch is left;
+        // more one-time work than the excess leaves none.
+        Assert.Equal(0.5, StepRate.FromStepEnds([3.0, 3.5, 4.0, 4.6, 5.0], warmupSteps: 2, oneTimeSeconds: 2).EpochOverheadSeconds, 9);
+        Assert.Equal(0, StepRate.FromStepEnds([3.0, 3.5, 4.0, 4.6, 5.0], warmupSteps: 2, oneTimeSeconds: 9).EpochOverheadSeconds, 9);
+        Assert.Throws<ArgumentException>(() => StepRate.FromStepEnds([3.0, 3.5, 4.0], warmupSteps: 2, oneTimeSeconds: -1));
+    }
+
+    [Fact]
     public void Plan_RejectsTooFewImagesForOneBatch_NamingBoth()
     {
         var e = Assert.Throws<ArgumentException>(() => BudgetPlanner.Plan(new StepRate(0.1, 0), 60, trainImages: 100, batchSize: 256));
