@@ -8,8 +8,8 @@ namespace SelfSup;
 /// <summary>
 /// Keeps oneDNN's fast convolutions on a CPU where some of them are wrong (<see cref="OneDnnCheck"/>): before a
 /// convolution runs in float32 on the CPU with a configuration it has not run with in this process (channels,
-/// kernel, stride, padding, groups, input shape and memory layout), its output and both gradients on random data of
-/// that shape are compared with float64 (<see cref="OneDnnCheck.RelativeError"/>). The first configuration that
+/// kernel, stride, padding, groups, input shape, memory layouts and the gradients autograd will ask for), its output
+/// and those gradients on random data of that shape are compared with float64 (<see cref="OneDnnCheck.RelativeError"/>). The first configuration that
 /// differs switches oneDNN off for the rest of the process, before it runs, with one warning naming it; until then
 /// every convolution that ran was checked right. On a CPU whose check passed, or with SELFSUP_ONEDNN set, nothing is
 /// checked.
