@@ -169,7 +169,7 @@ internal sealed class ConvolutionChecks(
             checkSeconds += clock.Elapsed.TotalSeconds;
             checkedErrors[key] = error;
             if (error <= ConvolutionGuard.Bar) return;
-            FirstWrong = $"{key}: relative error {(double.IsPositiveInfinity(error) || double.IsNaN(error) ? "NaN" : error.ToString("G2"))}";
+            FirstWrong = $"{key}: relative error {OneDnnCheck.Format(error)}";
             wrong($"this one is: {FirstWrong}");
         }
     }

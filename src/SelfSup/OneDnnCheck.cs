@@ -77,7 +77,8 @@ public static class OneDnnCheck
         Console.Error.WriteLine("warning: " + Outcome);
     }
 
-    static string Format(double e) => double.IsPositiveInfinity(e) ? "NaN" : e.ToString("G2");
+    /// <summary>A relative error for a message; NaN, and the +∞ that stands for it, read "NaN".</summary>
+    internal static string Format(double e) => double.IsPositiveInfinity(e) || double.IsNaN(e) ? "NaN" : e.ToString("G2");
 
     /// <summary>SELFSUP_ONEDNN's value: true for on, false for off, null where unset (check the CPU).</summary>
     public static bool? Setting(string? value) => value?.Trim().ToLowerInvariant() switch
