@@ -19,7 +19,13 @@ namespace SelfSup.Heads;
 /// the batch keeps the head from mapping every image to one bottleneck direction, which centring then turns into a
 /// uniform teacher.
 /// </param>
-public sealed record DinoHeadOptions(int InputDim, int HiddenDim = 512, int BottleneckDim = 128, int OutputDim = 4096, int Layers = 3, bool BatchNorm = false)
+/// <param name="NormLastLayer">
+/// The last layer's weight-norm gain fixed at 1 (main_dino.py's and main_ibot.py's <c>norm_last_layer</c>, true by
+/// default); false makes it a learned gain per output, as the references' ViT-S/16 commands do ("better performance
+/// but can make the training unstable").
+/// </param>
+public sealed record DinoHeadOptions(int InputDim, int HiddenDim = 512, int BottleneckDim = 128, int OutputDim = 4096, int Layers = 3, bool BatchNorm = false,
+    bool NormLastLayer = true)
 {
     internal void Validate()
     {
@@ -29,33 +35,50 @@ public sealed record DinoHeadOptions(int InputDim, int HiddenDim = 512, int Bott
 }
 
 /// <summary>
-/// A Linear layer without bias whose weight is weight-normalised with the gain fixed at 1 (Salimans and Kingma 2016,
-/// with g = 1 as DINO's <c>norm_last_layer</c>): each output row is w_k = v_k / ‖v_k‖, so the layer computes the cosine
-/// between its (normalised) input and K unit directions. Only v is a parameter (state-dict key <c>weight_v</c>,
-/// [K, D]); the gain is not stored since it is the constant 1. v keeps PyTorch's default Linear init.
+/// A Linear layer without bias whose weight is weight-normalised (Salimans and Kingma 2016): each output row is
+/// w_k = g_k · v_k / ‖v_k‖. With the gain fixed (DINO's <c>norm_last_layer</c>, the default) g = 1 and the layer computes
+/// the cosine between its (normalised) input and K unit directions; with a learned gain, g [K, 1] starts at 1 and is
+/// trained like a weight (the references' <c>weight_g</c>, 2-D, so it is weight-decayed as there), letting the outputs
+/// grow sharper than cosines. State-dict keys: <c>weight_v</c> [K, D], and <c>weight_g</c> only when learned. v keeps
+/// PyTorch's default Linear init.
 /// </summary>
 public sealed class WeightNormLinear : nn.Module<Tensor, Tensor>
 {
     readonly Parameter weight_v;
+    readonly Parameter? weight_g;
 
-    public WeightNormLinear(int inputDim, int outputDim) : base(nameof(WeightNormLinear))
+    /// <param name="learnedGain">A trained gain g per output (norm_last_layer false) instead of g = 1.</param>
+    public WeightNormLinear(int inputDim, int outputDim, bool learnedGain = false) : base(nameof(WeightNormLinear))
     {
         using (var init = nn.Linear(inputDim, outputDim, hasBias: false))
             weight_v = new Parameter(init.weight!.detach().clone());
+        if (learnedGain) weight_g = new Parameter(ones(outputDim, 1));
         RegisterComponents();
     }
 
     /// <summary>The unnormalised direction parameter v, [K, D].</summary>
     public Parameter V => weight_v;
 
-    /// <summary>The effective weight v / ‖v‖ per output row, [K, D].</summary>
-    public Tensor Weight() => nn.functional.normalize(weight_v, p: 2, dim: 1);
+    /// <summary>The learned gain g, [K, 1]; null when it is fixed at 1.</summary>
+    public Parameter? Gain => weight_g;
+
+    /// <summary>The effective weight g · v / ‖v‖ per output row, [K, D].</summary>
+    public Tensor Weight()
+    {
+        if (weight_g is null) return nn.functional.normalize(weight_v, p: 2, dim: 1);
+        using var unit = nn.functional.normalize(weight_v, p: 2, dim: 1);
+        return unit * weight_g;
+    }
 
     /// <summary>
-    /// Drops v's gradient after backward, so the optimiser leaves the layer (and its moments and weight decay) alone for
-    /// this step, as DINO's <c>cancel_gradients_last_layer</c> sets it to None.
+    /// Drops v's (and g's) gradient after backward, so the optimiser leaves the layer (and its moments and weight decay)
+    /// alone for this step, as DINO's <c>cancel_gradients_last_layer</c> sets every last-layer gradient to None.
     /// </summary>
-    public void DropGradient() => weight_v.grad = null;
+    public void DropGradient()
+    {
+        weight_v.grad = null;
+        if (weight_g is not null) weight_g.grad = null;
+    }
 
     /// <summary>[..., D] → [..., K].</summary>
     public override Tensor forward(Tensor x)
@@ -72,7 +95,7 @@ public sealed class WeightNormLinear : nn.Module<Tensor, Tensor>
 /// <see cref="WeightNormLinear"/> layer maps it to K outputs. MLP weights are truncated-normal with std 0.02 and
 /// biases zero, as in the reference. Works on any leading shape: [..., InputDim] → [..., K], so iBOT runs it on
 /// every token (BatchNorm then runs over all rows of all leading dimensions). State-dict keys: <c>mlp.linear{i}.*</c>,
-/// <c>mlp.bn{i}.*</c>, <c>last_layer.weight_v</c>.
+/// <c>mlp.bn{i}.*</c>, <c>last_layer.weight_v</c> (and <c>last_layer.weight_g</c> with a learned gain).
 /// </summary>
 public sealed class DinoHead : nn.Module<Tensor, Tensor>
 {
@@ -96,7 +119,7 @@ public sealed class DinoHead : nn.Module<Tensor, Tensor>
             dim = width;
         }
         mlp = nn.Sequential(modules);
-        last_layer = new WeightNormLinear(options.BottleneckDim, options.OutputDim);
+        last_layer = new WeightNormLinear(options.BottleneckDim, options.OutputDim, learnedGain: !options.NormLastLayer);
         RegisterComponents();
         TransformerInit.Apply(mlp);
     }

@@ -29,6 +29,11 @@ public sealed record DinoOptions
     /// nearly one direction, which centring turned into a uniform teacher (docs/methods.md, dino).
     /// </summary>
     public bool? UseBnInHead { get; init; }
+    /// <summary>
+    /// The head's last layer keeps its weight-norm gain at 1 (norm_last_layer: true, the reference's default); false
+    /// learns a gain per output, as the reference's ViT-S/16 command does, so the outputs can sharpen beyond cosines.
+    /// </summary>
+    public bool NormLastLayer { get; init; } = true;
     /// <summary>τ_s, the student's softmax temperature (paper: 0.1).</summary>
     public double StudentTemp { get; init; } = 0.1;
     /// <summary>τ_t at the first epoch (main_dino.py's warmup_teacher_temp: 0.04).</summary>
@@ -86,7 +91,8 @@ public sealed class Dino : SslMethod
             options.CenterMomentum, options.TeacherMomentum, options.TeacherMomentumEnd, options.FreezeLastLayerEpochs, options.LocalCrops);
         Options = options;
         this.encoder = encoder;
-        head = new DinoHead(new DinoHeadOptions(encoder.EmbeddingDim, options.HeadHiddenDim, options.BottleneckDim, options.OutDim, options.HeadLayers, options.UseBnInHead ?? encoder is not Vit));
+        head = new DinoHead(new DinoHeadOptions(encoder.EmbeddingDim, options.HeadHiddenDim, options.BottleneckDim, options.OutDim, options.HeadLayers, options.UseBnInHead ?? encoder is not Vit,
+            options.NormLastLayer));
         // The references run their teacher in training mode and average parameters only.
         teacher_encoder = MomentumTeacher.Create(encoder, SelfDistillation.TeacherEncoderFactory(encoder, createEncoder), buffers: TeacherBuffers.KeepOwn);
         teacher_head = MomentumTeacher.Create(head, () => new DinoHead(head.Options), buffers: TeacherBuffers.KeepOwn);

@@ -37,6 +37,11 @@ public sealed record IbotOptions
     /// nearly one direction, which centring turned into a uniform teacher (docs/methods.md, dino).
     /// </summary>
     public bool? UseBnInHead { get; init; }
+    /// <summary>
+    /// The head's last layer keeps its weight-norm gain at 1 (norm_last_layer: true, the reference's default); false
+    /// learns a gain per output, as the reference's ViT-S/16 command does, so the outputs can sharpen beyond cosines.
+    /// </summary>
+    public bool NormLastLayer { get; init; } = true;
     /// <summary>τ_s of both the CLS and the patch softmax (paper: 0.1).</summary>
     public double StudentTemp { get; init; } = 0.1;
     /// <summary>CLS τ_t at the first epoch (warmup_teacher_temp: 0.04).</summary>
@@ -109,13 +114,14 @@ public sealed class Ibot : SslMethod
         Options = options;
         var dim = this.encoder.EmbeddingDim;
         mask_token = new Parameter(zeros(1, 1, dim)); // iBOT's masked_embed starts at zero
-        head = new DinoHead(new DinoHeadOptions(dim, options.HeadHiddenDim, options.BottleneckDim, options.OutDim, options.HeadLayers, options.UseBnInHead ?? encoder is not Vit));
-        if (!options.SharedHead) patch_layer = new WeightNormLinear(options.BottleneckDim, options.PatchOutDim);
+        head = new DinoHead(new DinoHeadOptions(dim, options.HeadHiddenDim, options.BottleneckDim, options.OutDim, options.HeadLayers, options.UseBnInHead ?? encoder is not Vit,
+            options.NormLastLayer));
+        if (!options.SharedHead) patch_layer = new WeightNormLinear(options.BottleneckDim, options.PatchOutDim, learnedGain: !options.NormLastLayer);
         var teacherOptions = this.encoder.Options with { DropPath = 0 };
         teacher_encoder = MomentumTeacher.Create(this.encoder, () => new Vit(teacherOptions), buffers: TeacherBuffers.KeepOwn);
         teacher_head = MomentumTeacher.Create(head, () => new DinoHead(head.Options), buffers: TeacherBuffers.KeepOwn);
         if (patch_layer is not null)
-            teacher_patch_layer = MomentumTeacher.Create(patch_layer, () => new WeightNormLinear(options.BottleneckDim, options.PatchOutDim), buffers: TeacherBuffers.KeepOwn);
+            teacher_patch_layer = MomentumTeacher.Create(patch_layer, () => new WeightNormLinear(options.BottleneckDim, options.PatchOutDim, learnedGain: !options.NormLastLayer), buffers: TeacherBuffers.KeepOwn);
         centre = new TeacherCentre(options.OutDim, options.CenterMomentum);
         patch_centre = new TeacherCentre(PatchOutDim, options.CenterMomentum);
         RegisterComponents();

@@ -39,6 +39,29 @@ public class DinoHeadTests
     }
 
     [Fact]
+    public void ALearnedGain_ScalesEachOutput_IsTrained_AndIsDroppedWithTheLayer()
+    {
+        manual_seed(0);
+        using var head = new DinoHead(new DinoHeadOptions(6, 16, 8, 32, NormLastLayer: false));
+        Assert.Equal(["last_layer.weight_v", "last_layer.weight_g"], head.LastLayer.named_parameters().Select(p => "last_layer." + p.name));
+        Assert.Equal(new long[] { 32, 1 }, head.LastLayer.Gain!.shape); // 2-D like the reference's weight_g, so it is weight-decayed there and here
+        using var x = randn(4, 6, generator: new Generator(3));
+        using var cosines = head.call(x);                                // g starts at 1: the fixed-gain head's cosines
+        Assert.True(cosines.abs().max().item<float>() <= 1 + 1e-5);
+        using (no_grad()) head.LastLayer.Gain[5].fill_(3f);
+        using var scaled = head.call(x);
+        Assert.True(scaled.select(1, 5).allclose(cosines.select(1, 5) * 3, rtol: 0, atol: 1e-5), "output 5 is 3 × its cosine");
+        using var others = scaled.index_select(1, arange(0, 5));
+        Assert.True(others.allclose(cosines.index_select(1, arange(0, 5)), rtol: 0, atol: 1e-6), "the other outputs are unchanged");
+        head.call(x).select(1, 5).sum().backward();
+        // d(Σ_n g₅·cos_n5)/dg₅ = Σ_n cos_n5.
+        Assert.Equal(cosines.select(1, 5).sum().item<float>(), head.LastLayer.Gain.grad!.view(-1)[5].item<float>(), 4);
+        head.LastLayer.DropGradient();
+        Assert.Null(head.LastLayer.Gain.grad);
+        Assert.Null(head.LastLayer.V.grad);
+    }
+
+    [Fact]
     public void Bottleneck_IsL2Normalised_AndTheHeadRunsOnTokens()
     {
         using var head = Make();

@@ -43,11 +43,15 @@ public class IbotTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void Teacher_GetsNoGradient_WhileStudentHeadsAndMaskTokenDo(bool sharedHead)
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    public void Teacher_GetsNoGradient_WhileStudentHeadsAndMaskTokenDo(bool sharedHead, bool normLastLayer)
     {
-        using var ibot = Make(Small with { SharedHead = sharedHead, MaskedShare = 1 });
+        using var ibot = Make(Small with { SharedHead = sharedHead, MaskedShare = 1, NormLastLayer = normLastLayer });
+        Assert.Equal(!normLastLayer, ibot.named_parameters().Any(p => p.name == "head.last_layer.weight_g"));
+        Assert.Equal(!normLastLayer && !sharedHead, ibot.named_parameters().Any(p => p.name == "patch_layer.weight_g"));
         var result = ibot.Step(Views());
         Assert.True(float.IsFinite(result.Loss.item<float>()));
         Assert.True(result.Scalars["patch_loss"].item<float>() > 0, "every global crop is masked, so the patch loss is positive");
@@ -130,6 +134,24 @@ public class IbotTests
         ibot.BeforeOptimizerStep(At(1));
         Assert.NotNull(ibot.Head.LastLayer.V.grad);
         Assert.NotNull(ibot.PatchLayer.V.grad);
+    }
+
+    [Fact]
+    public void LearnedGains_FollowTheEma_IntoTheTeacher()
+    {
+        using var ibot = Make(Small with { SharedHead = false, NormLastLayer = false });
+        using (no_grad())
+        {
+            ibot.Head.LastLayer.Gain!.fill_(2f);
+            ibot.PatchLayer.Gain!.fill_(3f);
+        }
+        var context = At(0);
+        var m = SelfDistillation.Momentum(ibot.Options.TeacherMomentum, ibot.Options.TeacherMomentumEnd, context);
+        ibot.AfterOptimizerStep(context);
+        var parameters = ibot.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        // The teacher's gains started at 1: m·1 + (1 − m)·g.
+        Assert.Equal(m + (1 - m) * 2, parameters["teacher_head.module.last_layer.weight_g"].mean().item<float>(), 5);
+        Assert.Equal(m + (1 - m) * 3, parameters["teacher_patch_layer.module.weight_g"].mean().item<float>(), 5);
     }
 
     [Fact]
