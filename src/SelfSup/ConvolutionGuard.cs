@@ -9,10 +9,11 @@ namespace SelfSup;
 /// Keeps oneDNN's fast convolutions on a CPU where some of them are wrong (<see cref="OneDnnCheck"/>): before a
 /// convolution runs in float32 on the CPU with a configuration it has not run with in this process (channels,
 /// kernel, stride, padding, groups, input shape, memory layouts and the gradients autograd will ask for), its output
-/// and those gradients on random data of that shape are compared with float64 (<see cref="OneDnnCheck.RelativeError"/>). The first configuration that
-/// differs switches oneDNN off for the rest of the process, before it runs, with one warning naming it; until then
-/// every convolution that ran was checked right. On a CPU whose check passed, or with SELFSUP_ONEDNN set, nothing is
-/// checked.
+/// and those gradients on random data of that shape are compared with float64 (<see cref="OneDnnCheck.RelativeError"/>). A
+/// configuration that differs runs in float64 from then on (input, weight and bias cast, the result cast back: the
+/// path the check trusts, which never uses oneDNN, forward and backward), with one note naming it; every other
+/// configuration keeps oneDNN. Only a convolution the check cannot replay switches oneDNN off for the process. On a
+/// CPU whose check passed, or with SELFSUP_ONEDNN set, nothing is checked.
 /// Every convolution SelfSup builds comes from <see cref="Conv2d"/> or <see cref="ConvTranspose2d"/>, and its
 /// functional ones go through <see cref="Functional"/>; <see cref="Watch"/> adds the check to a model built
 /// elsewhere (the Trainer watches what it trains).
@@ -26,13 +27,18 @@ public static class ConvolutionGuard
         () => OneDnnCheck.Guarding,
         (call, x, w, layouts, gradients) => OneDnnCheck.RelativeError(call, x, w, layouts.Input, weightChannelsLast: layouts.Weight,
             inputGradient: gradients.Input, weightGradient: gradients.Weight),
-        OneDnnCheck.SwitchOffAfterWrongShape);
+        OneDnnCheck.SwitchOffForUncheckable,
+        what => Console.Error.WriteLine($"note: oneDNN is wrong on this CPU for {what}; that configuration runs in float64 from here on " +
+                                        "(right, slower), every other keeps oneDNN. SELFSUP_ONEDNN=off switches oneDNN off instead."));
 
     /// <summary>Configurations checked so far in this process, each with its relative error.</summary>
     public static IReadOnlyDictionary<string, double> Checked => Process.Checked;
 
     /// <summary>The first configuration found wrong, with its error; null while none was.</summary>
     public static string? FirstWrong => Process.FirstWrong;
+
+    /// <summary>The configurations found wrong so far, which run in float64.</summary>
+    public static IReadOnlyCollection<string> Rerouted => Process.Rerouted;
 
     /// <summary>
     /// Seconds this process has spent checking so far: a one-time cost, which timing code subtracts from what it
@@ -69,14 +75,17 @@ public static class ConvolutionGuard
 /// Relative error of a call on float64 input and weight: (call, x, w, which are channels-last, which gradients are
 /// compared; none: the output only).
 /// </param>
-/// <param name="wrong">What a wrong configuration does, given why (the process switches oneDNN off).</param>
+/// <param name="uncheckable">What a convolution the check cannot replay does, given why (the process switches oneDNN off).</param>
+/// <param name="rerouted">Told of each configuration found wrong (its key and error), which runs in float64 from then on.</param>
 internal sealed class ConvolutionChecks(
     Func<bool> guarding,
     Func<Func<Tensor, Tensor, Tensor>, Tensor, Tensor, (bool Input, bool Weight), (bool Input, bool Weight), double> measure,
-    Action<string> wrong)
+    Action<string> uncheckable,
+    Action<string> rerouted)
 {
     readonly object gate = new();
     readonly Dictionary<string, double> checkedErrors = new();
+    readonly HashSet<string> wrongKeys = new();
     readonly ConditionalWeakTable<nn.Module, object> watched = new();
 
     public IReadOnlyDictionary<string, double> Checked
@@ -85,6 +94,11 @@ internal sealed class ConvolutionChecks(
     }
 
     public string? FirstWrong { get; private set; }
+
+    public IReadOnlyCollection<string> Rerouted
+    {
+        get { lock (gate) return wrongKeys.ToList(); }
+    }
 
     double checkSeconds;
 
@@ -105,7 +119,10 @@ internal sealed class ConvolutionChecks(
                 watched.Add(m, m);
             }
             var conv = (Convolution)m;
+            // The check runs before the call (an uncheckable one must switch oneDNN off before it runs); a wrong
+            // configuration's oneDNN result is then replaced, so its graph, and oneDNN's backward, are never used.
             conv.register_forward_pre_hook((_, x) => { Admit(conv, x); return x; });
+            conv.register_forward_hook((_, x, y) => InFloat64IfWrong(conv, x) ?? y);
         }
         return module;
     }
@@ -113,14 +130,15 @@ internal sealed class ConvolutionChecks(
     public Tensor Functional(Tensor x, Tensor weight, long stride, long padding, long groups)
     {
         Tensor Conv(Tensor a, Tensor w) => nn.functional.conv2d(a, w, strides: [stride, stride], padding: [padding, padding], groups: groups);
-        Admit($"conv2d {weight.shape[1] * groups}→{weight.shape[0]} k{weight.shape[2]}×{weight.shape[3]} s{stride} p{padding} g{groups}", Conv, x, weight);
-        return Conv(x, weight);
+        var name = $"conv2d {weight.shape[1] * groups}→{weight.shape[0]} k{weight.shape[2]}×{weight.shape[3]} s{stride} p{padding} g{groups}";
+        Admit(name, Conv, x, weight);
+        return IsRerouted(name, x, weight) ? InFloat64(Conv, x, weight, bias: null) : Conv(x, weight);
     }
 
     void Admit(Convolution conv, Tensor x)
     {
         if (!Guarding(x)) return;
-        if (conv.padding is not { } padding)
+        if (conv.padding is null)
         {
             // padding "same"/"valid": not replayed by the check, so it cannot be vouched for.
             Fail($"a convolution with padding {conv.padding_type} cannot be checked");
@@ -131,6 +149,14 @@ internal sealed class ConvolutionChecks(
             Fail($"a convolution with padding mode {conv.padding_mode} cannot be checked");
             return;
         }
+        var (name, call) = Describe(conv)!.Value;
+        Admit(name, call, x, conv.weight!);
+    }
+
+    /// <summary>The configuration's name without its input, and the call that replays it; null where it cannot be replayed.</summary>
+    static (string Name, Func<Tensor, Tensor, Tensor> Call)? Describe(Convolution conv)
+    {
+        if (conv.padding is not { } padding || conv.padding_mode != PaddingModes.Zeros) return null;
         long[] stride = conv.stride, dilation = conv.dilation;
         var groups = conv.groups;
         Func<Tensor, Tensor, Tensor> call = conv.transposed
@@ -138,22 +164,63 @@ internal sealed class ConvolutionChecks(
             : (a, w) => nn.functional.conv2d(a, w, strides: stride, padding: padding, dilation: dilation, groups: groups);
         var name = $"{(conv.transposed ? "conv_transpose2d" : "conv2d")} {conv.in_channels}→{conv.out_channels} k{string.Join("×", conv.kernel_size)} " +
                    $"s{string.Join("×", stride)} p{string.Join("×", padding)} d{string.Join("×", dilation)} g{groups}";
-        Admit(name, call, x, conv.weight!);
+        return (name, call);
     }
 
     bool Guarding(Tensor x) => guarding() && x.dtype == ScalarType.Float32 && x.device_type == DeviceType.CPU && x.dim() == 4;
 
-    void Admit(string name, Func<Tensor, Tensor, Tensor> call, Tensor x, Tensor weight)
+    /// <summary>
+    /// The configuration's key: the convolution, the input's shape, both layouts and the gradients autograd will ask
+    /// for (oneDNN picks other kernels for other sets: a first layer's input, or a frozen weight, needs none).
+    /// </summary>
+    static (string Key, bool InputChannelsLast, bool WeightChannelsLast, (bool Input, bool Weight) Gradients) Key(string name, Tensor x, Tensor weight)
     {
-        if (!Guarding(x)) return;
         bool inputChannelsLast = Encoders.ChannelsLast.Is(x), weightChannelsLast = Encoders.ChannelsLast.Is(weight);
-        // The backward pass computes the gradients that autograd will ask for, and oneDNN picks other kernels for other
-        // sets (a first layer's input, or a frozen weight, needs none), so the check asks for the same ones; without
-        // autograd only the forward pass runs and is checked (a third of the float64 work).
         var grad = is_grad_enabled();
         (bool Input, bool Weight) gradients = (grad && x.requires_grad, grad && weight.requires_grad);
         var wrt = gradients switch { (true, true) => "both gradients", (true, false) => "input gradient", (false, true) => "weight gradient", _ => "forward" };
-        var key = $"{name} on [{string.Join(", ", x.shape)}] {Layout(inputChannelsLast)}, weight {Layout(weightChannelsLast)}, {wrt}";
+        return ($"{name} on [{string.Join(", ", x.shape)}] {Layout(inputChannelsLast)}, weight {Layout(weightChannelsLast)}, {wrt}",
+            inputChannelsLast, weightChannelsLast, gradients);
+    }
+
+    bool IsRerouted(string name, Tensor x, Tensor weight)
+    {
+        if (!Guarding(x)) return false;
+        lock (gate)
+            if (wrongKeys.Count == 0) return false;
+        var key = Key(name, x, weight).Key;
+        lock (gate) return wrongKeys.Contains(key);
+    }
+
+    /// <summary>The module's output computed in float64 when its configuration is a wrong one; else null.</summary>
+    Tensor? InFloat64IfWrong(Convolution conv, Tensor x)
+    {
+        if (!Guarding(x)) return null;
+        lock (gate)
+            if (wrongKeys.Count == 0) return null;
+        if (Describe(conv) is not { } d || !IsRerouted(d.Name, x, conv.weight!)) return null;
+        return InFloat64(d.Call, x, conv.weight!, conv.bias);
+    }
+
+    /// <summary>
+    /// The convolution through float64, which never uses oneDNN (nor does its backward); gradients flow through the
+    /// casts to the float32 input and parameters. The result keeps the input's layout, as oneDNN's would.
+    /// </summary>
+    static Tensor InFloat64(Func<Tensor, Tensor, Tensor> call, Tensor x, Tensor weight, Tensor? bias)
+    {
+        using var scope = NewDisposeScope();
+        var y = call(x.to(float64), weight.to(float64));
+        if (bias is not null) y = y + bias.to(float64).view(1, -1, 1, 1);
+        var result = y.to(float32);
+        if (Encoders.ChannelsLast.Is(x)) result = Encoders.ChannelsLast.Of(result);
+        return result.MoveToOuterDisposeScope();
+    }
+
+    void Admit(string name, Func<Tensor, Tensor, Tensor> call, Tensor x, Tensor weight)
+    {
+        if (!Guarding(x)) return;
+        // Without autograd only the forward pass runs and is checked (a third of the float64 work).
+        var (key, inputChannelsLast, weightChannelsLast, gradients) = Key(name, x, weight);
         lock (gate)
         {
             if (checkedErrors.ContainsKey(key) || !guarding()) return;
@@ -169,15 +236,17 @@ internal sealed class ConvolutionChecks(
             checkSeconds += clock.Elapsed.TotalSeconds;
             checkedErrors[key] = error;
             if (error <= ConvolutionGuard.Bar) return;
-            FirstWrong = $"{key}: relative error {OneDnnCheck.Format(error)}";
-            wrong($"this one is: {FirstWrong}");
+            var what = $"{key}: relative error {OneDnnCheck.Format(error)}";
+            FirstWrong ??= what;
+            wrongKeys.Add(key);
+            rerouted(what);
         }
     }
 
     void Fail(string reason)
     {
         lock (gate)
-            if (guarding()) wrong(reason);
+            if (guarding()) uncheckable(reason);
     }
 
     static string Layout(bool channelsLast) => channelsLast ? "channels-last" : "NCHW";

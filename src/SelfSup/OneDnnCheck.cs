@@ -13,8 +13,8 @@ namespace SelfSup;
 /// the first model runs, the forward and backward passes of two small convolutions that show these faults are
 /// compared, in NCHW and in channels-last layout, with libtorch's float64 path (which never uses oneDNN). Where any
 /// differs, oneDNN stays on but every convolution configuration is checked the same way before it first runs
-/// (<see cref="ConvolutionGuard"/>), and the first wrong one switches oneDNN off for the process: libtorch's own
-/// convolutions are right there, and several times slower. <c>SELFSUP_ONEDNN=on</c> or <c>off</c> skips the checks
+/// (<see cref="ConvolutionGuard"/>); a wrong one runs in float64 from then on, which never uses oneDNN, and every
+/// other keeps oneDNN's speed. <c>SELFSUP_ONEDNN=on</c> or <c>off</c> skips the checks
 /// and forces the choice.
 /// </summary>
 public static class OneDnnCheck
@@ -55,7 +55,7 @@ public static class OneDnnCheck
         if (CanSwitch())
         {
             Guarding = true;
-            Outcome = wrong + "SelfSup checks each convolution shape against float64 before it first runs and switches oneDNN off at the first wrong one. SELFSUP_ONEDNN=off switches it off now, SELFSUP_ONEDNN=on skips the checks.";
+            Outcome = wrong + "SelfSup checks each convolution shape against float64 before it first runs and runs a wrong one in float64. SELFSUP_ONEDNN=off switches it off now, SELFSUP_ONEDNN=on skips the checks.";
         }
         else
         {
@@ -65,10 +65,10 @@ public static class OneDnnCheck
     }
 
     /// <summary>
-    /// Called by <see cref="ConvolutionGuard"/> when a configuration was found wrong: oneDNN off for the rest of the
-    /// process, with one warning.
+    /// Called by <see cref="ConvolutionGuard"/> for a convolution it cannot check (padding "same", a non-zero padding
+    /// mode): oneDNN off for the rest of the process, with one warning.
     /// </summary>
-    internal static void SwitchOffAfterWrongShape(string reason)
+    internal static void SwitchOffForUncheckable(string reason)
     {
         Guarding = false;
         SwitchOff();

@@ -7,8 +7,8 @@ using static TorchSharp.torch;
 namespace SelfSup.Tests;
 
 /// <summary>
-/// <see cref="ConvolutionGuard"/>: each new convolution configuration is measured once, before it runs; the first
-/// wrong one ends the checking. The checks here play a CPU through <see cref="ConvolutionChecks"/>' seams, so they
+/// <see cref="ConvolutionGuard"/>: each new convolution configuration is measured once, before it runs; a wrong one
+/// runs in float64 from then on, and only one that cannot be checked ends the checking. The checks here play a CPU through <see cref="ConvolutionChecks"/>' seams, so they
 /// hold on any CPU; the models' convolutions are also watched by the process's own guard, which is what makes their
 /// numbers right on a CPU with faulty oneDNN (see ChannelsLastTests).
 /// </summary>
@@ -19,6 +19,7 @@ public class ConvolutionGuardTests
     {
         public readonly List<string> Measured = [];
         public readonly List<string> Reasons = [];
+        public readonly List<string> Notes = [];
         public bool Guarding = true;
         public readonly ConvolutionChecks Checks;
 
@@ -33,7 +34,8 @@ public class ConvolutionGuardTests
                     using var y = call(x, w); // the measured call runs on the given shapes
                     return isWrong?.Invoke(x, w) == true ? 0.3 : 1e-7;
                 },
-                reason => { Reasons.Add(reason); Guarding = false; });
+                reason => { Reasons.Add(reason); Guarding = false; },
+                Notes.Add);
     }
 
     [Fact]
@@ -76,19 +78,59 @@ public class ConvolutionGuardTests
     }
 
     [Fact]
-    public void TheFirstWrongConfiguration_IsReported_AndEndsTheChecks()
+    public void AWrongConfiguration_IsReported_AndRunsInFloat64_WhileTheChecksGoOn()
     {
         // Wrong where the weight has 8 output channels: ResNet w4's stage 2.
         var cpu = new PlayedCpu(isWrong: (_, w) => w.shape[0] == 8);
         using var resnet = cpu.Checks.Watch(ResNet.ResNet18(new ResNetOptions(Width: 4)));
         using var x = randn(2, 3, 16, 16);
         using (var l = resnet.call(x).sum()) l.backward();
-        var reason = Assert.Single(cpu.Reasons);
+        Assert.Empty(cpu.Reasons); // oneDNN stays on for the rest
         // Stage 2's first block runs its shortcut (1×1 on the subsampled input) before its 3×3 conv.
-        Assert.Matches(new Regex(@"^this one is: conv2d 4→8 k1×1 s1×1 p0×0 d1×1 g1 on \[2, 4, 8, 8\] channels-last, weight \S+, both gradients: relative error 0\.3$"), reason);
-        Assert.Equal(reason["this one is: ".Length..], cpu.Checks.FirstWrong);
-        Assert.Equal(3, cpu.Measured.Count); // the stem, 4→4, then the wrong one; nothing after it
+        Assert.Matches(new Regex(@"^conv2d 4→8 k1×1 s1×1 p0×0 d1×1 g1 on \[2, 4, 8, 8\] channels-last, weight \S+, both gradients: relative error 0\.3$"), cpu.Notes[0]);
+        Assert.Equal(cpu.Notes[0], cpu.Checks.FirstWrong);
+        // Stage 2's three configurations with 8 outputs (shortcut, strided 3×3, 3×3), each reported once.
+        Assert.Equal(3, cpu.Notes.Count);
+        Assert.Equal(3, cpu.Checks.Rerouted.Count);
+        Assert.Equal(11, cpu.Measured.Count); // every configuration was measured, before and after the wrong ones
         Assert.All(resnet.parameters(), p => Assert.True(p.grad is null || p.grad.isfinite().all().item<bool>()));
+    }
+
+    static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+
+    [Fact]
+    public void AWrongConfiguration_GivesTheFloat64Result_AndGradients()
+    {
+        var cpu = new PlayedCpu(isWrong: (_, _) => true);
+        manual_seed(1);
+        using var conv = cpu.Checks.Watch(nn.Conv2d(3, 5, 3, padding: 1));
+        using var x = randn(2, 3, 6, 6).requires_grad_(true);
+        using var y = conv.call(x);
+        Assert.Single(cpu.Checks.Rerouted);
+        using var x64 = x.detach().to(float64).requires_grad_(true);
+        using var w64 = conv.weight!.detach().to(float64).requires_grad_(true);
+        using var b64 = conv.bias!.detach().to(float64).requires_grad_(true);
+        using var reference = nn.functional.conv2d(x64, w64, padding: [1, 1]) + b64.view(1, -1, 1, 1);
+        Assert.Equal(ScalarType.Float32, y.dtype);
+        Assert.True(Same(y, reference.to(float32)), "the output is float64's, rounded once");
+        using var upstream = randn(y.shape, generator: new Generator(2));
+        y.backward([upstream]);
+        reference.backward([upstream.to(float64)]);
+        Assert.True(Same(x.grad!, x64.grad!.to(float32)), "the input gradient is float64's");
+        Assert.True(Same(conv.weight!.grad!, w64.grad!.to(float32)), "the weight gradient is float64's");
+        Assert.True(Same(conv.bias!.grad!, b64.grad!.to(float32)), "the bias gradient is float64's");
+        // A channels-last input gives a channels-last result, as oneDNN's would.
+        using var xl = ChannelsLast.Of(x.detach());
+        using (no_grad())
+        using (var yl = conv.call(xl))
+        {
+            Assert.True(ChannelsLast.Is(yl));
+            Assert.True(yl.allclose(y, rtol: 0, atol: 1e-6));
+        }
+        // The functional path too.
+        using var k = randn(4, 3, 1, 1);
+        using var f = cpu.Checks.Functional(x.detach(), k, stride: 1, padding: 0, groups: 1);
+        Assert.True(Same(f, nn.functional.conv2d(x.detach().to(float64), k.to(float64)).to(float32)));
     }
 
     [Fact]
