@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SelfSup.Data;
+using SelfSup.Encoders;
 using SelfSup.Runs;
 
 namespace SelfSup.Cli;
@@ -37,10 +38,15 @@ internal sealed class EvalDataFlags
         Description = "fixed intensity window LOW:HIGH for 16-bit PNGs in the file's units, e.g. 0:4095; default: as pretrained (else each image's own range)",
     };
 
+    readonly Option<string?> pool = new("--pool")
+    {
+        Description = "a ViT's representation: cls (its CLS token) or mean (the mean of its patch tokens, as BEiT's linear probe); the random-init twin pools the same; default: as pretrained",
+    };
+
     /// <summary>Adds the flags to <paramref name="cmd"/>.</summary>
     public EvalDataFlags(Command cmd)
     {
-        foreach (var o in new Option[] { testFraction, labels, testLabels, testData, resize, window }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { testFraction, labels, testLabels, testData, resize, window, pool }) cmd.Options.Add(o);
     }
 
     /// <summary><paramref name="settings"/> with the flags' values.</summary>
@@ -52,5 +58,12 @@ internal sealed class EvalDataFlags
         TestData = r.GetValue(testData),
         Resize = r.GetValue(resize) is { } mode ? ResizeModes.Parse(mode, "--resize") : null,
         Window = IntensityWindow.Parse(r.GetValue(window), "--window"),
+        Pool = r.GetValue(pool)?.Trim().ToLowerInvariant() switch
+        {
+            null => null,
+            "cls" => VitPool.Cls,
+            "mean" => VitPool.Mean,
+            var other => throw new ArgumentException($"--pool: expected cls or mean, got '{other}'"),
+        },
     };
 }

@@ -19,6 +19,25 @@ public static class VitNames
     /// <summary>Whether an encoder name with its overrides ("vit-tiny/p4", "ViT-Small") names a ViT; false for null.</summary>
     public static bool IsVitEncoder(string? name) => name is not null && IsVit(name.Split('/')[0].Trim().ToLowerInvariant());
 
+    /// <summary>
+    /// <paramref name="name"/> (a ViT name with its overrides) pooling its tokens as <paramref name="pool"/> says: with
+    /// or without the <c>mean</c> override. Pooling has no weights, so a checkpoint loads into either. A name that is not
+    /// a ViT, or CLS pooling of a ViT without a CLS token, is an error naming <paramref name="field"/>.
+    /// </summary>
+    public static string WithPool(string name, VitPool pool, string field)
+    {
+        if (!IsVitEncoder(name))
+            throw new ArgumentException($"{field}: pooling applies to ViT encoders (vit-tiny, vit-small, vit-base); the encoder is '{name}'");
+        var parts = name.Split('/').Where(p => p.Trim() != "mean").ToList();
+        if (parts.Any(p => p.Trim() == "nocls"))
+        {
+            if (pool == VitPool.Cls) throw new ArgumentException($"{field}: the ViT '{name}' has no CLS token to pool; expected mean");
+            return string.Join('/', parts);
+        }
+        if (pool == VitPool.Mean) parts.Add("mean");
+        return string.Join('/', parts);
+    }
+
     /// <summary>The options a ViT name with its overrides (e.g. "p4/d6", or null) describes.</summary>
     public static VitOptions Resolve(string baseName, string? overrides, EncoderOptions o)
     {

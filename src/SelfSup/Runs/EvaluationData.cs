@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using SelfSup.Augment;
 using SelfSup.Data;
+using SelfSup.Encoders;
 using SelfSup.Training;
 
 namespace SelfSup.Runs;
@@ -24,6 +25,8 @@ public sealed record EvalDataSettings
     public ResizeMode? Resize { get; init; }
     /// <summary>A fixed 16-bit intensity window; null: as the checkpoint was pretrained.</summary>
     public IntensityWindow? Window { get; init; }
+    /// <summary>How a ViT's tokens become the representation (its CLS token, or the mean of its patch tokens); null: as pretrained.</summary>
+    public VitPool? Pool { get; init; }
     /// <summary>Share of every class held out as the test split when the dataset has no test split of its own.</summary>
     public double TestFraction { get; init; } = 0.2;
     /// <summary>Seeds the train/test subsets (the hold-out itself has its own seed, <see cref="TestHoldOut.Seed"/>, as pretraining uses).</summary>
@@ -79,7 +82,7 @@ public sealed class EvaluationData : IDisposable
         if (!File.Exists(checkpointPath)) throw new FileNotFoundException($"--checkpoint: no checkpoint at {checkpointPath}", checkpointPath);
         if (!(settings.TestFraction > 0 && settings.TestFraction < 1))
             throw new ArgumentException($"--test-fraction: expected a number in (0, 1), got {settings.TestFraction}");
-        return new EvaluationData(checkpointPath, TrainedEncoder.Load(checkpointPath), settings);
+        return new EvaluationData(checkpointPath, TrainedEncoder.Load(checkpointPath, settings.Pool), settings);
     }
 
     /// <summary>Full path of the checkpoint file.</summary>

@@ -25,10 +25,16 @@ public sealed class TrainedEncoder : IDisposable
     public SslMethod Method => method;
     public ChannelStats Stats => new(Config.NormalizeMean, Config.NormalizeStd);
 
-    /// <summary>Rebuilds the method from the checkpoint's config and loads its weights, verifying the checkpoint's checksum.</summary>
-    public static TrainedEncoder Load(string checkpointPath)
+    /// <summary>
+    /// Rebuilds the method from the checkpoint's config and loads its weights, verifying the checkpoint's checksum.
+    /// <paramref name="pool"/> (a ViT's only) changes how its tokens become the representation, for the random-init
+    /// twin too: <see cref="Config"/> then names the encoder as evaluated (e.g. <c>vit-tiny/p4/d4/mean</c>).
+    /// </summary>
+    public static TrainedEncoder Load(string checkpointPath, VitPool? pool = null)
     {
-        var (method, state) = Checkpoint.LoadMethod(checkpointPath, s => Pretraining.BuildMethod(s.Config).Method);
+        RunConfig Pooled(RunConfig c) => pool is { } p ? c with { Encoder = VitNames.WithPool(c.Encoder, p, "--pool") } : c;
+        var (method, state) = Checkpoint.LoadMethod(checkpointPath, s => Pretraining.BuildMethod(Pooled(s.Config)).Method);
+        state = state with { Config = Pooled(state.Config) };
         try
         {
             if (method is Clip clip && state.Tokenizer.Length > 0)
