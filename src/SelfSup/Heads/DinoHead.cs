@@ -21,8 +21,8 @@ namespace SelfSup.Heads;
 /// </param>
 /// <param name="NormLastLayer">
 /// The last layer's weight-norm gain fixed at 1 (main_dino.py's and main_ibot.py's <c>norm_last_layer</c>, true by
-/// default); false makes it a learned gain per output, as the references' ViT-S/16 commands do ("better performance
-/// but can make the training unstable").
+/// default); false makes it a learned gain per output, as iBOT's ViT-S/16 command does and main_dino.py's help advises
+/// for ViT-S ("better performance but can make the training unstable").
 /// </param>
 public sealed record DinoHeadOptions(int InputDim, int HiddenDim = 512, int BottleneckDim = 128, int OutputDim = 4096, int Layers = 3, bool BatchNorm = false,
     bool NormLastLayer = true)

@@ -31,7 +31,7 @@ public sealed record DinoOptions
     public bool? UseBnInHead { get; init; }
     /// <summary>
     /// The head's last layer keeps its weight-norm gain at 1 (norm_last_layer: true, the reference's default); false
-    /// learns a gain per output, as the reference's ViT-S/16 command does, so the outputs can sharpen beyond cosines.
+    /// learns a gain per output, which main_dino.py's help advises for ViT-S, so the outputs can sharpen beyond cosines.
     /// </summary>
     public bool NormLastLayer { get; init; } = true;
     /// <summary>τ_s, the student's softmax temperature (paper: 0.1).</summary>
