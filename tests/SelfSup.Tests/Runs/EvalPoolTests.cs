@@ -1,7 +1,6 @@
 using SelfSup.Encoders;
 using SelfSup.Runs;
 using SelfSup.Tests.Data;
-using SelfSup.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,27 +13,8 @@ public sealed class EvalPoolTests : IDisposable
 
     public void Dispose() => dir.Dispose();
 
-    string PretrainVit()
-    {
-        TorchRuntime.Initialize();
-        var config = new RunConfig
-        {
-            Method = "simclr",
-            Data = TinyRun.IdxWithoutTestSplit(dir.File("data")),
-            Encoder = "vit-tiny/p4/d1",
-            Width = 16,
-            Epochs = 1,
-            BatchSize = 8,
-            MaxSteps = 1,
-            Optimizer = OptimizerKind.Sgd,
-            LearningRate = 0.1,
-            CheckpointEvery = 0,
-            Seed = 1,
-            MethodOptions = new() { ["projection_hidden_dim"] = "16", ["projection_dim"] = "8" },
-        };
-        using var run = Pretraining.Create(config, dir.File("run"));
-        return run.Trainer.Fit().LastCheckpoint!;
-    }
+    string PretrainVit() =>
+        TinyRun.Pretrain(TinyRun.IdxWithoutTestSplit(dir.File("data")), dir.File("run"), encoder: "vit-tiny/p4/d1", width: 16);
 
     [Theory]
     [InlineData("vit-tiny/p4/d4", VitPool.Mean, "vit-tiny/p4/d4/mean")]

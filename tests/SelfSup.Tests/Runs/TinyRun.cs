@@ -25,15 +25,16 @@ internal static class TinyRun
         return images;
     }
 
-    /// <summary>A run of one step of <paramref name="method"/> (simclr by default, with small heads) with a width-4 convnet on <paramref name="data"/>; returns the checkpoint path.</summary>
-    public static string Pretrain(string data, string runDir, string method = "simclr", Dictionary<string, string>? methodOptions = null)
+    /// <summary>A run of one step of <paramref name="method"/> (simclr by default, with small heads) with <paramref name="encoder"/> (a width-4 convnet by default) on <paramref name="data"/>; returns the checkpoint path.</summary>
+    public static string Pretrain(string data, string runDir, string method = "simclr", Dictionary<string, string>? methodOptions = null,
+        string encoder = "convnet", int width = 4)
     {
         var config = new RunConfig
         {
             Method = method,
             Data = data,
-            Encoder = "convnet",
-            Width = 4,
+            Encoder = encoder,
+            Width = width,
             Epochs = 1,
             BatchSize = 8,
             MaxSteps = 1,
