@@ -85,7 +85,6 @@ internal sealed class ConvolutionChecks(
 {
     readonly object gate = new();
     readonly Dictionary<string, double> checkedErrors = new();
-    readonly HashSet<string> wrongKeys = new();
     readonly ConditionalWeakTable<nn.Module, object> watched = new();
 
     public IReadOnlyDictionary<string, double> Checked
@@ -97,7 +96,7 @@ internal sealed class ConvolutionChecks(
 
     public IReadOnlyCollection<string> Rerouted
     {
-        get { lock (gate) return wrongKeys.ToList(); }
+        get { lock (gate) return checkedErrors.Where(e => IsWrong(e.Value)).Select(e => e.Key).ToList(); }
     }
 
     double checkSeconds;
@@ -183,24 +182,26 @@ internal sealed class ConvolutionChecks(
             inputChannelsLast, weightChannelsLast, gradients);
     }
 
-    bool IsRerouted(string name, Tensor x, Tensor weight)
+    /// <summary>A relative error above the bar, NaN included.</summary>
+    static bool IsWrong(double error) => !(error <= ConvolutionGuard.Bar);
+
+    /// <summary>Whether any configuration was found wrong; until then no call builds a key to look one up.</summary>
+    bool AnyWrong(Tensor x)
     {
         if (!Guarding(x)) return false;
-        lock (gate)
-            if (wrongKeys.Count == 0) return false;
+        lock (gate) return FirstWrong is not null;
+    }
+
+    bool IsRerouted(string name, Tensor x, Tensor weight)
+    {
+        if (!AnyWrong(x)) return false;
         var key = Key(name, x, weight).Key;
-        lock (gate) return wrongKeys.Contains(key);
+        lock (gate) return checkedErrors.TryGetValue(key, out var error) && IsWrong(error);
     }
 
     /// <summary>The module's output computed in float64 when its configuration is a wrong one; else null.</summary>
-    Tensor? InFloat64IfWrong(Convolution conv, Tensor x)
-    {
-        if (!Guarding(x)) return null;
-        lock (gate)
-            if (wrongKeys.Count == 0) return null;
-        if (Describe(conv) is not { } d || !IsRerouted(d.Name, x, conv.weight!)) return null;
-        return InFloat64(d.Call, x, conv.weight!, conv.bias);
-    }
+    Tensor? InFloat64IfWrong(Convolution conv, Tensor x) =>
+        AnyWrong(x) && Describe(conv) is { } d && IsRerouted(d.Name, x, conv.weight!) ? InFloat64(d.Call, x, conv.weight!, conv.bias) : null;
 
     /// <summary>
     /// The convolution through float64, which never uses oneDNN (nor does its backward); gradients flow through the
@@ -235,10 +236,9 @@ internal sealed class ConvolutionChecks(
             }
             checkSeconds += clock.Elapsed.TotalSeconds;
             checkedErrors[key] = error;
-            if (error <= ConvolutionGuard.Bar) return;
+            if (!IsWrong(error)) return;
             var what = $"{key}: relative error {OneDnnCheck.Format(error)}";
             FirstWrong ??= what;
-            wrongKeys.Add(key);
             rerouted(what);
         }
     }
