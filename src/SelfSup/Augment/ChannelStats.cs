@@ -7,15 +7,46 @@ namespace SelfSup.Augment;
 /// <summary>Per-channel mean and std (in [0, 1] units) used to normalise model inputs.</summary>
 public sealed record ChannelStats(float[] Mean, float[] Std)
 {
-    /// <summary>Measures the statistics on (up to <paramref name="maxImages"/> of) a dataset.</summary>
-    public static ChannelStats Measure(ImageDataset data, int maxImages = 10_000)
+    /// <summary>
+    /// Measures the statistics on (up to <paramref name="maxImages"/> of) a dataset: every image, or that many spread
+    /// evenly over it, so a dataset stored class by class is measured over all its classes and not its first ones. The
+    /// sums run in float64 over chunks, so large images need no float copy of the whole sample.
+    /// </summary>
+    public static ChannelStats Measure(ImageDataset data, int maxImages = 10_000) =>
+        Measure(data, maxImages, chunkRows: Math.Max(1, (1 << 22) / (data.Channels * data.Height * data.Width)));
+
+    internal static ChannelStats Measure(ImageDataset data, int maxImages, int chunkRows)
     {
+        ArgumentNullException.ThrowIfNull(data);
+        if (maxImages < 1) throw new ArgumentException($"channel statistics: expected at least 1 image to measure, got {maxImages}");
+        if (data.Count == 0) throw new ArgumentException($"dataset '{data.Name}' has no images to measure the channel statistics on");
+        var rows = SpreadRows(data.Count, Math.Min(data.Count, maxImages));
         using var scope = NewDisposeScope();
-        var n = Math.Min(data.Count, maxImages);
-        var x = data.Range(0, n).to(ScalarType.Float32).div_(255f); // [n, C, H, W]
-        var mean = x.mean([0L, 2L, 3L]).data<float>().ToArray();
-        var std = x.std([0L, 2L, 3L]).clamp_min(1e-3).data<float>().ToArray();
-        return new ChannelStats(mean, std);
+        var sum = zeros(data.Channels, ScalarType.Float64);
+        var squares = zeros(data.Channels, ScalarType.Float64);
+        for (var start = 0; start < rows.Length; start += chunkRows)
+        {
+            using var chunkScope = NewDisposeScope();
+            var x = data.Rows(rows.AsSpan(start, Math.Min(chunkRows, rows.Length - start))).to(ScalarType.Float64).div_(255.0);
+            sum.add_(x.sum([0L, 2L, 3L]));
+            squares.add_(x.square().sum([0L, 2L, 3L]));
+        }
+        var count = (double)rows.Length * data.Height * data.Width;
+        var mean = sum / count;
+        // Unbiased, as torch.std; clamped so that a constant channel does not divide by zero.
+        var variance = (squares - sum * mean).div_(Math.Max(1, count - 1)).clamp_min_(0);
+        var std = variance.sqrt_().clamp_min_(1e-3);
+        return new ChannelStats(
+            mean.to(ScalarType.Float32).data<float>().ToArray(),
+            std.to(ScalarType.Float32).data<float>().ToArray());
+    }
+
+    /// <summary><paramref name="n"/> of rows 0 .. <paramref name="count"/> − 1 spread evenly, in order (all of them when n = count).</summary>
+    internal static long[] SpreadRows(int count, int n)
+    {
+        var rows = new long[n];
+        for (var i = 0; i < n; i++) rows[i] = (long)i * count / n;
+        return rows;
     }
 
     /// <summary>uint8 [B, C, H, W] → float [B, C, H, W] in [0, 1] on <paramref name="device"/>.</summary>

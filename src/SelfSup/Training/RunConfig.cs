@@ -136,6 +136,7 @@ public sealed record RunConfig
     public int OnlineProbeTest { get; init; } = 2000;
     /// <summary>Method-specific options (e.g. temperature), bound to the method's typed options record.</summary>
     public Dictionary<string, string> MethodOptions { get; init; } = new();
+    /// <summary>Per-channel mean of the model inputs in [0, 1] units; empty: measured on up to 10,000 training images spread over the set (<see cref="Augment.ChannelStats.Measure(Data.ImageDataset, int)"/>).</summary>
     public float[] NormalizeMean { get; init; } = [];
     public float[] NormalizeStd { get; init; } = [];
     /// <summary>Where each optimisation setting came from ("recipe", "run file", "flag"), for config.yaml readers.</summary>
