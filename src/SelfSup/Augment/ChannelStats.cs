@@ -20,7 +20,7 @@ public sealed record ChannelStats(float[] Mean, float[] Std)
         ArgumentNullException.ThrowIfNull(data);
         if (maxImages < 1) throw new ArgumentException($"channel statistics: expected at least 1 image to measure, got {maxImages}");
         if (data.Count == 0) throw new ArgumentException($"dataset '{data.Name}' has no images to measure the channel statistics on");
-        var rows = SpreadRows(data.Count, Math.Min(data.Count, maxImages));
+        var rows = ImageDataset.SpreadRows(data.Count, Math.Min(data.Count, maxImages));
         using var scope = NewDisposeScope();
         var sum = zeros(data.Channels, ScalarType.Float64);
         var squares = zeros(data.Channels, ScalarType.Float64);
@@ -39,14 +39,6 @@ public sealed record ChannelStats(float[] Mean, float[] Std)
         return new ChannelStats(
             mean.to(ScalarType.Float32).data<float>().ToArray(),
             std.to(ScalarType.Float32).data<float>().ToArray());
-    }
-
-    /// <summary><paramref name="n"/> of rows 0 .. <paramref name="count"/> − 1 spread evenly, in order (all of them when n = count).</summary>
-    internal static long[] SpreadRows(int count, int n)
-    {
-        var rows = new long[n];
-        for (var i = 0; i < n; i++) rows[i] = (long)i * count / n;
-        return rows;
     }
 
     /// <summary>uint8 [B, C, H, W] → float [B, C, H, W] in [0, 1] on <paramref name="device"/>.</summary>

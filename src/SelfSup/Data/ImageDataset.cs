@@ -76,6 +76,18 @@ public sealed class ImageDataset : IDisposable
         return file!.Read(rows, rowShape);
     }
 
+    /// <summary>
+    /// <paramref name="n"/> of rows 0 .. <paramref name="count"/> − 1 spread evenly, in order (all of them when n = count):
+    /// a sample that covers a dataset stored class by class, as an image folder is, where its first rows would not.
+    /// </summary>
+    public static long[] SpreadRows(int count, int n)
+    {
+        if (n < 0 || n > count) throw new ArgumentOutOfRangeException(nameof(n), $"expected 0 ≤ n ≤ {count} rows, got {n}");
+        var rows = new long[n];
+        for (var i = 0; i < n; i++) rows[i] = (long)i * count / n;
+        return rows;
+    }
+
     /// <summary>The given rows, in that order, as a new uint8 tensor [n, C, H, W].</summary>
     public Tensor Rows(ReadOnlySpan<long> rows)
     {

@@ -1,4 +1,5 @@
 using SelfSup.Augment;
+using SelfSup.Data;
 using SelfSup.Encoders;
 using SelfSup.Numerics;
 using SelfSup.Training;
@@ -229,7 +230,7 @@ public sealed class VideoColorization : SslMethod, IPretextExtraScores, IReconst
         });
     }
 
-    /// <summary>Fits the colour clusters once, on up to <see cref="VideoColorizationOptions.KMeansImages"/> training images' colours averaged to the pointer's resolution.</summary>
+    /// <summary>Fits the colour clusters once, on up to <see cref="VideoColorizationOptions.KMeansImages"/> training images spread over the set, their colours averaged to the pointer's resolution.</summary>
     public override void BeforeEpoch(EpochContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -238,11 +239,12 @@ public sealed class VideoColorization : SslMethod, IPretextExtraScores, IReconst
         using var scope = NewDisposeScope();
         using var mode = new TrainingModeSnapshot(this);
         eval();
-        var n = Math.Min(context.Dataset.Count, Options.KMeansImages);
+        // Spread over the set: one stored class by class would give the clusters of its first classes' colours only.
+        var rows = ImageDataset.SpreadRows(context.Dataset.Count, Math.Min(context.Dataset.Count, Options.KMeansImages));
         var parts = new List<Tensor>();
-        for (var start = 0; start < n; start += 500)
+        for (var start = 0; start < rows.Length; start += 500)
         {
-            var images = context.Stats.ToModelInput(context.Dataset.Range(start, Math.Min(500, n - start)), centroids.device);
+            var images = context.Stats.ToModelInput(context.Dataset.Rows(rows.AsSpan(start, Math.Min(500, rows.Length - start))), centroids.device);
             var lab = LightnessEncoder.Lab(images, Stats);
             var (map, _) = Embed(lab.narrow(0, 0, 1));
             parts.Add(nn.functional.adaptive_avg_pool2d(Colours(lab), [map.shape[2], map.shape[3]]));

@@ -139,6 +139,24 @@ public class ColorizationTests
     }
 
     [Fact]
+    public void BinCounts_OfADatasetStoredClassByClass_CoverEveryClass_WhenOnlyPartIsCounted()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(1);
+        using var method = new Colorization(new TinyEncoder(channels: 1), 4, Rgb, new ColorizationOptions { PriorImages = 4 });
+        // 4 red images, then 4 blue: the first 4 alone would count no blue pixel.
+        var red = tensor(new byte[] { 255, 0, 0 }).view(1, 3, 1, 1).expand(4, 3, 4, 4);
+        var blue = tensor(new byte[] { 0, 0, 255 }).view(1, 3, 1, 1).expand(4, 3, 4, 4);
+        using var data = new SelfSup.Data.ImageDataset("sorted", cat([red, blue], 0).contiguous(), [0, 0, 0, 0, 1, 1, 1, 1]);
+        method.BeforeEpoch(new EpochContext(0, 0, data, Rgb, CPU, 1, 0, 1));
+        long BinOfColour(float r, float g, float b) =>
+            method.Bins.Quantise(CieLab.RgbToLab(Pixels(r, g, b)).narrow(1, 1, 2))[0, 0, 0].item<long>();
+        Assert.Equal(2 * 16f, method.BinCounts[BinOfColour(1, 0, 0)].item<float>());
+        Assert.Equal(2 * 16f, method.BinCounts[BinOfColour(0, 0, 1)].item<float>());
+        Assert.Equal(4 * 16f, method.BinCounts.sum().item<float>());
+    }
+
+    [Fact]
     public void PretextScore_CountsEveryPixel_AndPicturesKeepTheImagesShape()
     {
         using var scope = NewDisposeScope();

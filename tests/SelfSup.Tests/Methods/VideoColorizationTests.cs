@@ -148,6 +148,24 @@ public class VideoColorizationTests
     }
 
     [Fact]
+    public void BeforeEpoch_OnPartOfADatasetStoredClassByClass_ClustersEveryClassesColours()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(1);
+        using var method = new VideoColorization(new TinyEncoder(channels: 1), 8, Rgb, new VideoColorizationOptions { Clusters = 2, KMeansImages = 2 });
+        // 3 red images, then 3 blue; 2 of them are clustered: the first two would both be red.
+        var red = new byte[] { 255, 0, 0 };
+        var blue = new byte[] { 0, 0, 255 };
+        var pixels = Enumerable.Range(0, 6).SelectMany(i => (i < 3 ? red : blue).SelectMany(v => Enumerable.Repeat(v, 64))).ToArray();
+        using var data = new SelfSup.Data.ImageDataset("sorted", tensor(pixels, [6, 3, 8, 8]), [0, 0, 0, 1, 1, 1]);
+        method.BeforeEpoch(new EpochContext(0, 0, data, Rgb, CPU, 1, 0, 1));
+        Assert.Equal(2 * 64f, method.ClusterCounts.sum().item<float>());
+        var blueAb = CieLab.RgbToLab(tensor(new float[] { 0, 0, 1 }).view(1, 3, 1, 1)).narrow(1, 1, 2).flatten();
+        var nearest = (method.Centroids - blueAb).square().sum(1).min().item<float>();
+        Assert.True(nearest < 1e-3, $"no centre at blue's ab (squared distance {nearest})");
+    }
+
+    [Fact]
     public void PretextScore_CountsEveryTargetPosition_AndPicturesShowFiveColumnsOfTheImagesShape()
     {
         using var scope = NewDisposeScope();
