@@ -33,13 +33,20 @@ public sealed record ColorizationOptions
     public int PriorImages { get; init; } = 10_000;
     /// <summary>Temperature of the annealed-mean decoding in pictures (paper: T = 0.38).</summary>
     public double Temperature { get; init; } = 0.38;
+    /// <summary>
+    /// The loss is taken at every <c>loss_stride</c>-th pixel of each row and column, the logits upsampled to that grid
+    /// (reference: 4, its stride-4 subsampling of the ground-truth ab, data_ab_ss, against a network output at a
+    /// quarter of the input's size); 1: at every pixel.
+    /// </summary>
+    public int LossStride { get; init; } = 4;
 }
 
 /// <summary>
 /// Colorization (Zhang, Isola and Efros 2016): the encoder sees only the CIE L channel of an image and predicts its ab
-/// channels at every pixel. Its feature map goes through a 1×1 convolution to Q logits per position (one per
-/// in-gamut ab bin of <see cref="AbBins"/>), upsampled bilinearly to the image size; the loss is the per-pixel
-/// cross-entropy against each pixel's nearest bin, weighted by the class-rebalancing weight of that bin
+/// channels. Its feature map goes through a 1×1 convolution to Q logits per position (one per in-gamut ab bin of
+/// <see cref="AbBins"/>), upsampled bilinearly to the loss grid, every <see cref="ColorizationOptions.LossStride"/>-th
+/// pixel (the reference's quarter resolution); the loss is the cross-entropy at each grid pixel against that pixel's
+/// nearest bin, weighted by the class-rebalancing weight of that bin
 /// (<see cref="ClassRebalancing"/>, from the training images' bin frequencies counted when training starts). The
 /// paper's soft encoding of the target over the 5 nearest bins is not built: each pixel's target is its nearest bin.
 /// As an option ab is regressed with the mean squared error. The encoder is built with one input channel
@@ -64,6 +71,7 @@ public sealed class Colorization : SslMethod, IPretextTask, IReconstructionPictu
         ArgumentNullException.ThrowIfNull(options);
         if (options.PriorImages < 1) throw new ArgumentException($"colorization.prior_images: expected ≥ 1, got {options.PriorImages}");
         if (!(options.Temperature > 0)) throw new ArgumentException($"colorization.temperature: expected > 0, got {options.Temperature}");
+        if (options.LossStride < 1) throw new ArgumentException($"colorization.loss_stride: expected ≥ 1, got {options.LossStride}");
         Options = options;
         Stats = stats;
         Bins = new AbBins(options.GridSize);
@@ -99,7 +107,7 @@ public sealed class Colorization : SslMethod, IPretextTask, IReconstructionPictu
     public static MethodInfo Info { get; } = MethodInfo.Of(
         "colorization", "pretext",
         "Zhang, Isola and Efros 2016, Colorful Image Colorization (arXiv:1603.08511)",
-        "the encoder sees the L channel; a 1×1 conv on its feature map, upsampled, classifies each pixel's ab into 261 in-gamut bins with class-rebalanced cross-entropy (MSE regression as an option)",
+        "the encoder sees the L channel; a 1×1 conv on its feature map, upsampled to every 4th pixel, classifies each of those pixels' ab into 261 in-gamut bins with class-rebalanced cross-entropy (MSE regression as an option)",
         new Recipe
         {
             Source = "Zhang et al. 2016 §3: Adam, β (0.9, 0.99), weight decay 1e-3, lr 3e-5 at batch 40 (scaled linearly with the batch here; the paper drops it to 1e-5 and 3e-6 on plateaus, replaced by the cosine decay)",
@@ -110,22 +118,32 @@ public sealed class Colorization : SslMethod, IPretextTask, IReconstructionPictu
         (ctx, o) => new Colorization(ctx.Encoder, ctx.ImageSize, ctx.Stats, o),
         (ctx, _) => Autoencoder.UnaugmentedViews(ctx.Stats)) with { EncoderChannels = _ => 1 };
 
-    /// <summary>Logits [B, Q, H, W] (or ab/110 [B, 2, H, W] for regression) of normalised images [B, C, H, W], with the embedding [B, D].</summary>
+    /// <summary>
+    /// Logits [B, Q, H', W'] (or ab/110 [B, 2, H', W'] for regression) on the loss grid of Lab images [B, 3, H, W]
+    /// (H' = ⌈H / loss_stride⌉), with the embedding [B, D].
+    /// </summary>
     public (Tensor Output, Tensor Embedding) Predict(Tensor lab)
     {
         using var scope = NewDisposeScope();
         var features = Encoder.ForwardFeatures(LightnessEncoder.InputOf(lab)); // [B, D, h, w]
-        var output = nn.functional.interpolate(head.call(features), size: [lab.shape[2], lab.shape[3]],
-            mode: InterpolationMode.Bilinear, align_corners: false);            // [B, Q, H, W]
+        var output = nn.functional.interpolate(head.call(features), size: [GridSide(lab.shape[2]), GridSide(lab.shape[3])],
+            mode: InterpolationMode.Bilinear, align_corners: false);            // [B, Q, H', W']
         return (output.MoveToOuterDisposeScope(), Encoder.Pool(features).MoveToOuterDisposeScope());
     }
+
+    long GridSide(long side) => (side + Options.LossStride - 1) / Options.LossStride;
+
+    /// <summary>The pixels the loss is taken at: every loss_stride-th row and column from the first, [B, c, H', W'].</summary>
+    public Tensor OnLossGrid(Tensor x) => Options.LossStride == 1
+        ? x.alias()
+        : x[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(null, null, Options.LossStride), TensorIndex.Slice(null, null, Options.LossStride)];
 
     /// <summary>The bin each pixel's prediction picks [B, H, W]: the argmax of the logits, or the regressed ab's nearest bin.</summary>
     public Tensor PredictedBins(Tensor output) => Options.Loss == ColorizationLoss.Classification
         ? output.argmax(1)
         : Bins.Quantise(output * AbScale);
 
-    /// <summary>The loss of an output for the target ab [B, 2, H, W].</summary>
+    /// <summary>The loss of an output [B, Q or 2, H', W'] for the target ab on the same grid [B, 2, H', W'] (<see cref="OnLossGrid"/>).</summary>
     public Tensor Loss(Tensor output, Tensor ab)
     {
         using var scope = NewDisposeScope();
@@ -143,7 +161,7 @@ public sealed class Colorization : SslMethod, IPretextTask, IReconstructionPictu
         Tensor lab;
         using (no_grad()) lab = LightnessEncoder.Lab(x, Stats);
         using var _lab = lab;
-        var ab = lab.narrow(1, 1, 2);
+        using var ab = OnLossGrid(lab.narrow(1, 1, 2));
         var (output, embedding) = Predict(lab);
         using var _o = output;
         using var target = Bins.Quantise(ab);
@@ -204,13 +222,17 @@ public sealed class Colorization : SslMethod, IPretextTask, IReconstructionPictu
         using var scope = NewDisposeScope();
         var lab = LightnessEncoder.Lab(images, Stats);
         var (output, _) = Predict(lab);
-        var correct = PredictedBins(output).eq(Bins.Quantise(lab.narrow(1, 1, 2))).sum().item<long>();
-        return (correct, images.shape[0] * images.shape[2] * images.shape[3]);
+        var target = Bins.Quantise(OnLossGrid(lab.narrow(1, 1, 2)));
+        var correct = PredictedBins(output).eq(target).sum().item<long>();
+        return (correct, target.numel());
     }
 
     public IReadOnlyList<string> PictureColumns => ["gray", "colorized", "original"];
 
-    /// <summary>The L channel alone | L with the predicted ab (annealed mean at <see cref="ColorizationOptions.Temperature"/>) | the image.</summary>
+    /// <summary>
+    /// The L channel alone | L with the predicted ab (annealed mean at <see cref="ColorizationOptions.Temperature"/>,
+    /// upsampled bilinearly from the loss grid to the image, as the reference upsamples its quarter-size output) | the image.
+    /// </summary>
     public Tensor[] ReconstructionColumns(Tensor images, Generator generator)
     {
         using var mode = new TrainingModeSnapshot(this);
@@ -220,9 +242,10 @@ public sealed class Colorization : SslMethod, IPretextTask, IReconstructionPictu
         var lab = LightnessEncoder.Lab(images, Stats);
         var l = lab.narrow(1, 0, 1);
         var (output, _) = Predict(lab);
-        var ab = Options.Loss == ColorizationLoss.Classification
+        var grid = Options.Loss == ColorizationLoss.Classification
             ? AnnealedMean(output, centers.to(output.device), Options.Temperature)
             : output * AbScale;
+        var ab = nn.functional.interpolate(grid, size: [l.shape[2], l.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
         var gray = LightnessEncoder.ModelInputOf(cat([l, zeros_like(ab)], 1), Stats, images.shape[1]);
         var colorized = LightnessEncoder.ModelInputOf(cat([l, ab], 1), Stats, images.shape[1]);
         return new[] { gray, colorized, images.clone() }.Select(c => c.MoveToOuterDisposeScope()).ToArray();

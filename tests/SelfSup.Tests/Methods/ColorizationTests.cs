@@ -1,4 +1,5 @@
 using SelfSup.Augment;
+using SelfSup.Encoders;
 using SelfSup.Methods;
 using SelfSup.Tests.TestSupport;
 using TorchSharp;
@@ -157,7 +158,7 @@ public class ColorizationTests
     }
 
     [Fact]
-    public void PretextScore_CountsEveryPixel_AndPicturesKeepTheImagesShape()
+    public void PretextScore_CountsEveryLossGridPixel_AndPicturesKeepTheImagesShape()
     {
         using var scope = NewDisposeScope();
         manual_seed(1);
@@ -165,7 +166,7 @@ public class ColorizationTests
         method.train();
         var x = randn(3, 3, 8, 8, generator: new Generator(3));
         var (correct, total) = method.PretextScore(x, new Generator(1));
-        Assert.Equal(3 * 64, total);
+        Assert.Equal(3 * 2 * 2, total); // every 4th pixel of 8: rows and columns 0 and 4
         Assert.InRange(correct, 0, total);
         Assert.True(method.training);
         var columns = method.ReconstructionColumns(x, new Generator(1));
@@ -174,6 +175,40 @@ public class ColorizationTests
         // The gray column has a = b = 0.
         var ab = CieLab.RgbToLab(Rgb.Denormalize(columns[0])).narrow(1, 1, 2);
         Assert.True(ab.abs().max().item<float>() < 0.05);
+    }
+
+    [Fact]
+    public void Loss_IsTakenAtEvery4thPixel_AgainstTheLogitsUpsampledToThatGrid()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(1);
+        using var method = new Colorization(new TinyEncoder(channels: 1), 8, Rgb, new ColorizationOptions());
+        method.BinCounts.copy_(arange(261, ScalarType.Float32).add_(1)); // unequal weights, so each target's weight counts
+        method.SetWeights();
+        method.eval(); // BatchNorm on running statistics, so the step and the hand computation see the same network
+        var x = randn(2, 3, 8, 8, generator: new Generator(5));
+        var loss = method.Step(x).Loss.item<float>();
+
+        var lab = LightnessEncoder.Lab(x, Rgb);
+        var (output, _) = method.Predict(lab);
+        Assert.Equal([2L, 261, 2, 2], output.shape);
+        using var at = tensor(new long[] { 0, 4 });
+        var target = method.Bins.Quantise(lab.narrow(1, 1, 2).index_select(2, at).index_select(3, at)); // [2, 2, 2]
+        var ce = -output.log_softmax(1).gather(1, target.unsqueeze(1)).squeeze(1);                      // [2, 2, 2]
+        var expected = (ce * method.ClassWeights.index([target])).mean().item<float>();
+        Assert.Equal(expected, loss, 5);
+    }
+
+    [Fact]
+    public void LossStride1_PredictsEveryPixel_AndZeroIsRefused()
+    {
+        using var scope = NewDisposeScope();
+        using var method = new Colorization(new TinyEncoder(channels: 1), 8, Rgb, new ColorizationOptions { LossStride = 1 });
+        method.eval();
+        var (output, _) = method.Predict(LightnessEncoder.Lab(randn(1, 3, 8, 8, generator: new Generator(6)), Rgb));
+        Assert.Equal([1L, 261, 8, 8], output.shape);
+        var e = Assert.Throws<ArgumentException>(() => new Colorization(new TinyEncoder(channels: 1), 8, Rgb, new ColorizationOptions { LossStride = 0 }));
+        Assert.Contains("colorization.loss_stride", e.Message);
     }
 
     [Fact]
