@@ -88,6 +88,9 @@ public sealed class ImageDataset : IDisposable
         return rows;
     }
 
+    /// <summary>Up to <paramref name="n"/> rows spread evenly over the dataset (<see cref="SpreadRows"/>) as uint8 [n, C, H, W]: a sample of every part of it.</summary>
+    public Tensor Spread(int n) => Rows(SpreadRows(Count, Math.Min(Math.Max(n, 0), Count)));
+
     /// <summary>The given rows, in that order, as a new uint8 tensor [n, C, H, W].</summary>
     public Tensor Rows(ReadOnlySpan<long> rows)
     {

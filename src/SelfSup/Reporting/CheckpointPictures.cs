@@ -57,14 +57,14 @@ public sealed class CheckpointPictures : IDisposable
         }
     }
 
-    /// <summary>Original | … | reconstruction of the first <paramref name="count"/> images; random draws (masks, noise) from <paramref name="seed"/>.</summary>
+    /// <summary>Original | … | reconstruction of <paramref name="count"/> images spread over the split; random draws (masks, noise) from <paramref name="seed"/>.</summary>
     public void Reconstructions(string path, int count = 8, long seed = 0, int scale = 4)
     {
         var drawer = method as IReconstructionPictures
             ?? throw new ArgumentException($"{checkpointPath}: method '{MethodName}' draws no reconstructions; expected a checkpoint of mae, ae, dae or vae");
         using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)seed, new Device(DeviceType.CPU));
-        ReconstructionPicture.Save(path, drawer.ReconstructionColumns(Images(0, count), generator), Stats, scale);
+        ReconstructionPicture.Save(path, drawer.ReconstructionColumns(Images(count), generator), Stats, scale);
     }
 
     /// <summary><paramref name="rows"/> × <paramref name="columns"/> images decoded from prior samples drawn from <paramref name="seed"/>.</summary>
@@ -80,7 +80,7 @@ public sealed class CheckpointPictures : IDisposable
     }
 
     /// <summary>
-    /// One row per pair of consecutive images (images 2i and 2i + 1 of the split, <paramref name="count"/> pairs): the
+    /// One row per pair of consecutive images (2i and 2i + 1 of 2 × <paramref name="count"/> spread over the split): the
     /// first image, <paramref name="steps"/> decodings along the straight line between their latent codes, the second image.
     /// </summary>
     public void Interpolations(string path, int count = 8, int steps = 8, int scale = 4)
@@ -89,18 +89,21 @@ public sealed class CheckpointPictures : IDisposable
         using var scope = NewDisposeScope();
         var pairs = Math.Min(count, data.Count / 2);
         if (pairs < 1) throw new ArgumentException($"interpolations: the split has {data.Count} image(s); expected at least 2");
-        var images = Images(0, 2 * pairs).view(pairs, 2, data.Channels, data.Height, data.Width); // [P, 2, C, H, W]
+        var images = Images(2 * pairs).view(pairs, 2, data.Channels, data.Height, data.Width); // [P, 2, C, H, W]
         ReconstructionPicture.Save(path, model.Interpolate(images.select(1, 0), images.select(1, 1), steps), Stats, scale);
     }
 
     IGenerativePictures Generative() => method as IGenerativePictures
         ?? throw new ArgumentException($"{checkpointPath}: method '{MethodName}' is not generative; samples and interpolations need a vae checkpoint");
 
-    /// <summary>Normalised images [n, C, H, W] of rows start … start + count − 1 (fewer when the split is shorter).</summary>
-    Tensor Images(int start, int count)
+    /// <summary>
+    /// Normalised images [n, C, H, W] of <paramref name="count"/> rows spread over the split (fewer when it is shorter),
+    /// so a split stored class by class shows all its classes, not its first.
+    /// </summary>
+    Tensor Images(int count)
     {
         if (count < 1) throw new ArgumentException($"pictures: count must be ≥ 1, got {count}");
-        return Stats.ToModelInput(data.Range(start, Math.Min(count, data.Count - start)), device);
+        return Stats.ToModelInput(data.Spread(count), device);
     }
 
     public void Dispose()

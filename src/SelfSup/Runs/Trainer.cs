@@ -436,8 +436,8 @@ public sealed class Trainer
                 using (var generator = new Generator((ulong)config.Seed, new Device(DeviceType.CPU)))
                 {
                     var dataset = images.Loader.Dataset;
-                    var first = images.Stats.ToModelInput(dataset.Range(0, Math.Min(PictureImages, dataset.Count)), device); // [n, C, H, W]
-                    ReconstructionPicture.Save(png, drawer.ReconstructionColumns(first, generator), images.Stats);
+                    var shown = images.Stats.ToModelInput(dataset.Spread(PictureImages), device); // [n, C, H, W], from every part of the set
+                    ReconstructionPicture.Save(png, drawer.ReconstructionColumns(shown, generator), images.Stats);
                 }
                 log.Picture("pictures/reconstructions", png, step);
             }

@@ -87,9 +87,10 @@ public static class AttentionPicture
         using var scope = NewDisposeScope();
         var device = TorchRuntime.ParseDevice(run.Config.Device);
         // Both encoders see the same inputs: read and normalise them once.
-        var images = test.Range(0, Math.Min(count, test.Count));                      // [n, C, H, W] uint8
+        // Spread over the split, so one stored class by class is drawn and measured over all its classes.
+        var images = test.Spread(count);                                              // [n, C, H, W] uint8
         var drawn = run.Stats.ToModelInput(images, device);                           // [n, C, H, W]
-        var sample = run.Stats.ToModelInput(test.Range(0, Math.Min(focusImages, test.Count)), device); // [m, C, H, W]
+        var sample = run.Stats.ToModelInput(test.Spread(focusImages), device); // [m, C, H, W]
         var focus = new Dictionary<string, AttentionFocus>();
         foreach (var (name, encoder, file) in new[] { ("encoder", vit, FileName), ("random_init", randomVit, RandomInitFileName) })
         {
