@@ -135,16 +135,11 @@ public class VideoColorizationTests
         using var method = new VideoColorization(new TinyEncoder(channels: 1), 8, Rgb, new VideoColorizationOptions { Clusters = 4 });
         Assert.Equal(0.25, method.PretextChance, 9);
         // Two flat colours, red and blue, 3 images each: their ab are two of the 4 centres.
-        var red = new byte[] { 255, 0, 0 };
-        var blue = new byte[] { 0, 0, 255 };
-        var pixels = Enumerable.Range(0, 6).SelectMany(i => (i < 3 ? red : blue).SelectMany(v => Enumerable.Repeat(v, 64))).ToArray();
-        using var data = new SelfSup.Data.ImageDataset("flat", tensor(pixels, [6, 3, 8, 8]), [0, 0, 0, 1, 1, 1]);
+        using var data = RedThenBlue();
         method.BeforeEpoch(new EpochContext(0, 0, data, Rgb, CPU, 1, 0, 1));
         Assert.Equal(6 * 64f, method.ClusterCounts.sum().item<float>());
         Assert.Equal(0.5, method.PretextChance, 6);
-        var redAb = CieLab.RgbToLab(tensor(new float[] { 1, 0, 0 }).view(1, 3, 1, 1)).narrow(1, 1, 2).flatten();
-        var nearest = (method.Centroids - redAb).square().sum(1).min().item<float>();
-        Assert.True(nearest < 1e-3, $"no centre at red's ab (squared distance {nearest})");
+        AssertACentreAt(method, 1, 0, 0);
     }
 
     [Fact]
@@ -154,15 +149,26 @@ public class VideoColorizationTests
         manual_seed(1);
         using var method = new VideoColorization(new TinyEncoder(channels: 1), 8, Rgb, new VideoColorizationOptions { Clusters = 2, KMeansImages = 2 });
         // 3 red images, then 3 blue; 2 of them are clustered: the first two would both be red.
+        using var data = RedThenBlue();
+        method.BeforeEpoch(new EpochContext(0, 0, data, Rgb, CPU, 1, 0, 1));
+        Assert.Equal(2 * 64f, method.ClusterCounts.sum().item<float>());
+        AssertACentreAt(method, 0, 0, 1);
+    }
+
+    /// <summary>3 flat red 8×8 images, then 3 flat blue ones (labels 0 and 1).</summary>
+    static SelfSup.Data.ImageDataset RedThenBlue()
+    {
         var red = new byte[] { 255, 0, 0 };
         var blue = new byte[] { 0, 0, 255 };
         var pixels = Enumerable.Range(0, 6).SelectMany(i => (i < 3 ? red : blue).SelectMany(v => Enumerable.Repeat(v, 64))).ToArray();
-        using var data = new SelfSup.Data.ImageDataset("sorted", tensor(pixels, [6, 3, 8, 8]), [0, 0, 0, 1, 1, 1]);
-        method.BeforeEpoch(new EpochContext(0, 0, data, Rgb, CPU, 1, 0, 1));
-        Assert.Equal(2 * 64f, method.ClusterCounts.sum().item<float>());
-        var blueAb = CieLab.RgbToLab(tensor(new float[] { 0, 0, 1 }).view(1, 3, 1, 1)).narrow(1, 1, 2).flatten();
-        var nearest = (method.Centroids - blueAb).square().sum(1).min().item<float>();
-        Assert.True(nearest < 1e-3, $"no centre at blue's ab (squared distance {nearest})");
+        return new SelfSup.Data.ImageDataset("red, then blue", tensor(pixels, [6, 3, 8, 8]), [0, 0, 0, 1, 1, 1]);
+    }
+
+    static void AssertACentreAt(VideoColorization method, float r, float g, float b)
+    {
+        var ab = CieLab.RgbToLab(tensor(new[] { r, g, b }).view(1, 3, 1, 1)).narrow(1, 1, 2).flatten();
+        var nearest = (method.Centroids - ab).square().sum(1).min().item<float>();
+        Assert.True(nearest < 1e-3, $"no centre at the ab of ({r}, {g}, {b}) (squared distance {nearest})");
     }
 
     [Fact]
