@@ -49,10 +49,12 @@ public static class LeaderboardTable
     /// <summary>
     /// Methods whose representation is the encoder itself, in the order their evaluation is preferred as the source of
     /// the random-init, raw-pixel and scratch rows (colorization's twin sees one channel, split-brain's is two halves,
-    /// CPC's works on patches, PCA's is a projection: none of those is the plain architecture).
+    /// CPC's works on patches, PCA's is a projection: none of those is the plain architecture). Those that keep the
+    /// encoder's standard initialisation come first, so the row shows the twin most methods share; SimCLR, SimSiam,
+    /// Barlow Twins and VICReg zero each residual branch's last BatchNorm (zero_init_residual) and come last.
     /// </summary>
     public static readonly IReadOnlyList<string> PlainRepresentation =
-        ["simclr", "mae", "byol", "simsiam", "barlow-twins", "vicreg", "moco-v2", "moco-v3", "dino", "ibot", "swav", "deepcluster", "triplet", "rotation"];
+        ["moco-v2", "byol", "mae", "moco-v3", "dino", "ibot", "swav", "deepcluster", "triplet", "rotation", "simclr", "simsiam", "barlow-twins", "vicreg"];
 
     /// <param name="files">The dataset's result files with their links relative to the page.</param>
     public static IReadOnlyList<LeaderboardRow> Rows(IEnumerable<(LeaderboardEntry Entry, string Link)> files)
