@@ -178,7 +178,16 @@ public static class BenchMethodsCommand
         var plus = version.IndexOf('+');
         var commit = plus >= 0 ? version[(plus + 1)..] : Git("rev-parse HEAD")
             ?? throw new InvalidOperationException("the commit of this build is unknown (no source revision in the assembly, no git): result files need one");
-        var dirty = Git("status --porcelain --untracked-files=no") is { } status ? status.Length > 0 ? "the working tree had uncommitted changes to tracked files" : "the working tree was clean" : "the working tree state is unknown";
+        // The build's own tree state, recorded when it compiled: the tree beside a running copy may have moved on since.
+        var state = System.Reflection.CustomAttributeExtensions
+            .GetCustomAttributes<System.Reflection.AssemblyMetadataAttribute>(typeof(BenchProtocol).Assembly)
+            .FirstOrDefault(a => a.Key == "SourceTreeState")?.Value;
+        var dirty = state switch
+        {
+            "clean" => "its sources had no uncommitted changes",
+            "modified" => "its sources had uncommitted changes to tracked files",
+            _ => "whether its sources had uncommitted changes is unknown",
+        };
         var cpu = File.Exists("/proc/cpuinfo")
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
             : null;
