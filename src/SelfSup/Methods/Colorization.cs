@@ -138,7 +138,7 @@ public sealed class Colorization : SslMethod, IPretextTask, IReconstructionPictu
         ? x.alias()
         : x[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(null, null, Options.LossStride), TensorIndex.Slice(null, null, Options.LossStride)];
 
-    /// <summary>The bin each pixel's prediction picks [B, H, W]: the argmax of the logits, or the regressed ab's nearest bin.</summary>
+    /// <summary>The bin each loss-grid pixel's prediction picks [B, H', W']: the argmax of the logits, or the regressed ab's nearest bin.</summary>
     public Tensor PredictedBins(Tensor output) => Options.Loss == ColorizationLoss.Classification
         ? output.argmax(1)
         : Bins.Quantise(output * AbScale);
