@@ -1,5 +1,4 @@
 using SelfSup.Augment;
-using SelfSup.Data;
 using SelfSup.Encoders;
 using SelfSup.Numerics;
 using SelfSup.Training;
@@ -239,16 +238,13 @@ public sealed class VideoColorization : SslMethod, IPretextExtraScores, IReconst
         using var scope = NewDisposeScope();
         using var mode = new TrainingModeSnapshot(this);
         eval();
-        // Spread over the set: one stored class by class would give the clusters of its first classes' colours only.
-        var rows = ImageDataset.SpreadRows(context.Dataset.Count, Math.Min(context.Dataset.Count, Options.KMeansImages));
+        // Images spread over the set (TrainingLab): one stored class by class would give its first classes' colours only.
         var parts = new List<Tensor>();
-        for (var start = 0; start < rows.Length; start += 500)
+        TrainingLab.ForEachChunk(context, Stats, Options.KMeansImages, centroids.device, lab =>
         {
-            var images = context.Stats.ToModelInput(context.Dataset.Rows(rows.AsSpan(start, Math.Min(500, rows.Length - start))), centroids.device);
-            var lab = LightnessEncoder.Lab(images, Stats);
             var (map, _) = Embed(lab.narrow(0, 0, 1));
-            parts.Add(nn.functional.adaptive_avg_pool2d(Colours(lab), [map.shape[2], map.shape[3]]));
-        }
+            parts.Add(nn.functional.adaptive_avg_pool2d(Colours(lab), [map.shape[2], map.shape[3]]).MoveToOuterDisposeScope());
+        });
         FitClusters(cat(parts, 0), context.Seed);
     }
 
